@@ -1,0 +1,80 @@
+# suffice: the two commands a user needs are `make book` and `make test`; every other target is a step
+# they call.  Each step installs what it is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Use the caller's own environment (conda or an activated venv) when there is one; else a repo venv.
+ifneq ($(strip $(CONDA_PREFIX)$(SUFFICE_OWN_ENV)),)
+  PY := python
+  ENV_STAMP :=
+else
+  VENV := .venv
+  PY := $(VENV)/bin/python
+  ENV_STAMP := $(VENV)/.installed
+endif
+PYTHON_BOOT ?= python3
+APT_STAMP := data/.apt-installed
+PROFILE ?= default
+TASK ?= genre
+PARAMS ?= params/$(TASK).yaml
+export PYTHONHASHSEED := 0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export MPLBACKEND := Agg
+
+.PHONY: help setup apt venv data models run book test test-fast bench clean
+help:
+	@echo "make book    build the whole book (installs, builds data and models, runs every chapter)"
+	@echo "make test    run the test suite (installs what is missing first)"
+	@echo "steps: setup apt venv data models run TASK=genre|emotion|deepfake bench clean"
+	@echo "PROFILE=smoke gives the small book; SUFFICE_OWN_ENV=1 uses your active Python environment"
+
+setup: apt venv
+
+# Debian packages: installed once per machine (needs root or sudo).
+apt: $(APT_STAMP)
+$(APT_STAMP): apt-packages.txt
+	@mkdir -p data
+	@pkgs=$$(grep -v '^#' apt-packages.txt | xargs); missing=""; \
+	for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "apt-get failed: install these by hand:$$missing"; exit 1; }; \
+	fi
+	@touch $@
+
+venv: $(ENV_STAMP)
+ifneq ($(ENV_STAMP),)
+$(ENV_STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+endif
+
+data: setup
+	$(PY) -m suffice.corpora build --profile $(PROFILE)
+
+models: data
+	$(PY) -m suffice.models build --profile $(PROFILE)
+
+run: models
+	$(PY) -m suffice.book run-chapter transferability --params $(PARAMS)
+
+book: models
+	$(PY) -m suffice.book build --profile $(PROFILE)
+
+test: setup
+	$(PY) -m pytest -q -ra
+
+test-fast: setup
+	$(PY) -m pytest -q -ra -m "not slow"
+
+bench: models
+	$(PY) -m suffice.bench --profile $(PROFILE)
+
+clean:
+	rm -rf book/_build book/_generated

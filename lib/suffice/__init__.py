@@ -1,0 +1,22 @@
+"""suffice: minimal sufficient frequency sets of audio classifiers, and their transferability.
+
+Public API (see shared DESIGN.md): :class:`Classifier`, :func:`keep_bins`, :func:`explain`,
+:class:`Explanation`; sub-packages ``suffice.models``, ``suffice.study``, ``suffice.transfer``,
+``suffice.spectral``.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import AudioError, SufficeError, UnknownNameError, OptionError
+from .classifier import Classifier, check_probabilities
+from .masking import keep_bins, n_bins
+from .audio import load_audio, validate_waveform, prepare_waveform
+from .explanation import Explanation
+from .search import explain, STRATEGIES
+
+__all__ = [
+    "__version__", "Classifier", "check_probabilities", "keep_bins", "n_bins", "load_audio",
+    "validate_waveform", "prepare_waveform", "Explanation", "explain", "STRATEGIES", "AudioError",
+    "SufficeError", "UnknownNameError", "OptionError",
+]

@@ -1,0 +1,83 @@
+"""Reading and checking audio: mono, the model's sample rate, finite, audible, long enough."""
+from __future__ import annotations
+
+import os
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from .errors import AudioError
+
+#: shortest clip accepted, in seconds (the rfft must have enough bins to say anything)
+MIN_DURATION_S = 0.05
+#: peak amplitude under which a clip counts as silent
+SILENCE_PEAK = 1e-5
+
+
+def resample(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
+    """Polyphase resampling (float32) of the last axis."""
+    if orig_sr == target_sr:
+        return np.asarray(x, dtype=np.float32)
+    g = gcd(int(orig_sr), int(target_sr))
+    return resample_poly(np.asarray(x, dtype=np.float64), target_sr // g, orig_sr // g, axis=-1).astype(np.float32)
+
+
+def validate_waveform(x: np.ndarray, sample_rate: int, *, name: str = "waveform",
+                      min_duration: float = MIN_DURATION_S) -> np.ndarray:
+    """Return ``x`` as contiguous float32 mono, or raise :class:`AudioError` saying what is wrong."""
+    a = np.asarray(x)
+    if a.size == 0:
+        raise AudioError(f"{name} is empty (0 samples)")
+    if a.ndim != 1:
+        raise AudioError(f"{name} must be mono with shape (T,), got shape {a.shape}; "
+                         "use prepare_waveform() to down-mix")
+    if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+        raise AudioError(f"{name} must be real-valued numbers, got dtype {a.dtype}")
+    a = a.astype(np.float32)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        raise AudioError(f"{name} contains {int(bad.sum())} NaN or infinite samples")
+    if len(a) < min_duration * sample_rate:
+        raise AudioError(f"{name} is too short: {len(a)} samples ({len(a) / sample_rate:.4f} s) at "
+                         f"{sample_rate} Hz; at least {min_duration} s is needed")
+    if np.abs(a).max() < SILENCE_PEAK:
+        raise AudioError(f"{name} is silent (peak amplitude {np.abs(a).max():.2e} < {SILENCE_PEAK:g})")
+    return np.ascontiguousarray(a)
+
+
+def prepare_waveform(x: np.ndarray, sample_rate: int, target_rate: int, *, name: str = "waveform",
+                     channels_last: bool = True) -> np.ndarray:
+    """Down-mix (T, C) or (C, T) audio to mono, resample to ``target_rate`` and validate it."""
+    a = np.asarray(x)
+    if a.ndim == 2:
+        if 0 in a.shape:
+            raise AudioError(f"{name} is empty (shape {a.shape})")
+        a = a.mean(axis=1 if channels_last else 0)
+    elif a.ndim > 2:
+        raise AudioError(f"{name} has {a.ndim} dimensions; expected mono (T,) or multichannel (T, C)")
+    if a.size and np.issubdtype(a.dtype, np.number) and not np.iscomplexobj(a) and not np.isfinite(a).all():
+        raise AudioError(f"{name} contains NaN or infinite samples")
+    if a.size == 0:
+        raise AudioError(f"{name} is empty (0 samples)")
+    a = resample(a.astype(np.float32), int(sample_rate), int(target_rate))
+    return validate_waveform(a, target_rate, name=name)
+
+
+def load_audio(path: str | os.PathLike, target_rate: int = 16000) -> np.ndarray:
+    """Read a sound file (wav, flac, ogg, ...), down-mix to mono, resample to ``target_rate``.
+
+    Raises :class:`AudioError` for a missing, unreadable, empty, non-finite, silent or too-short file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise AudioError(f"no such audio file: {p}")
+    if p.is_dir():
+        raise AudioError(f"{p} is a folder, not an audio file")
+    try:
+        data, sr = sf.read(str(p), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises several types for corrupt input
+        raise AudioError(f"cannot read {p} as audio: {exc}") from exc
+    return prepare_waveform(data, sr, target_rate, name=str(p))

@@ -1,0 +1,154 @@
+"""The result of one explanation: what is sufficient, how it was found, and how to hear it."""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .masking import keep_bins
+
+_ARRAY_FIELDS = ("keep", "responsibility", "waveform", "necessary_keep", "complete_keep")
+
+
+def _encode(a: np.ndarray | None) -> dict | None:
+    if a is None:
+        return None
+    a = np.ascontiguousarray(a)
+    if a.dtype == bool:
+        return {"dtype": "bool", "shape": list(a.shape), "b64": base64.b64encode(np.packbits(a)).decode()}
+    return {"dtype": str(a.dtype), "shape": list(a.shape), "b64": base64.b64encode(a.tobytes()).decode()}
+
+
+def _decode(d: dict | None) -> np.ndarray | None:
+    if d is None:
+        return None
+    raw = base64.b64decode(d["b64"])
+    shape = tuple(d["shape"])
+    if d["dtype"] == "bool":
+        n = int(np.prod(shape))
+        return np.unpackbits(np.frombuffer(raw, np.uint8))[:n].astype(bool).reshape(shape)
+    return np.frombuffer(raw, dtype=np.dtype(d["dtype"])).reshape(shape).copy()
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    """A minimal sufficient set of rfft bins for one model's decision on one clip.
+
+    ``keep`` is a bool array of the clip's ``K = T//2+1`` bins.  ``found`` is False when nothing short
+    of the whole spectrum was sufficient (then ``keep`` is all True).  ``n_model_calls`` counts the
+    waveforms the model evaluated (a batch of 14 counts 14), the original included.
+    """
+
+    keep: np.ndarray
+    found: bool
+    target: str
+    target_index: int
+    confidence: float
+    sufficient_confidence: float
+    n_model_calls: int
+    responsibility: np.ndarray
+    waveform: np.ndarray
+    sample_rate: int
+    model: str
+    strategy: str
+    seed: int
+    options: dict[str, Any] = field(default_factory=dict)
+    necessary_keep: np.ndarray | None = None
+    complete_keep: np.ndarray | None = None
+    complete_confidence: float | None = None
+    version: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ---- derived -------------------------------------------------------------------------------
+    @property
+    def n_bins(self) -> int:
+        return int(self.keep.shape[0])
+
+    @property
+    def size(self) -> int:
+        """Number of bins in the sufficient set."""
+        return int(self.keep.sum())
+
+    @property
+    def fraction(self) -> float:
+        """Fraction of the clip's bins in the sufficient set."""
+        return self.size / self.n_bins
+
+    @property
+    def sufficient_signal(self) -> np.ndarray:
+        """The waveform rebuilt from the kept bins only."""
+        return keep_bins(self.waveform, self.keep)
+
+    @property
+    def necessary_signal(self) -> np.ndarray | None:
+        return None if self.necessary_keep is None else keep_bins(self.waveform, self.necessary_keep)
+
+    @property
+    def complete_signal(self) -> np.ndarray | None:
+        return None if self.complete_keep is None else keep_bins(self.waveform, self.complete_keep)
+
+    def frequencies(self) -> np.ndarray:
+        """Centre frequency (Hz) of each kept bin."""
+        return np.flatnonzero(self.keep) * self.sample_rate / len(self.waveform)
+
+    def summary(self) -> dict[str, Any]:
+        """The scalar facts, for tables and the CLI."""
+        return {
+            "model": self.model, "target": self.target, "confidence": round(self.confidence, 6),
+            "found": self.found, "size": self.size, "n_bins": self.n_bins,
+            "fraction": self.fraction, "sufficient_confidence": round(self.sufficient_confidence, 6),
+            "n_model_calls": self.n_model_calls, "strategy": self.strategy, "seed": self.seed,
+            "necessary_size": None if self.necessary_keep is None else int(self.necessary_keep.sum()),
+            "complete_size": None if self.complete_keep is None else int(self.complete_keep.sum()),
+        }
+
+    # ---- serialisation -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            d[f.name] = _encode(v) if f.name in _ARRAY_FIELDS else v
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Explanation":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"not an Explanation: unknown fields {sorted(unknown)}")
+        kw = {k: (_decode(v) if k in _ARRAY_FIELDS else v) for k, v in d.items()}
+        return cls(**kw)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """JSON text (arrays base64-encoded); also written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> "Explanation":
+        s = str(text_or_path)
+        if not s.lstrip().startswith("{"):
+            s = Path(s).read_text()
+        return cls.from_dict(json.loads(s))
+
+    def same_result(self, other: "Explanation") -> bool:
+        """True when two explanations found the same sets with the same counts (ignores metadata)."""
+        def eq(a, b):
+            if a is None or b is None:
+                return a is b
+            return np.array_equal(a, b)
+        return (eq(self.keep, other.keep) and self.found == other.found
+                and self.target_index == other.target_index and self.n_model_calls == other.n_model_calls
+                and eq(self.necessary_keep, other.necessary_keep) and eq(self.complete_keep, other.complete_keep)
+                and np.allclose(self.responsibility, other.responsibility))
+
+    def __repr__(self) -> str:
+        return (f"Explanation(model={self.model!r}, target={self.target!r}, found={self.found}, "
+                f"size={self.size}/{self.n_bins}, calls={self.n_model_calls}, strategy={self.strategy!r})")

@@ -1,0 +1,98 @@
+"""The model as seen by a search: keep-masks in, (passes, target probability) out.
+
+One :class:`MaskOracle` serves one (model, clip, target).  It synthesises every mask exactly
+(:mod:`suffice.masking`), sends them to the model in chunks of ``batch_size`` (a chunk is one model
+call of up to ``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the
+answer for each mask so that a repeated mask costs nothing.  Chunking never changes which masks are
+evaluated, so results do not depend on ``batch_size``.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+
+from ..classifier import Classifier, predict_in_batches
+from ..masking import spectrum, synthesise
+
+
+class MaskOracle:
+    """Evaluate keep-masks of one clip under one model, for one target class."""
+
+    def __init__(self, model: Classifier, waveform: np.ndarray, *, batch_size: int = 64,
+                 target_index: int | None = None, min_confidence: float = 0.0) -> None:
+        self.model = model
+        self.waveform = np.ascontiguousarray(waveform, dtype=np.float32)
+        self.n_samples = len(self.waveform)
+        self.spec = spectrum(self.waveform)
+        self.n_bins = len(self.spec)
+        self.magnitude = np.abs(self.spec)
+        self.batch_size = int(batch_size)
+        self.n_calls = 0          # waveforms evaluated by the model
+        self.n_batches = 0        # predict_proba invocations
+        self.model_seconds = 0.0  # time inside predict_proba
+        self.synth_seconds = 0.0  # time spent building waveforms
+        self._cache: dict[bytes, np.ndarray] = {}
+        probs = self._evaluate(self.waveform[None])[0]
+        self.original_probs = probs
+        self.target_index = int(np.argmax(probs)) if target_index is None else int(target_index)
+        self.confidence = float(probs[self.target_index])
+        self.min_confidence = float(min_confidence)
+        self.threshold = self.min_confidence * self.confidence
+        self._cache[self._key(np.ones(self.n_bins, bool))] = probs
+
+    # ---- evaluation -----------------------------------------------------------------------------
+    def _evaluate(self, waveforms: np.ndarray) -> np.ndarray:
+        t0 = time.perf_counter()
+        out = predict_in_batches(self.model, waveforms, self.batch_size)
+        self.model_seconds += time.perf_counter() - t0
+        self.n_calls += len(waveforms)
+        self.n_batches += -(-len(waveforms) // self.batch_size)
+        return out
+
+    @staticmethod
+    def _key(mask: np.ndarray) -> bytes:
+        return hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+
+    def probs(self, masks: np.ndarray) -> np.ndarray:
+        """(N, C) probabilities of the masked signals; (K,) masks are accepted too."""
+        masks = np.atleast_2d(np.asarray(masks, dtype=bool))
+        keys = [self._key(m) for m in masks]
+        todo: dict[bytes, int] = {}
+        for i, k in enumerate(keys):
+            if k not in self._cache and k not in todo:
+                todo[k] = i
+        if todo:
+            idx = list(todo.values())
+            # synthesise chunk by chunk to bound memory on long clips
+            step = max(1, min(self.batch_size, 256))
+            for s in range(0, len(idx), step):
+                part = idx[s:s + step]
+                t0 = time.perf_counter()
+                wav = synthesise(self.spec, masks[part], self.n_samples)
+                self.synth_seconds += time.perf_counter() - t0
+                p = self._evaluate(wav)
+                for j, i in enumerate(part):
+                    self._cache[keys[i]] = p[j]
+        return np.stack([self._cache[k] for k in keys])
+
+    def target_prob(self, masks: np.ndarray) -> np.ndarray:
+        return self.probs(masks)[:, self.target_index]
+
+    def passes(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passing, target probability) of each mask.
+
+        A mask passes when the model's top-1 class on the masked signal is the target and (with
+        ``min_confidence`` = δ > 0) the target probability is at least δ x the original confidence.
+        """
+        p = self.probs(masks)
+        tp = p[:, self.target_index]
+        ok = (np.argmax(p, axis=1) == self.target_index) & (tp >= self.threshold)
+        return ok, tp
+
+    def sufficient(self, mask: np.ndarray) -> bool:
+        return bool(self.passes(mask[None])[0][0])
+
+    def label_of(self, masks: np.ndarray) -> np.ndarray:
+        return np.argmax(self.probs(masks), axis=1)
