@@ -1,0 +1,155 @@
+"""Analytic classifiers with exactly known answers, for tests, teaching and benchmarks.
+
+Each is a :class:`~suffice.Classifier` on 16 kHz mono audio whose minimal sufficient sets can be
+computed by hand:
+
+* :class:`ToneOracle` says ``"tones"`` iff every required bin (or frequency) carries a sinusoid of at
+  least ``min_amplitude``; its unique minimal sufficient set is exactly the required bins.
+* :class:`BandEnergyOracle` says ``"band"`` iff the energy inside a frequency band reaches a fixed
+  level; its smallest sufficient sets are the loudest in-band bins (see :meth:`minimum_size`).
+* :class:`WholeSpectrumOracle` says ``"same"`` only when every bin of a reference clip is still there:
+  nothing short of the whole spectrum is sufficient.
+
+:func:`tone_clip` builds clips whose sinusoids sit exactly on rfft bin centres.  Oracles can be named
+on the command line: ``oracle/tones:440,1000,2500`` (Hz), ``oracle/band:300-3000``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import scipy.fft as sfft
+
+from .errors import UnknownNameError
+
+SAMPLE_RATE = 16000
+
+
+def _two_class(score: np.ndarray, sharpness: float = 12.0) -> np.ndarray:
+    """(N, 2) probabilities; class 0 wins iff ``score >= 1``."""
+    p0 = 1.0 / (1.0 + np.exp(-sharpness * (np.asarray(score, dtype=np.float64) - 1.0)))
+    return np.stack([p0, 1.0 - p0], axis=1)
+
+
+def amplitudes(waveforms: np.ndarray) -> np.ndarray:
+    """Per-bin sinusoid amplitudes |X_k| * 2 / T of real waveforms (N, T) -> (N, K)."""
+    x = np.atleast_2d(np.asarray(waveforms, dtype=np.float64))
+    return np.abs(sfft.rfft(x, axis=-1)) * (2.0 / x.shape[-1])
+
+
+def tone_clip(bins: Sequence[int], n_samples: int = 16000, amplitude: float | Sequence[float] = 0.1,
+              *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """Sum of cosines exactly on rfft bin centres ``bins`` (random phases), plus optional white noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples)
+    amps = np.broadcast_to(np.asarray(amplitude, dtype=np.float64), (len(bins),))
+    x = np.zeros(n_samples)
+    for b, a in zip(bins, amps):
+        x += a * np.cos(2 * np.pi * int(b) * t / n_samples + rng.uniform(0, 2 * np.pi))
+    if noise:
+        x += rng.normal(0.0, noise, n_samples)
+    return x.astype(np.float32)
+
+
+class ToneOracle:
+    """Class ``"tones"`` iff every required bin's amplitude is at least ``min_amplitude``.
+
+    Give ``bins`` (indices, for a fixed clip length) or ``freqs`` (Hz, mapped to the nearest bin of
+    whatever length is passed).
+    """
+
+    sample_rate = SAMPLE_RATE
+    labels = ("tones", "other")
+
+    def __init__(self, bins: Sequence[int] | None = None, *, freqs: Sequence[float] | None = None,
+                 min_amplitude: float = 0.02, name: str | None = None) -> None:
+        if (bins is None) == (freqs is None):
+            raise ValueError("give exactly one of bins or freqs")
+        self.bins = None if bins is None else np.asarray(bins, dtype=np.int64)
+        self.freqs = None if freqs is None else np.asarray(freqs, dtype=np.float64)
+        self.min_amplitude = float(min_amplitude)
+        self.name = name or f"oracle/tones:{','.join(str(int(b)) for b in (bins if bins is not None else freqs))}"
+
+    def required_bins(self, n_samples: int) -> np.ndarray:
+        if self.bins is not None:
+            return self.bins
+        return np.rint(self.freqs * n_samples / self.sample_rate).astype(np.int64)
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        amp = amplitudes(waveforms)
+        req = self.required_bins(np.atleast_2d(waveforms).shape[-1])
+        score = amp[:, req].min(axis=1) / self.min_amplitude
+        return _two_class(score)
+
+
+class BandEnergyOracle:
+    """Class ``"band"`` iff the RMS of the signal's content in ``[low, high]`` Hz is >= ``min_rms``."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("band", "other")
+
+    def __init__(self, low: float, high: float, min_rms: float = 0.02, name: str | None = None) -> None:
+        if not 0 <= low < high:
+            raise ValueError(f"need 0 <= low < high, got {low}, {high}")
+        self.low, self.high, self.min_rms = float(low), float(high), float(min_rms)
+        self.name = name or f"oracle/band:{low:g}-{high:g}"
+
+    def band_bins(self, n_samples: int) -> np.ndarray:
+        f = np.arange(n_samples // 2 + 1) * self.sample_rate / n_samples
+        return np.flatnonzero((f >= self.low) & (f <= self.high))
+
+    def bin_powers(self, waveform: np.ndarray) -> np.ndarray:
+        """Each in-band bin's contribution to the mean square of the band-limited signal."""
+        x = np.asarray(waveform, dtype=np.float64)
+        n = x.shape[-1]
+        X = sfft.rfft(x, axis=-1)
+        w = np.full(n // 2 + 1, 2.0)
+        w[0] = 1.0
+        if n % 2 == 0:
+            w[-1] = 1.0
+        p = w * np.abs(X) ** 2 / n ** 2  # Parseval: mean(x**2) = sum(p)
+        return p[..., self.band_bins(n)]
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        rms = np.sqrt(self.bin_powers(np.atleast_2d(waveforms)).sum(axis=-1))
+        return _two_class(rms / self.min_rms, sharpness=30.0)
+
+    def minimum_size(self, waveform: np.ndarray) -> int:
+        """Fewest bins whose kept energy reaches the level (the loudest in-band bins first)."""
+        p = np.sort(self.bin_powers(waveform))[::-1]
+        need = self.min_rms ** 2
+        hit = np.flatnonzero(np.cumsum(p) >= need)
+        return int(hit[0]) + 1 if len(hit) else -1
+
+
+class WholeSpectrumOracle:
+    """Class ``"same"`` only when every bin keeps at least half its amplitude in ``reference``."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("same", "other")
+
+    def __init__(self, reference: np.ndarray, name: str = "oracle/whole") -> None:
+        self.reference = amplitudes(reference)[0]
+        if (self.reference <= 0).any():
+            raise ValueError("the reference clip must have energy in every bin (add noise)")
+        self.name = name
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        amp = amplitudes(waveforms)
+        if amp.shape[-1] != len(self.reference):
+            raise ValueError("WholeSpectrumOracle only accepts clips as long as its reference")
+        return _two_class((amp / self.reference).min(axis=1) * 2.0)
+
+
+def from_name(name: str):
+    """An oracle from a command-line name: ``oracle/tones:F1,F2,...`` (Hz) or ``oracle/band:LO-HI``."""
+    kind, _, arg = name.removeprefix("oracle/").partition(":")
+    try:
+        if kind == "tones" and arg:
+            return ToneOracle(freqs=[float(f) for f in arg.split(",")], name=name)
+        if kind == "band" and arg:
+            lo, hi = (float(v) for v in arg.split("-"))
+            return BandEnergyOracle(lo, hi, name=name)
+    except ValueError as exc:
+        raise UnknownNameError(f"cannot parse oracle name {name!r}: {exc}") from None
+    raise UnknownNameError(f"unknown oracle {name!r}; use oracle/tones:F1,F2,... (Hz) or oracle/band:LO-HI (Hz)")
