@@ -1,0 +1,265 @@
+"""Statistics helpers: cluster bootstrap, Holm correction, group comparisons, clustered logistic GLMs.
+
+Every function returns effect sizes with confidence intervals next to p-values, and is deterministic
+for a given ``seed``.  Used by :mod:`suffice.transfer` (rates and flat-earthers) and by the deepfake
+information analysis (real vs fake within a model, across models, transfer vs spectral features).
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .errors import OptionError
+
+__all__ = [
+    "bootstrap_weights", "percentile_ci", "ratio_bootstrap", "holm", "mann_whitney", "compare_groups",
+    "kruskal_wallis", "logistic_glm",
+]
+
+
+def _check_level(ci: float) -> float:
+    if not 0.0 < float(ci) < 1.0:
+        raise OptionError(f"ci must be a probability in (0, 1), got {ci!r}")
+    return float(ci)
+
+
+def _check_n_boot(n_boot: int) -> int:
+    if int(n_boot) < 1:
+        raise OptionError(f"n_boot must be a positive integer, got {n_boot!r}")
+    return int(n_boot)
+
+
+def bootstrap_weights(n_clusters: int, n_boot: int, seed: int = 0) -> np.ndarray:
+    """(n_boot, n_clusters) resampling counts: cluster ``i`` drawn ``w[b, i]`` times in replicate ``b``.
+
+    A cluster (percentile) bootstrap resamples whole clusters (clips) with replacement; weighting each
+    cluster's sums by its draw count is equivalent and lets one matrix product compute every replicate.
+    """
+    if int(n_clusters) < 1:
+        raise OptionError("the bootstrap needs at least one cluster")
+    rng = np.random.default_rng(seed)
+    n = int(n_clusters)
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=_check_n_boot(n_boot)).astype(np.float64)
+
+
+def percentile_ci(replicates: np.ndarray, ci: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of bootstrap ``replicates`` along ``axis``, ignoring NaN replicates.
+
+    A position whose replicates are all NaN gets a NaN interval (no warning).
+    """
+    level = _check_level(ci)
+    r = np.moveaxis(np.asarray(replicates, dtype=np.float64), axis, 0)
+    flat = r.reshape(r.shape[0], -1)
+    lo = np.full(flat.shape[1], np.nan)
+    hi = np.full(flat.shape[1], np.nan)
+    q = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
+    ok = np.isfinite(flat)
+    for j in np.flatnonzero(ok.any(axis=0)):
+        lo[j], hi[j] = np.percentile(flat[ok[:, j], j], q)
+    return lo.reshape(r.shape[1:]), hi.reshape(r.shape[1:])
+
+
+def ratio_bootstrap(numerators: np.ndarray, denominators: np.ndarray, *, n_boot: int = 1000,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Point estimates and cluster-bootstrap replicates of ratios of per-cluster sums.
+
+    ``numerators``/``denominators``: (n_clusters, ...) per-cluster sums (e.g. successes and trials of
+    each source x target cell per clip).  Returns ``(estimate, replicates)`` of shapes ``(...)`` and
+    ``(n_boot, ...)``; a ratio with a zero denominator is NaN.
+    """
+    num = np.asarray(numerators, dtype=np.float64)
+    den = np.asarray(denominators, dtype=np.float64)
+    if num.shape != den.shape or num.ndim < 1:
+        raise OptionError(f"numerators {num.shape} and denominators {den.shape} must share a shape (n_clusters, ...)")
+    tail = num.shape[1:]
+    n = num.shape[0]
+    w = bootstrap_weights(n, n_boot, seed)
+    bn = w @ num.reshape(n, -1)
+    bd = w @ den.reshape(n, -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = np.where(den.sum(0) > 0, num.sum(0) / den.sum(0), np.nan)
+        reps = np.where(bd > 0, bn / np.where(bd > 0, bd, 1.0), np.nan)
+    return est.reshape(tail), reps.reshape((w.shape[0],) + tail)
+
+
+def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values (family-wise error control); NaN p-values stay NaN and are not counted."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(pvalues, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
+    return out
+
+
+def mann_whitney(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *, n_boot: int = 1000,
+                 ci: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Two-sided Mann-Whitney U test of ``a`` vs ``b`` with effect sizes and bootstrap CIs.
+
+    Effect sizes: ``auc`` = P(A > B) + P(A = B)/2 (probability of superiority, 0.5 = no difference) and
+    the rank-biserial correlation ``r_rb = 2 auc - 1`` (in [-1, 1], positive when ``a`` tends larger),
+    with a percentile bootstrap CI (each group resampled separately); also the medians and the
+    Hodges-Lehmann shift (median of all pairwise differences a - b).
+    """
+    x = np.asarray(a, dtype=np.float64).ravel()
+    y = np.asarray(b, dtype=np.float64).ravel()
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if x.size < 1 or y.size < 1:
+        raise OptionError(f"mann_whitney needs finite values in both groups (got {x.size} and {y.size})")
+    res = sps.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic" if min(x.size, y.size) > 8 else "auto")
+    auc = float(res.statistic) / (x.size * y.size)
+    rng = np.random.default_rng(seed)
+    nb = _check_n_boot(n_boot)
+    xb = x[rng.integers(0, x.size, size=(nb, x.size))]
+    yb = y[rng.integers(0, y.size, size=(nb, y.size))]
+    # vectorised AUC of every replicate via ranks of the pooled sample
+    pooled = np.concatenate([xb, yb], axis=1)
+    ranks = sps.rankdata(pooled, axis=1)
+    u = ranks[:, : x.size].sum(1) - x.size * (x.size + 1) / 2
+    r_boot = 2 * u / (x.size * y.size) - 1
+    lo, hi = percentile_ci(r_boot, ci)
+    return {
+        "n_a": int(x.size), "n_b": int(y.size), "median_a": float(np.median(x)), "median_b": float(np.median(y)),
+        "hl_shift": float(np.median(np.subtract.outer(x, y))) if x.size * y.size <= 4_000_000 else float("nan"),
+        "U": float(res.statistic), "p": float(res.pvalue), "auc": auc, "r_rb": 2 * auc - 1,
+        "r_rb_lo": float(lo), "r_rb_hi": float(hi),
+    }
+
+
+def compare_groups(df: pd.DataFrame, value: str, *, group: str = "true_label", by: str = "model",
+                   a: str = "spoof", b: str = "bonafide", n_boot: int = 1000, ci: float = 0.95,
+                   seed: int = 0) -> pd.DataFrame:
+    """Mann-Whitney ``a`` vs ``b`` (values of column ``group``) of ``value`` within each level of ``by``.
+
+    One row per level of ``by`` with :func:`mann_whitney`'s columns plus ``p_holm`` (Holm across the
+    levels) and ``significant`` (``p_holm < 1 - ci``).  A level lacking one of the groups gets NaN.
+    """
+    for col in (value, group, by):
+        if col not in df.columns:
+            raise OptionError(f"column {col!r} not in the table (columns: {', '.join(map(str, df.columns))})")
+    rows = []
+    for level, sub in df.groupby(by, sort=True, observed=True):
+        va = sub.loc[sub[group] == a, value].to_numpy(dtype=np.float64)
+        vb = sub.loc[sub[group] == b, value].to_numpy(dtype=np.float64)
+        row: dict[str, object] = {by: level, "value": value}
+        if np.isfinite(va).any() and np.isfinite(vb).any():
+            row.update(mann_whitney(va, vb, n_boot=n_boot, ci=ci, seed=seed))
+        else:
+            row.update({"n_a": int(np.isfinite(va).sum()), "n_b": int(np.isfinite(vb).sum()), "p": np.nan})
+        rows.append(row)
+    if not rows:
+        raise OptionError("compare_groups: the table is empty")
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p"].to_numpy())
+    out["significant"] = out["p_holm"] < 1 - _check_level(ci)
+    out.attrs["test"] = f"two-sided Mann-Whitney U, {a} vs {b} within each {by}; Holm across {by}s"
+    return out
+
+
+def kruskal_wallis(df: pd.DataFrame, value: str, *, by: str = "model", n_boot: int = 1000, ci: float = 0.95,
+                   seed: int = 0) -> dict[str, float]:
+    """Kruskal-Wallis H test of ``value`` across the levels of ``by``, with epsilon-squared and its CI.
+
+    ``epsilon2 = H / (n - 1)`` (0 = no difference between groups, 1 = groups fully separated); its CI
+    is a percentile bootstrap resampling within each group.  The test treats the groups as independent
+    samples: when every group holds the same clips (a feature of each model's sufficiency of the same
+    clips) it ignores that pairing, so read it as descriptive of how far the distributions differ.
+    """
+    for col in (value, by):
+        if col not in df.columns:
+            raise OptionError(f"column {col!r} not in the table")
+    groups = [g[value].to_numpy(dtype=np.float64) for _, g in df.groupby(by, sort=True, observed=True)]
+    groups = [g[np.isfinite(g)] for g in groups]
+    groups = [g for g in groups if g.size]
+    if len(groups) < 2:
+        raise OptionError(f"kruskal_wallis needs at least two {by} levels with finite {value!r}")
+    n = sum(g.size for g in groups)
+    h, p = sps.kruskal(*groups)
+    rng = np.random.default_rng(seed)
+    nb = _check_n_boot(n_boot)
+    # bootstrap epsilon^2: ranks of the pooled resample, H from rank sums (vectorised over replicates)
+    samples = [g[rng.integers(0, g.size, size=(nb, g.size))] for g in groups]
+    pooled = np.concatenate(samples, axis=1)
+    ranks = sps.rankdata(pooled, axis=1)
+    sizes = np.array([g.size for g in groups])
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    rbar = np.stack([ranks[:, edges[i]:edges[i + 1]].mean(1) for i in range(len(groups))], axis=1)
+    # H with the tie correction built in: (n-1) * between-group / total sum of squares of the ranks
+    between = (sizes * (rbar - (n + 1) / 2) ** 2).sum(1)
+    total = ((ranks - (n + 1) / 2) ** 2).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reps = np.where(total > 0, (n - 1) * between / np.where(total > 0, total, 1.0), np.nan) / (n - 1)
+    lo, hi = percentile_ci(reps, ci)
+    return {"H": float(h), "df": len(groups) - 1, "p": float(p), "n": int(n), "epsilon2": float(h) / (n - 1),
+            "epsilon2_lo": float(lo), "epsilon2_hi": float(hi)}
+
+
+def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: str | None = "clip_id",
+                 standardise: bool = True, ci: float = 0.95) -> pd.DataFrame:
+    """Logistic GLM of a 0/1 ``outcome`` on numeric ``predictors`` with cluster-robust standard errors.
+
+    With ``standardise`` each predictor is z-scored first, so ``odds_ratio`` is per standard deviation.
+    ``cluster`` (e.g. ``clip_id``): rows of one clip share a cluster in the sandwich covariance; None
+    gives model-based errors.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
+    ``p``, ``coef_lo``/``coef_hi``, ``odds_ratio`` with ``or_lo``/``or_hi``.  ``attrs`` hold ``n``,
+    ``n_clusters`` and a ``degenerate`` flag (perfect separation or non-finite errors): when it is set the
+    coefficients are not to be trusted.
+    """
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
+    level = _check_level(ci)
+    cols = [outcome, *predictors] + ([cluster] if cluster else [])
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise OptionError(f"logistic_glm: columns missing from the table: {', '.join(missing)}")
+    if not predictors:
+        raise OptionError("logistic_glm needs at least one predictor")
+    data = df[cols].dropna()
+    y = data[outcome].astype(float).to_numpy()
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise OptionError(f"outcome {outcome!r} must be 0/1 (or boolean)")
+    if len(data) < len(predictors) + 2:
+        raise OptionError(f"logistic_glm: {len(data)} complete rows are too few for {len(predictors)} predictors")
+    X = data[list(predictors)].astype(float)
+    if standardise:
+        sd = X.std(ddof=0)
+        if (sd == 0).any():
+            raise OptionError(f"constant predictor(s): {', '.join(sd.index[sd == 0])}")
+        X = (X - X.mean()) / sd
+    X = sm.add_constant(X, has_constant="add")
+    degenerate = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        try:
+            kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(data[cluster])[0]}} if cluster else {}
+            fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(**kw)
+        except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError, ValueError):
+            degenerate = True
+            fit = None
+    z_crit = sps.norm.ppf(0.5 + level / 2)
+    if fit is None:
+        nan = np.full(X.shape[1], np.nan)
+        coef, se = nan, nan
+    else:
+        coef, se = np.asarray(fit.params, float), np.asarray(fit.bse, float)
+        degenerate = degenerate or not np.isfinite(se).all() or bool((np.abs(coef) > 15).any())
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        z = coef / se
+        out = pd.DataFrame({
+            "term": list(X.columns), "coef": coef, "se": se, "z": z, "p": 2 * sps.norm.sf(np.abs(z)),
+            "coef_lo": coef - z_crit * se, "coef_hi": coef + z_crit * se,
+        })
+        out["odds_ratio"] = np.exp(out["coef"])
+        out["or_lo"] = np.exp(out["coef_lo"])
+        out["or_hi"] = np.exp(out["coef_hi"])
+    out.attrs.update(n=int(len(data)), n_clusters=int(data[cluster].nunique()) if cluster else int(len(data)),
+                     degenerate=bool(degenerate), standardised=bool(standardise))
+    return out
