@@ -1,0 +1,107 @@
+"""Statistics helpers on synthetic data with a planted difference (detected) and without (not)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from suffice import stats as st
+from suffice.errors import OptionError
+
+
+def test_holm_by_hand_and_nan_passthrough():
+    # sorted p: .01*3 = .03, .03*2 = .06, .04*1 = .04 -> monotone max .06
+    assert st.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    out = st.holm([0.01, np.nan])
+    assert out[0] == pytest.approx(0.01) and np.isnan(out[1])
+
+
+def test_bootstrap_weights_resample_every_cluster_count():
+    w = st.bootstrap_weights(7, 50, seed=1)
+    assert w.shape == (50, 7) and (w.sum(1) == 7).all()
+    np.testing.assert_array_equal(w, st.bootstrap_weights(7, 50, seed=1))
+    with pytest.raises(OptionError):
+        st.bootstrap_weights(0, 5)
+
+
+def test_ratio_bootstrap_estimate_and_interval():
+    num = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    den = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    est, reps = st.ratio_bootstrap(num, den, n_boot=300, seed=0)
+    assert est[0] == pytest.approx(0.75) and np.isnan(est[1])
+    lo, hi = st.percentile_ci(reps)
+    assert lo[0] <= 0.75 <= hi[0] and np.isnan(lo[1])
+
+
+def test_mann_whitney_detects_planted_shift_with_effect_size():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1.0, 1.0, 80), rng.normal(0.0, 1.0, 80)
+    r = st.mann_whitney(a, b, n_boot=500)
+    assert r["p"] < 1e-4
+    assert 0.6 < r["auc"] < 0.9 and r["r_rb"] == pytest.approx(2 * r["auc"] - 1)
+    assert 0 < r["r_rb_lo"] <= r["r_rb"] <= r["r_rb_hi"]
+    assert 0.5 < r["hl_shift"] < 1.5
+    # fully separated groups: AUC 1
+    assert st.mann_whitney([5, 6, 7], [1, 2, 3], n_boot=50)["auc"] == 1.0
+
+
+def test_mann_whitney_no_difference_not_detected():
+    rng = np.random.default_rng(1)
+    r = st.mann_whitney(rng.normal(size=80), rng.normal(size=80), n_boot=500)
+    assert r["p"] > 0.05 and r["r_rb_lo"] < 0 < r["r_rb_hi"]
+
+
+def _features(seed: int = 0) -> pd.DataFrame:
+    """Three models; only model 'm1' separates spoof from bonafide in entropy."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for model, shift in (("m0", 0.0), ("m1", 1.2), ("m2", 0.0)):
+        for lab in ("bonafide", "spoof"):
+            vals = rng.normal(shift if lab == "spoof" else 0.0, 1.0, 60)
+            rows += [{"model": model, "true_label": lab, "entropy": v, "clip_id": f"{lab}{i}"} for i, v in enumerate(vals)]
+    return pd.DataFrame(rows)
+
+
+def test_compare_groups_flags_only_the_model_with_a_difference():
+    res = st.compare_groups(_features(), "entropy", n_boot=300).set_index("model")
+    assert res.loc["m1", "significant"] and res.loc["m1", "r_rb"] > 0.4
+    assert not res.loc[["m0", "m2"], "significant"].any()
+    assert (res["p_holm"] >= res["p"]).all()
+    with pytest.raises(OptionError, match="nope"):
+        st.compare_groups(_features(), "nope")
+
+
+def test_kruskal_wallis_effect_size_tracks_planted_difference():
+    rng = np.random.default_rng(2)
+    same = pd.DataFrame({"model": np.repeat(["a", "b", "c"], 50), "v": rng.normal(size=150)})
+    diff = same.assign(v=same["v"] + np.repeat([0.0, 1.5, 3.0], 50))
+    r0, r1 = st.kruskal_wallis(same, "v", n_boot=300), st.kruskal_wallis(diff, "v", n_boot=300)
+    assert r0["p"] > 0.05 and r1["p"] < 1e-10 and r1["df"] == 2
+    assert r1["epsilon2"] > 0.5 > r0["epsilon2"]
+    assert r1["epsilon2_lo"] <= r1["epsilon2"] <= r1["epsilon2_hi"]
+    assert r1["epsilon2_lo"] > r0["epsilon2_hi"]
+
+
+def test_logistic_glm_recovers_planted_effect_with_clustered_errors():
+    rng = np.random.default_rng(3)
+    n_clips, per = 150, 4
+    clip = np.repeat(np.arange(n_clips), per)
+    x1 = rng.normal(size=n_clips)[clip] + 0.3 * rng.normal(size=clip.size)  # clip-level predictor
+    x2 = rng.normal(size=clip.size)
+    y = (rng.random(clip.size) < 1 / (1 + np.exp(-(0.2 + 1.0 * x1)))).astype(int)
+    df = pd.DataFrame({"transfer": y, "x1": x1, "x2": x2, "clip_id": clip})
+    res = st.logistic_glm(df, "transfer", ["x1", "x2"], standardise=False).set_index("term")
+    assert res.loc["x1", "coef_lo"] < 1.0 < res.loc["x1", "coef_hi"] and res.loc["x1", "p"] < 1e-6
+    assert res.loc["x2", "p"] > 0.05 and res.loc["x2", "or_lo"] < 1 < res.loc["x2", "or_hi"]
+    assert res.attrs["n_clusters"] == n_clips and not res.attrs["degenerate"]
+    std = st.logistic_glm(df, "transfer", ["x1", "x2"]).set_index("term")
+    assert std.loc["x1", "coef"] == pytest.approx(res.loc["x1", "coef"] * df["x1"].std(ddof=0), rel=1e-6)
+
+
+def test_logistic_glm_flags_perfect_separation_and_bad_input():
+    df = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6], "clip_id": range(6)})
+    assert st.logistic_glm(df, "y", ["x"]).attrs["degenerate"]
+    with pytest.raises(OptionError, match="0/1"):
+        st.logistic_glm(df.assign(y=[0, 2, 0, 1, 1, 1]), "y", ["x"])
+    with pytest.raises(OptionError, match="missing"):
+        st.logistic_glm(df, "y", ["z"])
