@@ -1,0 +1,14 @@
+"""Transferability studies: which model accepts which model's sufficient signals.
+
+``run`` executes (or resumes) the grid, ``run_params`` does it from a YAML/papermill parameter set.
+"""
+from __future__ import annotations
+
+from .cache import DiskCache
+from .clips import Clip, clips_from_arrays, load_clips, select_clips
+from .params import ALL_DEFAULTS, ANALYSIS_DEFAULTS, STUDY_DEFAULTS, load_params, run_params
+from .run import TABLE_COLUMNS, StudyResult, model_identity, run
+
+__all__ = ["run", "run_params", "load_params", "StudyResult", "TABLE_COLUMNS", "Clip", "load_clips",
+           "clips_from_arrays", "select_clips", "DiskCache", "model_identity", "STUDY_DEFAULTS",
+           "ANALYSIS_DEFAULTS", "ALL_DEFAULTS"]

@@ -1,0 +1,95 @@
+"""Study parameters (the papermill/YAML parameter sets): defaults, validation, and running them."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import OptionError
+from ..tasks import task_labels
+
+#: parameters of the study itself
+STUDY_DEFAULTS: dict[str, Any] = {
+    "task": "genre",
+    "models": "all",          # "all" = every zoo model of the task, or a list of names
+    "profile": "default",     # zoo and corpus profile: default or smoke
+    "clips_per_class": 3,
+    "split": "test",
+    "seed": 0,
+    "strategy": "suffice",
+    "options": {},            # search options (see suffice.search.strategy_defaults)
+    "manifest": None,         # a CSV manifest of your own data instead of the built corpus
+    "cache_dir": None,        # default: data/cache
+    "output_dir": None,       # where the tables are written (None: not written)
+}
+#: parameters of the analysis that the transferability notebook adds
+ANALYSIS_DEFAULTS: dict[str, Any] = {
+    "criterion": "class",     # class | confidence
+    "delta": 0.5,             # δ of the confidence-aware criterion
+    "n_boot": 1000,           # bootstrap resamples for CIs
+    "alpha": 0.05,            # level of the flat-earther test
+    "n_examples": 3,          # examples with audio players
+}
+ALL_DEFAULTS = {**STUDY_DEFAULTS, **ANALYSIS_DEFAULTS}
+
+
+def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any) -> dict[str, Any]:
+    """Defaults overlaid by a YAML file (or dict) and ``overrides``; unknown keys are an error."""
+    given: dict[str, Any] = {}
+    if isinstance(source, dict):
+        given.update(source)
+    elif source is not None:
+        p = Path(source)
+        if not p.exists():
+            raise OptionError(f"no such parameter file: {p}")
+        loaded = yaml.safe_load(p.read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise OptionError(f"{p} must hold a mapping of parameter: value")
+        given.update(loaded)
+    given.update(overrides)
+    unknown = sorted(set(given) - set(ALL_DEFAULTS))
+    if unknown:
+        raise OptionError(f"unknown parameter(s) {unknown}; valid parameters: {', '.join(sorted(ALL_DEFAULTS))}")
+    params = {**ALL_DEFAULTS, **given}
+    task_labels(params["task"])  # unknown task -> clear error
+    if params["criterion"] not in ("class", "confidence"):
+        raise OptionError(f"criterion must be 'class' or 'confidence', got {params['criterion']!r}")
+    if not isinstance(params["options"], dict):
+        raise OptionError("options must be a mapping of search option: value")
+    return params
+
+
+def resolve_models(params: dict[str, Any]) -> list[str]:
+    models = params["models"]
+    if models == "all":
+        from .. import models as zoo
+        return list(zoo.names(params["task"]))
+    if isinstance(models, str):
+        return [models]
+    return [str(m) for m in models]
+
+
+def run_params(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
+               **overrides: Any):
+    """Run the study a parameter set describes; writes the tables when ``output_dir`` is set."""
+    from .clips import load_clips, select_clips
+    from .run import run
+    params = load_params(source, **overrides)
+    task = params["task"]
+    if params["manifest"]:
+        from ..corpora import manifest_from_csv
+        manifest = manifest_from_csv(params["manifest"], task)
+    else:
+        from ..corpora import manifest as corpus_manifest
+        manifest = corpus_manifest(task, params["profile"])
+    chosen = select_clips(manifest, int(params["clips_per_class"]), split=params["split"], seed=int(params["seed"]))
+    clips, failures = load_clips(chosen, 16000)
+    result = run(task, resolve_models(params), clips, params["options"], seed=int(params["seed"]),
+                 strategy=params["strategy"], cache_dir=params["cache_dir"], executor=executor,
+                 profile=params["profile"], failures=failures, progress=progress)
+    result.params.update({k: params[k] for k in ALL_DEFAULTS if k not in result.params})
+    if params["output_dir"]:
+        result.save(params["output_dir"])
+    return result
