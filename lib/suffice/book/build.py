@@ -1,0 +1,139 @@
+"""``build``: run every chapter of a profile, then render the book with jupyter-book, offline.
+
+Steps: write ``book/_toc.yml`` from :data:`~suffice.book.chapters.BOOK`; execute each notebook chapter
+(:func:`~suffice.book.run.run_chapter`, skipped when current) and copy it to
+``book/_generated/<chapter>.ipynb``; stage the static files the HTML needs but Sphinx does not copy
+(MathJax from ``node_modules``, the chapters' audio) under ``book/_generated/site`` (the book's
+``html_extra_path``); check every page's source; run ``jupyter-book build`` with warnings as errors;
+check every page, figure and audio file the HTML references.
+"""
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..errors import SufficeError
+from .chapters import PROFILES, ROOT, Page, check_profile, pages
+from .run import repo_root, run_chapter
+from .site import check_html, check_source
+
+GENERATED = "_generated"
+SITE = f"{GENERATED}/site"           # html_extra_path: copied as-is into the HTML root
+MATHJAX_FILES = ("tex-mml-chtml.js", "input", "output", "ui", "a11y", "adaptors", "sre")
+
+
+def page_source(page: Page, root: Path) -> Path:
+    """The file the book renders for ``page``."""
+    if page.is_notebook:
+        return root / "book" / GENERATED / f"{page.name}.ipynb"
+    return root / "book" / f"{page.name}.md"
+
+
+def page_doc(page: Page) -> str:
+    """The page's document name inside the book (what the TOC and the HTML use)."""
+    return f"{GENERATED}/{page.name}" if page.is_notebook else page.name
+
+
+def toc_text(profile: str = "default") -> str:
+    """``_toc.yml`` for ``profile``: the root page, then chapters grouped into parts."""
+    listed = pages(profile)
+    if not listed or listed[0].name != ROOT:
+        raise SufficeError(f"the book's first page must be {ROOT!r}")
+    lines = ["# Written by `python -m suffice.book toc` from lib/suffice/book/chapters.py: edit that list.",
+             "format: jb-book", f"root: {page_doc(listed[0])}", "parts:"]
+    for p in listed[1:]:
+        if p.part or len(lines) == 4:
+            lines += [f"- caption: {p.part or 'Chapters'}", "  chapters:"]
+        lines.append(f"  - file: {page_doc(p)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_toc(root: Path, profile: str = "default") -> Path:
+    path = root / "book" / "_toc.yml"
+    text = toc_text(profile)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def ensure_mathjax(root: Path) -> Path:
+    """MathJax 3 from ``node_modules`` (installed with ``npm ci`` from package-lock.json if missing)."""
+    src = root / "node_modules" / "mathjax" / "es5"
+    if not (src / "tex-mml-chtml.js").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SufficeError("MathJax is missing and npm is not installed: install Node.js with npm "
+                               "(Debian: apt-get install npm), then run `npm ci` in the repository")
+        cmd = [npm, "ci" if (root / "package-lock.json").is_file() else "install", "--no-audit", "--no-fund"]
+        subprocess.run(cmd, cwd=root, check=True)
+    if not (src / "tex-mml-chtml.js").is_file():
+        raise SufficeError(f"MathJax not found at {src} after npm install")
+    return src
+
+
+def _sync(src: Path, dst: Path) -> None:
+    """Copy ``src`` (file or tree) to ``dst``, rewriting only files whose content changed."""
+    if src.is_file():
+        if not dst.is_file() or not filecmp.cmp(src, dst, shallow=False):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+        return
+    for f in src.rglob("*"):
+        if f.is_file():
+            _sync(f, dst / f.relative_to(src))
+
+
+def stage_site(root: Path) -> Path:
+    """Fill ``book/_generated/site`` (copied into the HTML root) with MathJax and the chapters' audio."""
+    site = root / "book" / SITE
+    mj = ensure_mathjax(root)
+    for name in MATHJAX_FILES:
+        if (mj / name).exists():
+            _sync(mj / name, site / "mathjax" / name)
+    audio = root / "book" / GENERATED / "audio"
+    if audio.is_dir():
+        _sync(audio, site / GENERATED / "audio")
+    return site
+
+
+def jupyter_book(root: Path, *, fresh: bool = False) -> None:
+    """``jupyter-book build book/`` with warnings as errors and nitpicky references."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
+           "build", str(root / "book"), "--builder", "html", "-W", "-n", "--keep-going"]
+    if fresh:
+        cmd.append("--all")
+    r = subprocess.run(cmd, cwd=root)
+    if r.returncode != 0:
+        raise SufficeError(f"jupyter-book build failed (exit {r.returncode}); the warnings above say why")
+
+
+def build(profile: str = "default", *, root: Path | None = None, fresh: bool = False,
+          force_run: bool = False) -> Path:
+    """Run every chapter listed for ``profile`` and render the book; returns the HTML folder."""
+    check_profile(profile)
+    root = root or repo_root()
+    t0 = time.perf_counter()
+    write_toc(root, profile)
+    for page in pages(profile):
+        if page.is_notebook:
+            res = run_chapter(page.name, page.params_for(profile), root=root, force=force_run)
+            print(f"chapter {page.name}: {'current, not re-run' if res.skipped else f'executed in {res.seconds:.0f} s'}"
+                  f" ({res.notebook.relative_to(root)})", flush=True)
+            _sync(res.notebook, page_source(page, root))
+        check_source(page_source(page, root))
+    stage_site(root)
+    jupyter_book(root, fresh=fresh)
+    html = root / "book" / "_build" / "html"
+    counts = check_html(html, [page_doc(p) for p in pages(profile)])
+    print(f"book ({profile}) built in {time.perf_counter() - t0:.0f} s: {counts['pages']} pages, "
+          f"{counts['references']} local references checked ({counts['images']} images, "
+          f"{counts['audio']} audio): {html / 'index.html'}", flush=True)
+    return html
+
+
+__all__ = ["build", "toc_text", "write_toc", "stage_site", "ensure_mathjax", "page_doc", "PROFILES"]

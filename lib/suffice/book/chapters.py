@@ -1,0 +1,89 @@
+"""The book's table of contents: one registry, one line per page.
+
+Every page of the book is one :class:`Page` in :data:`BOOK`, in reading order.  A narrative page is
+a MyST markdown file under ``book/``; a notebook chapter is ``notebooks/<name>.md``, executed with
+papermill under one parameter file per build profile.  ``book/_toc.yml`` is written from this list by
+``python -m suffice.book build`` (and ``toc``), so adding a chapter is one line here.  A listed page
+whose source is missing or empty fails the build.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..errors import OptionError, UnknownNameError
+
+#: build profiles: ``default`` is the full book, ``smoke`` the small, fast one
+PROFILES: tuple[str, ...] = ("default", "smoke")
+
+#: data folders whose state is part of a notebook chapter's cache key unless it names its own
+DEFAULT_DEPENDS: tuple[str, ...] = ("data/corpora", "data/models")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the book.
+
+    ``name`` is the file stem: ``book/<name>.md`` for a narrative page, ``notebooks/<name>.md`` for a
+    notebook chapter.  ``params`` maps each profile to a YAML parameter file (notebook chapters only;
+    a profile left out does not list the page).  ``part`` is the caption of the part the page opens.
+    ``depends`` are data paths (files or folders, relative to the repository) whose state invalidates
+    the chapter's cached execution.  ``timeout`` is the per-cell limit in seconds.
+    """
+
+    name: str
+    params: Mapping[str, str] | None = None
+    part: str | None = None
+    depends: tuple[str, ...] = DEFAULT_DEPENDS
+    timeout: int = 3600
+    profiles: tuple[str, ...] = field(default=PROFILES)
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.params is not None
+
+    def params_for(self, profile: str) -> str:
+        """The parameter file this chapter runs with under ``profile``."""
+        if not self.is_notebook:
+            raise OptionError(f"page {self.name!r} is narrative: it has no parameters")
+        check_profile(profile)
+        try:
+            return self.params[profile]  # type: ignore[index]
+        except KeyError:
+            raise OptionError(f"chapter {self.name!r} has no parameter file for profile {profile!r}") from None
+
+    def in_profile(self, profile: str) -> bool:
+        if self.is_notebook:
+            return profile in self.params  # type: ignore[operator]
+        return profile in self.profiles
+
+
+# ---- the book, in reading order: add a chapter with one line ------------------------------------
+BOOK: tuple[Page, ...] = (
+    Page("intro"),
+    Page("method", part="Method"),
+    Page("method_toy", params={"default": "params/toy.yaml", "smoke": "params/smoke-toy.yaml"}, depends=()),
+    Page("reproduce", part="Using suffice"),
+)
+ROOT = BOOK[0].name
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise UnknownNameError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
+    return profile
+
+
+def pages(profile: str = "default") -> list[Page]:
+    """The pages the book lists under ``profile``, in order."""
+    check_profile(profile)
+    return [p for p in BOOK if p.in_profile(profile)]
+
+
+def chapter(name: str) -> Page:
+    """The notebook chapter called ``name``."""
+    for p in BOOK:
+        if p.name == name and p.is_notebook:
+            return p
+    known = [p.name for p in BOOK if p.is_notebook]
+    raise UnknownNameError(f"unknown chapter {name!r}; notebook chapters: {', '.join(known)}")

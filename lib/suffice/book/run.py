@@ -1,0 +1,135 @@
+"""``run-chapter``: execute one MyST notebook with papermill under a YAML parameter file.
+
+The executed notebook goes to ``book/_generated/<chapter>--<params stem>.ipynb`` with a sidecar
+``.stamp.json``; a second run with the same notebook text, parameters, library and data is skipped.
+The kernel runs with its working directory in the output folder and these environment variables:
+``SUFFICE_NOTEBOOK`` (the source notebook, read by :func:`suffice.book.provenance`),
+``SUFFICE_PARAMS_FILE``, and ``SUFFICE_AUDIO_DIR`` (where :mod:`suffice.plotting.audio` writes .wav
+files, relative to the working directory).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import SufficeError
+from .chapters import DEFAULT_DEPENDS, BOOK
+from .params import declared_parameters, load_params, parameters_cell, read_notebook
+from .stamps import run_key
+
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def repo_root() -> Path:
+    """The repository: the nearest folder above the working directory holding ``notebooks/`` and
+    ``book/`` (else the checkout the library was installed from)."""
+    env = os.environ.get("SUFFICE_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for d in (here, *here.parents):
+        if (d / "notebooks").is_dir() and (d / "book").is_dir():
+            return d
+    guess = Path(__file__).resolve().parents[3]
+    if (guess / "notebooks").is_dir():
+        return guess
+    raise SufficeError("cannot find the suffice repository (a folder with notebooks/ and book/); "
+                       "run from inside it or set SUFFICE_ROOT")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``run_chapter`` produced: the executed notebook, and whether it was already current."""
+
+    notebook: Path
+    run_id: str
+    skipped: bool
+    seconds: float
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_id(chapter: str, params_file: str | Path | None) -> str:
+    """``<chapter>--<params stem>`` (``<chapter>--defaults`` without a parameter file)."""
+    stem = Path(params_file).stem if params_file else "defaults"
+    return f"{chapter}--{stem}"
+
+
+def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: str | Path | None = None,
+                timeout: int | None = None, force: bool = False, root: Path | None = None,
+                quiet: bool = False) -> RunResult:
+    """Execute ``notebooks/<name>.md`` with the parameters in ``params_file`` (YAML).
+
+    Raises :class:`~suffice.errors.OptionError` for an unknown parameter or a badly typed value, and
+    :class:`~suffice.errors.SufficeError` when a cell fails (the partly executed notebook is kept).
+    """
+    import papermill
+
+    root = root or repo_root()
+    source = root / "notebooks" / f"{name}.md"
+    if not source.is_file():
+        raise SufficeError(f"no chapter notebook {source}")
+    page = next((p for p in BOOK if p.name == name and p.is_notebook), None)
+    depends = page.depends if page else DEFAULT_DEPENDS
+    timeout = timeout or (page.timeout if page else 3600)
+    params_path = None if params_file is None else Path(params_file)
+    if params_path is not None and not params_path.is_absolute():
+        params_path = (Path.cwd() / params_path) if (Path.cwd() / params_path).exists() else root / params_path
+
+    nb = read_notebook(source)
+    declared = declared_parameters(parameters_cell(nb, str(source)), f"{source}: parameters cell")
+    params = load_params(params_path, declared, where=f"notebooks/{name}.md")
+
+    out = Path(out_dir) if out_dir else root / "book" / "_generated"
+    out.mkdir(parents=True, exist_ok=True)
+    rid = run_id(name, params_path)
+    target = out / f"{rid}.ipynb"
+    stamp_file = out / f"{rid}.stamp.json"
+    key = run_key(source.read_text(), params, depends, root)
+    if not force and target.is_file() and stamp_file.is_file():
+        try:
+            if json.loads(stamp_file.read_text()) == key:
+                return RunResult(target, rid, True, 0.0)
+        except json.JSONDecodeError:
+            pass
+    stamp_file.unlink(missing_ok=True)
+
+    nb.metadata["kernelspec"] = dict(KERNEL)
+    nb.metadata.pop("jupytext", None)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / f"{rid}.ipynb"
+        import jupytext
+        jupytext.write(nb, staged)
+        env = {"SUFFICE_NOTEBOOK": str(source), "SUFFICE_PARAMS_FILE": str(params_path or ""),
+               "SUFFICE_AUDIO_DIR": f"audio/{rid}", "MPLBACKEND": INLINE_BACKEND, "TQDM_DISABLE": "1",
+               "SUFFICE_ROOT": str(root)}
+        with _environ(**env):
+            try:
+                papermill.execute_notebook(str(staged), str(target), parameters=params, kernel_name="python3",
+                                           language="python", cwd=str(out), execution_timeout=timeout,
+                                           progress_bar=not quiet, log_output=False)
+            except papermill.PapermillExecutionError as e:
+                raise SufficeError(f"chapter {name!r} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+                                   f"the partly executed notebook is {target}") from None
+    stamp_file.write_text(json.dumps(key, indent=1, sort_keys=True))
+    return RunResult(target, rid, False, time.perf_counter() - t0)
