@@ -31,15 +31,10 @@ from ..explanation import Explanation
 from ..search import explain
 from ..search.explain import resolve_options
 from ..tasks import task_labels
+from ..transfer import TABLE_COLUMNS
 from .cache import DiskCache, key_digest
 from .clips import Clip
 
-#: columns of the tidy transfer table (one row per source model x target model x clip)
-TABLE_COLUMNS = [
-    "task", "clip_id", "true_label", "source", "target", "seed", "source_pred", "source_conf", "found",
-    "set_size", "n_bins", "fraction", "n_model_calls", "target_pred_original", "target_prob_original",
-    "target_pred_sufficient", "target_prob_sufficient",
-]
 
 
 def model_identity(model: Classifier) -> str:
@@ -296,7 +291,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     stats = {"model_calls": int(sum(m.calls for m in counting)), "explained_now": len(todo),
              "cache_hits": cache.hits, "cache_misses": cache.misses}
     return StudyResult(
-        table=pd.DataFrame(rows, columns=TABLE_COLUMNS), predictions=pd.DataFrame(pred_rows),
+        table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), predictions=pd.DataFrame(pred_rows),
         explanations=pd.DataFrame(erows),
         failures=pd.DataFrame(fails, columns=["clip_id", "model", "stage", "reason"]),
         params=params, stats=stats, _explanations=expls)
