@@ -53,7 +53,7 @@ def test_grid_table_is_complete_and_consistent(tmp_path):
     clips = _clips()
     res = run("deepfake", _models(), clips, seed=0, cache_dir=tmp_path, progress=False)
     t = res.table
-    assert list(t.columns) == TABLE_COLUMNS
+    assert list(t.columns) == list(TABLE_COLUMNS)
     assert len(t) == 3 * 3 * len(clips)
     diag = t[t.source == t.target]
     assert (diag.target_pred_sufficient == diag.source_pred).all()  # sufficient for its own model
