@@ -13,7 +13,7 @@ from ..tasks import task_labels
 #: parameters of the study itself
 STUDY_DEFAULTS: dict[str, Any] = {
     "task": "genre",
-    "models": "all",          # "all" = every zoo model of the task, or a list of names
+    "models": None,           # None (or "all") = every zoo model of the task, or a list of names
     "profile": "default",     # zoo and corpus profile: default or smoke
     "clips_per_class": 3,
     "split": "test",
@@ -63,7 +63,7 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
 
 def resolve_models(params: dict[str, Any]) -> list[str]:
     models = params["models"]
-    if models == "all":
+    if models is None or models == "all":
         from .. import models as zoo
         return list(zoo.names(params["task"]))
     if isinstance(models, str):
