@@ -1,0 +1,41 @@
+"""``python -m suffice.models build --profile default|smoke [--task T] [--only NAME] [--force]``;
+``python -m suffice.models list [--task T]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..errors import SufficeError
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m suffice.models", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="train/evaluate the zoo and write model cards")
+    b.add_argument("--profile", default="default", choices=["default", "smoke"])
+    b.add_argument("--task", action="append", help="only this task (repeatable)")
+    b.add_argument("--only", action="append", help="only this model name (repeatable)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    ls = sub.add_parser("list", help="list model names")
+    ls.add_argument("--task")
+    ls.add_argument("--profile", default="default")
+    args = ap.parse_args(argv)
+    from . import build as build_mod, names
+    try:
+        if args.cmd == "list":
+            print("\n".join(names(args.task, args.profile)))
+            return 0
+        t = time.perf_counter()
+        cards = build_mod.build(args.profile, args.task, args.only, seed=args.seed, force=args.force)
+        print(build_mod.summary(cards))
+        print(f"{len(cards)} models up to date in {time.perf_counter() - t:.0f} s")
+    except SufficeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

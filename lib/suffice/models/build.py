@@ -1,0 +1,132 @@
+"""Building the zoo: train (or evaluate) each model, save it, and write its model card.
+
+A model is rebuilt only when its build key changes: spec + training settings + seed + corpus content
+hash + ``BUILD_VERSION`` (bump it when training code changes).
+"""
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..errors import SufficeError
+from ..tasks import TASKS
+from .base import content_hash
+from .data import Split, load_task, models_dir
+from .metrics import evaluate, ms_per_clip
+from .zoo import TRAIN, ModelSpec, SPECS, names
+
+BUILD_VERSION = "1"
+
+
+def model_dir(name: str, profile: str) -> Path:
+    """``data/models/<profile>/<task>/<short>``."""
+    task, short = name.split("/", 1)
+    return models_dir(profile, task) / short
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != "card.json")
+
+
+def build_key(spec: ModelSpec, profile: str, seed: int, data_hash: str) -> str:
+    return content_hash([json.dumps(spec.to_dict(), sort_keys=True), json.dumps(TRAIN[profile], sort_keys=True),
+                         str(seed), data_hash, BUILD_VERSION])
+
+
+def _versions() -> dict[str, str]:
+    import torch
+    import transformers
+    return {"suffice": __version__, "torch": torch.__version__, "transformers": transformers.__version__,
+            "python": platform.python_version()}
+
+
+def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: str, *, seed: int = 0,
+              force: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Train/evaluate one model unless an up-to-date card exists; returns its card."""
+    from . import load
+    from .training import save_hf, train_head, train_hf
+    folder = model_dir(spec.name, profile)
+    key = build_key(spec, profile, seed, data_hash)
+    card_path = folder / "card.json"
+    if card_path.exists() and not force:
+        old = json.loads(card_path.read_text())
+        if old.get("build_key") == key:
+            return old
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    t0 = time.perf_counter()
+    train_info: dict[str, Any] = {}
+    if spec.kind == "hf":
+        clf, train_info = train_hf(spec.arch, spec.task, data, name=spec.name, code=spec.code, seed=seed,
+                                   progress=progress, **TRAIN[profile])
+        save_hf(clf, tmp)
+    elif spec.kind == "head":
+        clf, train_info = train_head(spec.arch, spec.task, data, name=spec.name, code=spec.code, seed=seed,
+                                     progress=progress)
+        clf.save(tmp)
+    else:
+        tmp.mkdir(parents=True, exist_ok=True)
+    train_s = time.perf_counter() - t0
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    model = load(spec.name, profile)  # evaluate what was saved, through the real loading path
+    card: dict[str, Any] = {
+        "name": spec.name, "code": spec.code, "task": spec.task, "kind": spec.kind, "architecture": spec.arch,
+        "description": spec.description, "profile": profile, "labels": list(model.labels),
+        "label_map": model.label_map.to_dict() if spec.kind != "zeroshot" else {
+            "mapped": {r: c for r, c in model.label_map.mapping.items() if c is not None},
+            "unmapped": f"{len(model.label_map.unmapped)} other AudioSet classes (dropped, renormalised)"},
+        "parameters_trained": int(getattr(model, "n_parameters", 0)), "size_bytes": _size(folder),
+        "seed": seed, "training_data_hash": data_hash, "training": train_info,
+        "training_seconds": round(train_s, 1), "identity": model.identity(), "build_key": key,
+        "versions": _versions(),
+        "n_train": len(data["train"].y), "n_val": len(data["val"].y), "n_test": len(data["test"].y),
+    }
+    card["val"] = evaluate(model, data["val"].x, data["val"].y)
+    card["test"] = evaluate(model, data["test"].x, data["test"].y)
+    card["ms_per_clip_batch32"] = round(ms_per_clip(model, data["test"].x), 2)
+    card["clip_seconds"] = data["test"].x.shape[1] / 16000
+    card_path.write_text(json.dumps(card, indent=1))
+    return card
+
+
+def build(profile: str = "default", tasks: Iterable[str] | None = None, only: Iterable[str] | None = None,
+          *, seed: int = 0, force: bool = False, progress: bool = True) -> list[dict[str, Any]]:
+    """Build every model of ``profile`` (optionally some tasks / names); returns their cards."""
+    if profile not in TRAIN:
+        raise SufficeError(f"unknown profile {profile!r}; profiles: {', '.join(TRAIN)}")
+    only = set(only or [])
+    unknown = sorted(only - set(SPECS))
+    if unknown:
+        from .zoo import spec
+        spec(unknown[0])
+    cards = []
+    for task in (tasks or TASKS):
+        todo = [SPECS[n] for n in names(task, profile) if not only or n in only]
+        todo += [SPECS[n] for n in sorted(only) if SPECS[n].task == task and SPECS[n] not in todo]
+        if not todo:
+            continue
+        data, dhash = load_task(task, profile, progress=progress)
+        for s in tqdm(todo, desc=f"models {profile}/{task}", disable=not progress):
+            cards.append(build_one(s, profile, data, dhash, seed=seed, force=force, progress=progress))
+    return cards
+
+
+def summary(cards: list[dict[str, Any]]) -> str:
+    """A plain-text table of built models."""
+    lines = [f"{'model':32s} {'code':5s} {'test acc':>8s} {'macroF1':>8s} {'chance':>6s} {'params':>9s} "
+             f"{'size KB':>8s} {'train s':>8s} {'ms/clip':>7s}"]
+    for c in cards:
+        t = c["test"]
+        lines.append(f"{c['name']:32s} {c['code']:5s} {t['accuracy']:8.3f} {t['macro_f1']:8.3f} {t['chance']:6.3f} "
+                     f"{c['parameters_trained']:9d} {c['size_bytes'] / 1024:8.0f} {c['training_seconds']:8.1f} "
+                     f"{c['ms_per_clip_batch32']:7.2f}")
+    return "\n".join(lines)

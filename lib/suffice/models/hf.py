@@ -1,0 +1,132 @@
+"""Hugging Face audio classifiers (hub id or local folder) as zoo classifiers.
+
+Loading is safe and offline-friendly: safetensors weights only (``use_safetensors=True``), never
+``trust_remote_code``; a folder that holds only pickle weights (``pytorch_model.bin`` ...) or asks for
+remote code is refused with a clear error.  Labels come from the config's ``id2label`` and are mapped
+onto the task's canonical labels by :func:`~suffice.models.labels.build_label_map`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from ..errors import OptionError, SufficeError
+from .base import MappedClassifier, content_hash
+from .frontends import ast_fbank
+from .labels import build_label_map
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+
+
+def default_device(device: str | None = None) -> torch.device:
+    """``device`` if given, else CUDA when available, else CPU."""
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse folders we must not load: no config, pickle-only weights, remote code."""
+    if not folder.is_dir():
+        raise OptionError(f"{folder} is not a folder")
+    cfg = folder / "config.json"
+    if not cfg.exists():
+        raise OptionError(f"{folder} has no config.json: not a transformers model folder")
+    if "auto_map" in json.loads(cfg.read_text()):
+        raise OptionError(f"{folder}/config.json asks for custom remote code (auto_map); refusing to run it")
+    files = [p.name for p in folder.iterdir() if p.is_file()]
+    if not any(f.endswith(".safetensors") for f in files):
+        pickles = [f for f in files if f.endswith(PICKLE_SUFFIXES)]
+        what = (f"only pickle weights ({', '.join(sorted(pickles))}), which can run arbitrary code when "
+                "loaded" if pickles else "no weights")
+        raise OptionError(f"{folder} holds {what}; suffice loads safetensors only. Convert it once in a "
+                          "trusted environment: model.save_pretrained(folder, safe_serialization=True)")
+
+
+def state_hash(model: torch.nn.Module) -> str:
+    """Content hash of a module's parameters and buffers (names, dtypes, shapes, values)."""
+    parts: list[bytes | str] = []
+    for k, v in sorted(model.state_dict().items()):
+        t = v.detach().cpu().contiguous()
+        parts += [k, str(t.dtype), str(tuple(t.shape)), t.view(-1).view(torch.uint8).numpy().tobytes()]
+    return content_hash(parts)
+
+
+class HFAudioClassifier(MappedClassifier):
+    """Any ``AutoModelForAudioClassification`` + ``AutoFeatureExtractor`` as a zoo classifier."""
+
+    def __init__(self, model: torch.nn.Module, extractor: Any, *, task: str, name: str, code: str,
+                 label_map: Mapping[str, str | None] | None = None, unmapped: str = "error",
+                 device: str | None = None, info: dict | None = None) -> None:
+        cfg = model.config
+        raw = [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
+        lm = build_label_map(task, raw, label_map, unmapped=unmapped)
+        sr = int(getattr(extractor, "sampling_rate", 16000))
+        if sr != 16000:
+            raise OptionError(f"{name}: feature extractor expects {sr} Hz; the project works at 16 kHz")
+        self.device = default_device(device)
+        self.model = model.to(self.device).eval()
+        self.extractor = extractor
+        self.multi_label = getattr(cfg, "problem_type", None) == "multi_label_classification"
+        self._lock = threading.Lock()
+        ident = [state_hash(model), cfg.to_json_string(use_diff=False),
+                 json.dumps(extractor.to_dict(), sort_keys=True, default=str)]
+        super().__init__(name=name, task=task, code=code, label_map=lm, identity_parts=ident, info=info)
+        self.n_parameters = int(sum(p.numel() for p in model.parameters()))
+
+    def features(self, x: np.ndarray) -> dict[str, torch.Tensor]:
+        """Model inputs for a (N, T) batch (a fast batched path for AST's numpy fbank)."""
+        ex = self.extractor
+        if type(ex).__name__ == "ASTFeatureExtractor" and hasattr(ex, "mel_filters"):
+            return {"input_values": ast_fbank(x, ex.mel_filters, ex.window, max_length=ex.max_length,
+                                              mean=ex.mean, std=ex.std, do_normalize=ex.do_normalize)}
+        feats = ex(list(x), sampling_rate=16000, return_tensors="pt")
+        names = getattr(self.model, "main_input_name", "input_values")
+        return {k: v for k, v in feats.items() if k in (names, "attention_mask")}
+
+    def logits(self, x: np.ndarray) -> torch.Tensor:
+        """Raw logits (N, R) on the CPU."""
+        feats = {k: v.to(self.device) for k, v in self.features(x).items()}
+        with self._lock, torch.inference_mode():
+            return self.model(**feats).logits.float().cpu()
+
+    def raw_scores(self, x: np.ndarray) -> np.ndarray:
+        z = self.logits(x).double()
+        return (torch.sigmoid(z) if self.multi_label else torch.softmax(z, dim=-1)).numpy()
+
+
+def load_hf(id_or_folder: str | os.PathLike, *, task: str, label_map: Mapping[str, str | None] | None = None,
+            name: str | None = None, code: str | None = None, unmapped: str = "error",
+            device: str | None = None) -> HFAudioClassifier:
+    """Load a hub id or local folder as an :class:`HFAudioClassifier` (safetensors only, no remote code).
+
+    ``label_map`` maps the checkpoint's ``id2label`` names onto the task's canonical labels; names that
+    are recognisable (``fake``, ``bona-fide``, ``hip-hop`` ...) map themselves, generic ones
+    (``LABEL_0``) must be mapped explicitly.
+    """
+    from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
+
+    src = str(id_or_folder)
+    folder = Path(src).expanduser()
+    local = folder.exists()
+    if local:
+        check_folder(folder)
+        src = str(folder.resolve())
+    kw: dict[str, Any] = dict(use_safetensors=True, trust_remote_code=False, local_files_only=local)
+    try:
+        model = AutoModelForAudioClassification.from_pretrained(src, **kw)
+        extractor = AutoFeatureExtractor.from_pretrained(src, trust_remote_code=False, local_files_only=local)
+    except (OSError, ValueError, EnvironmentError) as exc:
+        raise SufficeError(f"cannot load {src!r} as a safetensors audio classifier: {exc}. Hub ids need the "
+                           "checkpoint in the local Hugging Face cache (this project runs offline), or "
+                           "pass a local folder.") from exc
+    base = folder.name if local else src.rsplit("/", 1)[-1]
+    return HFAudioClassifier(model, extractor, task=task, name=name or f"{task}/{base}",
+                             code=code or base[:6].upper(), label_map=label_map, unmapped=unmapped,
+                             device=device, info={"source": src})

@@ -1,0 +1,89 @@
+"""The default zoo: which models exist per task and profile, and how each is built and loaded."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import UnknownNameError
+from ..tasks import TASKS, task_labels
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One zoo entry.  ``kind``: 'hf' (tiny transformers trained here), 'head' (trained head on a frozen
+    pretrained backbone) or 'zeroshot' (a pretrained tagger through a class mapping, nothing trained)."""
+
+    task: str
+    short: str           # e.g. "ast-tiny"; the full name is "<task>/<short>"
+    code: str            # short table code
+    kind: str
+    arch: str            # family (hf) or backbone (head, zeroshot)
+    description: str
+    profiles: tuple[str, ...] = ("default",)
+    train: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}/{self.short}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["name"] = self.name
+        return d
+
+
+_HF = [
+    ("wav2vec2-tiny", "W2V", "wav2vec2", "Wav2Vec2 (conv waveform encoder + 2 x 64 transformer), trained here"),
+    ("hubert-tiny", "HUB", "hubert", "HuBERT (conv waveform encoder + 4 x 64 transformer), trained here"),
+    ("distilhubert-tiny", "DHB", "distilhubert",
+     "DistilHuBERT-style HuBERT (2 wide layers, 96 x 384), trained here"),
+    ("ast-tiny", "AST", "ast", "Audio Spectrogram Transformer (64 mel, 16 x 16 patches, 2 x 64), trained here"),
+    ("whisper-tiny-cls", "WHC", "whisper", "Whisper encoder (80 mel, 2 x 64) + pooled classifier, trained here"),
+]
+_HEADS = [
+    ("whisper-tiny-probe", "WTP", "whisper-tiny",
+     "pretrained Whisper tiny.en encoder (CTranslate2 int8, frozen) + trained linear head"),
+    ("yamnet-probe", "YMP", "yamnet", "pretrained YAMNet (AudioSet, int8 ONNX, frozen) 1024-d embedding + "
+                                      "trained linear head"),
+]
+#: models built for the smoke profile (>= 3 architectures per task, fast)
+SMOKE = {"wav2vec2-tiny", "ast-tiny", "whisper-tiny-cls", "yamnet-zeroshot"}
+TRAIN = {"default": dict(epochs=12, lr=2e-3, batch_size=16), "smoke": dict(epochs=6, lr=3e-3, batch_size=8)}
+
+
+def _specs() -> list[ModelSpec]:
+    out: list[ModelSpec] = []
+    for task in TASKS:
+        for short, code, fam, desc in _HF:
+            prof = ("default", "smoke") if short in SMOKE else ("default",)
+            out.append(ModelSpec(task, short, code, "hf", fam, desc, prof))
+        for short, code, bb, desc in _HEADS:
+            out.append(ModelSpec(task, short, code, "head", bb, desc, ("default",)))
+    out.append(ModelSpec("genre", "yamnet-zeroshot", "YZS", "zeroshot", "yamnet",
+                         "pretrained YAMNet, zero-shot: AudioSet genre classes mapped onto the 10 genres",
+                         ("default", "smoke")))
+    out.append(ModelSpec("deepfake", "yamnet-zeroshot", "YZS", "zeroshot", "yamnet",
+                         "pretrained YAMNet, zero-shot: 'Speech synthesizer' vs speech classes (optional)",
+                         ()))
+    out.append(ModelSpec("emotion", "yamnet-zeroshot", "YZS", "zeroshot", "yamnet",
+                         "pretrained YAMNet, zero-shot: mood/affect classes mapped to emotions (optional)", ()))
+    return out
+
+
+SPECS: dict[str, ModelSpec] = {s.name: s for s in _specs()}
+
+
+def names(task: str | None = None, profile: str = "default") -> list[str]:
+    """Names of the zoo's models (of one task), in a stable order; ``profile`` picks the default set."""
+    if task is not None:
+        task_labels(task)
+    return [n for n, s in SPECS.items() if (task is None or s.task == task) and profile in s.profiles]
+
+
+def spec(name: str) -> ModelSpec:
+    """The spec of ``name``; :class:`UnknownNameError` listing the known names otherwise."""
+    try:
+        return SPECS[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown model {name!r}; known models: {', '.join(SPECS)}. "
+                               "For a hub checkpoint or a local folder use suffice.models.load_hf().") from None
