@@ -21,8 +21,8 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "strategy": "suffice",
     "options": {},            # search options (see suffice.search.strategy_defaults)
     "manifest": None,         # a CSV manifest of your own data instead of the built corpus
-    "cache_dir": None,        # default: data/cache
-    "output_dir": None,       # where the tables are written (None: not written)
+    "cache_dir": None,        # default: <data root>/study-cache; a relative path is under the data root
+    "output_dir": None,       # where the tables are written (None: not written); relative: under the data root
 }
 #: parameters of the analysis that the transferability notebook adds
 ANALYSIS_DEFAULTS: dict[str, Any] = {
@@ -61,6 +61,18 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
     return params
 
 
+def _existing(path: str | os.PathLike) -> Path:
+    """A user's file: as given (relative to the working directory), else relative to the repository."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    from ..corpora.paths import _repo_root
+    repo = _repo_root()
+    if repo is not None and (repo / p).exists():
+        return repo / p
+    raise OptionError(f"no such file: {p}")
+
+
 def resolve_models(params: dict[str, Any]) -> list[str]:
     models = params["models"]
     if models is None or models == "all":
@@ -74,13 +86,17 @@ def resolve_models(params: dict[str, Any]) -> list[str]:
 def run_params(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
                **overrides: Any):
     """Run the study a parameter set describes; writes the tables when ``output_dir`` is set."""
+    from ..corpora import data_root
     from .clips import load_clips, select_clips
     from .run import run
     params = load_params(source, **overrides)
     task = params["task"]
+    for key in ("cache_dir", "output_dir"):
+        if params[key] and not Path(params[key]).is_absolute():
+            params[key] = str(data_root() / params[key])
     if params["manifest"]:
         from ..corpora import manifest_from_csv
-        manifest = manifest_from_csv(params["manifest"], task)
+        manifest = manifest_from_csv(_existing(params["manifest"]), task)
     else:
         from ..corpora import manifest as corpus_manifest
         manifest = corpus_manifest(task, params["profile"])

@@ -157,7 +157,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         raise OptionError("a study needs at least one model")
     if cache_dir is None:
         from ..corpora import data_root
-        cache_dir = data_root() / "cache"
+        cache_dir = data_root() / "study-cache"
     cache = DiskCache(cache_dir)
     specs = list(models)
     loaded = [_worker_model(s, profile) for s in specs]
