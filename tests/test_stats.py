@@ -105,3 +105,20 @@ def test_logistic_glm_flags_perfect_separation_and_bad_input():
         st.logistic_glm(df.assign(y=[0, 2, 0, 1, 1, 1]), "y", ["x"])
     with pytest.raises(OptionError, match="missing"):
         st.logistic_glm(df, "y", ["z"])
+
+
+def test_feature_tables_stack_tests_per_feature():
+    df = _features().assign(noise=lambda d: np.random.default_rng(5).normal(size=len(d)))
+    cf = st.compare_features(df, ["entropy", "noise"], n_boot=100)
+    assert list(cf["value"]) == ["entropy"] * 3 + ["noise"] * 3
+    assert cf.set_index(["value", "model"]).loc[("entropy", "m1"), "significant"]
+    assert not cf[cf["value"] == "noise"]["significant"].any()
+    kt = st.kruskal_table(df, ["entropy"], n_boot=100).set_index("subset")
+    # spoof entropy differs across models (m1 is shifted), bonafide does not
+    assert kt.loc["spoof", "p_holm"] < 1e-3 and kt.loc["bonafide", "p"] > 0.05 and len(kt) == 3
+
+
+def test_logistic_glm_rejects_collinear_predictors():
+    df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "a": [1.0, 2, 3, 4, 5, 6, 7, 9]})
+    with pytest.raises(OptionError, match="collinear"):
+        st.logistic_glm(df.assign(b=2 * df["a"]), "y", ["a", "b"], cluster=None)

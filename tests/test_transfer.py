@@ -198,3 +198,62 @@ def test_model_performance_and_table_by_hand():
     assert set(tab["model"]) == {"A", "B", "C"} and {"out_rate", "in_rate", "not_found"} <= set(tab.columns)
     with pytest.raises(tr.TableError, match="pred"):
         tr.model_performance(preds.drop(columns=["pred"]))
+
+
+def test_validate_table_rejects_mixed_tasks_and_missing_keys():
+    df = hand_table()
+    mixed = df.copy()
+    mixed.loc[0, "task"] = "emotion"
+    with pytest.raises(tr.TableError, match="mixes tasks"):
+        tr.validate_table(mixed)
+    gap = df.copy()
+    gap["seed"] = gap["seed"].astype(float)
+    gap.loc[3, "seed"] = np.nan
+    with pytest.raises(tr.TableError, match="seed"):
+        tr.validate_table(gap)
+
+
+def test_several_seeds_pool_within_clip_clusters():
+    one = hand_table()
+    two = pd.concat([one, one.assign(seed=1)], ignore_index=True)
+    s1, s2 = tr.summarise(one, n_boot=100), tr.summarise(two, n_boot=100)
+    pd.testing.assert_frame_equal(s1.matrix, s2.matrix)
+    assert s2.pairs.set_index(["source", "target"]).loc[("A", "B"), "n"] == 8
+    # the same clips resampled: the bootstrap distribution is unchanged by duplicating seeds
+    assert s2.task["lo"] == pytest.approx(s1.task["lo"]) and s2.task["hi"] == pytest.approx(s1.task["hi"])
+
+
+def _feature_world(seed: int, confounded: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Transfer depends on the signal's entropy (not confounded), or on the source only, with entropy
+    differing by source (confounded)."""
+    rng = np.random.default_rng(seed)
+    models = "ABCD"
+    shift = {"A": 0.0, "B": 0.0, "C": 0.0, "D": -1.5}
+    feats, rows = [], []
+    for c in range(120):
+        for f in models:
+            ent = rng.normal(shift[f] if confounded else 0.0, 1.0)
+            feats.append({"source": f, "clip_id": f"x{c}", "entropy": ent, "noise": rng.normal()})
+            for g in models:
+                logit = (2.0 * shift[f]) if confounded else 1.2 * ent
+                p = 1.0 if f == g else 1 / (1 + np.exp(-logit))
+                rows.append(_row(f, g, c, int(rng.random() < p)))
+    return pd.DataFrame(rows), pd.DataFrame(feats)
+
+
+def test_feature_glm_recovers_planted_feature_effect():
+    df, feats = _feature_world(10, confounded=False)
+    res = tr.feature_glm(df, feats, ["entropy", "noise"]).set_index("term")
+    assert res.loc["entropy", "p"] < 1e-6 and res.loc["entropy", "or_lo"] > 1.5
+    assert res.loc["noise", "p"] > 0.05 and res.loc["noise", "or_lo"] < 1 < res.loc["noise", "or_hi"]
+    assert "source[A]" in res.index and "target[C]" in res.index and res.attrs["n_clusters"] == 120
+
+
+def test_feature_glm_model_adjustment_removes_confounding_by_source():
+    df, feats = _feature_world(11, confounded=True)
+    naive = tr.feature_glm(df, feats, ["entropy"], adjust_for_models=False).set_index("term")
+    adjusted = tr.feature_glm(df, feats, ["entropy"]).set_index("term")
+    assert naive.loc["entropy", "p"] < 1e-6              # entropy only marks the low-transfer source D
+    assert adjusted.loc["entropy", "p"] > 0.05
+    with pytest.raises(tr.TableError, match="clip_id"):
+        tr.feature_glm(df, feats.drop(columns=["clip_id"]), ["entropy"])

@@ -17,7 +17,7 @@ from .errors import OptionError
 
 __all__ = [
     "bootstrap_weights", "percentile_ci", "ratio_bootstrap", "holm", "mann_whitney", "compare_groups",
-    "kruskal_wallis", "logistic_glm",
+    "kruskal_wallis", "logistic_glm", "compare_features", "kruskal_table",
 ]
 
 
@@ -58,6 +58,9 @@ def percentile_ci(replicates: np.ndarray, ci: float = 0.95, axis: int = 0) -> tu
     hi = np.full(flat.shape[1], np.nan)
     q = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
     ok = np.isfinite(flat)
+    if ok.all():
+        lo, hi = np.percentile(flat, q, axis=0)
+        return lo.reshape(r.shape[1:]), hi.reshape(r.shape[1:])
     for j in np.flatnonzero(ok.any(axis=0)):
         lo[j], hi[j] = np.percentile(flat[ok[:, j], j], q)
     return lo.reshape(r.shape[1:]), hi.reshape(r.shape[1:])
@@ -201,10 +204,11 @@ def kruskal_wallis(df: pd.DataFrame, value: str, *, by: str = "model", n_boot: i
 
 
 def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: str | None = "clip_id",
-                 standardise: bool = True, ci: float = 0.95) -> pd.DataFrame:
+                 standardise: bool | Sequence[str] = True, ci: float = 0.95) -> pd.DataFrame:
     """Logistic GLM of a 0/1 ``outcome`` on numeric ``predictors`` with cluster-robust standard errors.
 
-    With ``standardise`` each predictor is z-scored first, so ``odds_ratio`` is per standard deviation.
+    With ``standardise`` each predictor (or those named, when a list) is z-scored first, so its
+    ``odds_ratio`` is per standard deviation.
     ``cluster`` (e.g. ``clip_id``): rows of one clip share a cluster in the sandwich covariance; None
     gives model-based errors.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
     ``p``, ``coef_lo``/``coef_hi``, ``odds_ratio`` with ``or_lo``/``or_hi``.  ``attrs`` hold ``n``,
@@ -228,12 +232,18 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
     if len(data) < len(predictors) + 2:
         raise OptionError(f"logistic_glm: {len(data)} complete rows are too few for {len(predictors)} predictors")
     X = data[list(predictors)].astype(float)
-    if standardise:
-        sd = X.std(ddof=0)
-        if (sd == 0).any():
-            raise OptionError(f"constant predictor(s): {', '.join(sd.index[sd == 0])}")
-        X = (X - X.mean()) / sd
+    scale = list(predictors) if standardise is True else ([] if standardise is False else list(standardise))
+    unknown = [c for c in scale if c not in predictors]
+    if unknown:
+        raise OptionError(f"standardise names non-predictor(s): {', '.join(unknown)}")
+    sd = X.std(ddof=0)
+    if (sd == 0).any():
+        raise OptionError(f"constant predictor(s): {', '.join(sd.index[sd == 0])}")
+    if scale:
+        X[scale] = (X[scale] - X[scale].mean()) / sd[scale]
     X = sm.add_constant(X, has_constant="add")
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        raise OptionError(f"logistic_glm: the predictors are collinear ({', '.join(predictors)})")
     degenerate = False
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
@@ -261,5 +271,37 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
         out["or_lo"] = np.exp(out["coef_lo"])
         out["or_hi"] = np.exp(out["coef_hi"])
     out.attrs.update(n=int(len(data)), n_clusters=int(data[cluster].nunique()) if cluster else int(len(data)),
-                     degenerate=bool(degenerate), standardised=bool(standardise))
+                     degenerate=bool(degenerate), standardised=scale)
     return out
+
+
+def compare_features(df: pd.DataFrame, values: Sequence[str], **options: object) -> pd.DataFrame:
+    """:func:`compare_groups` for several feature columns, stacked (Holm within each feature, across
+    the levels of ``by``)."""
+    if not values:
+        raise OptionError("compare_features needs at least one value column")
+    return pd.concat([compare_groups(df, v, **options) for v in values], ignore_index=True)  # type: ignore[arg-type]
+
+
+def kruskal_table(df: pd.DataFrame, values: Sequence[str], *, by: str = "model", split: str | None = "true_label",
+                  n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Kruskal-Wallis across the levels of ``by`` for each feature, within each level of ``split``
+    (e.g. each class) and over all rows; one row each with :func:`kruskal_wallis`'s columns and a Holm
+    correction across the rows of each feature."""
+    if not values:
+        raise OptionError("kruskal_table needs at least one value column")
+    rows = []
+    for v in values:
+        parts: list[tuple[object, pd.DataFrame]] = [("all", df)]
+        if split is not None:
+            if split not in df.columns:
+                raise OptionError(f"column {split!r} not in the table")
+            parts += list(df.groupby(split, sort=True, observed=True))
+        block = []
+        for level, sub in parts:
+            block.append({"value": v, "subset": level, **kruskal_wallis(sub, v, by=by, n_boot=n_boot, ci=ci, seed=seed)})
+        ps = holm([r["p"] for r in block])
+        for r, p in zip(block, ps):
+            r["p_holm"] = p
+        rows += block
+    return pd.DataFrame(rows)

@@ -45,12 +45,12 @@ from scipy import stats as sps
 from tqdm.auto import tqdm
 
 from .errors import OptionError, SufficeError
-from .stats import bootstrap_weights, holm, percentile_ci
+from .stats import bootstrap_weights, holm, logistic_glm, percentile_ci
 
 __all__ = [
     "TABLE_COLUMNS", "PREDICTION_COLUMNS", "CRITERIA", "CONDITIONS", "validate_table", "validate_predictions",
     "transfer_outcome", "TransferSummary", "summarise", "pair_rates", "matrix", "task_rate", "model_rates",
-    "not_found_counts", "flat_earthers", "model_performance", "model_table",
+    "not_found_counts", "flat_earthers", "feature_glm", "model_performance", "model_table",
 ]
 
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -78,8 +78,8 @@ def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     """Check ``df`` against the transfer-table contract; return it unchanged or raise :class:`TableError`.
 
-    Checks: every column of :data:`TABLE_COLUMNS` present (missing ones named), not empty, ``found``
-    boolean, no duplicate (source, target, clip_id, seed) row, one ``source_pred``/``found`` per
+    Checks: every column of :data:`TABLE_COLUMNS` present (missing ones named), not empty, one task,
+    no missing model/clip/seed/label values, ``found`` boolean, no duplicate (source, target, clip_id, seed) row, one ``source_pred``/``found`` per
     (source, clip_id, seed).
     """
     _require(df, TABLE_COLUMNS, "the transfer table")
@@ -89,6 +89,13 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     if found.isna().any() or not found.isin([True, False]).all():
         raise TableError("column 'found' must be boolean (True/False) without missing values")
     key = ["source", "target", "clip_id", "seed"]
+    labels = key + ["task", "source_pred", "target_pred_original", "target_pred_sufficient"]
+    gaps = [c for c in labels if df[c].isna().any()]
+    if gaps:
+        raise TableError(f"missing values in column(s): {', '.join(gaps)}")
+    if df["task"].nunique() > 1:
+        raise TableError(f"the table mixes tasks ({', '.join(map(str, pd.unique(df['task'])))}): "
+                         "select one task's rows first")
     dup = df.duplicated(key)
     if dup.any():
         first = df.loc[dup, key].iloc[0].to_dict()
@@ -442,6 +449,54 @@ def flat_earthers(df: pd.DataFrame, *, criterion: str = "class", delta: float = 
     table["method"] = used
     table.attrs.update(summ.options, alpha=alpha, test=used)
     return table
+
+
+# ---------------------------------------------------------------- transfer vs signal features
+
+def feature_glm(df: pd.DataFrame, features: pd.DataFrame, predictors: Sequence[str], *, criterion: str = "class",
+                delta: float = 1.0, condition: str = "all", adjust_for_models: bool = True,
+                standardise: bool = True, ci: float = 0.95) -> pd.DataFrame:
+    """Logistic GLM of transfer success on features of the sufficient signal, clip-clustered errors.
+
+    ``features``: one row per explanation with ``source``, ``clip_id`` (and ``seed`` when present) and
+    the ``predictors`` columns (e.g. :func:`suffice.spectral.features` of ``s_f(x)``), joined onto the
+    off-diagonal rows with a found sufficiency.  ``adjust_for_models`` adds sum-to-zero source and target
+    terms (``source[m]``, ``target[m]``), so a feature's odds ratio is read within model pairs rather than
+    through which model produced the signal.  With ``standardise`` the feature odds ratios are per
+    standard deviation.  Returns :func:`suffice.stats.logistic_glm`'s table (features first; ``attrs``
+    flag a degenerate fit).
+    """
+    _check_options(criterion, delta, condition)
+    validate_table(df)
+    on = [c for c in ("source", "clip_id", "seed") if c in features.columns]
+    if "source" not in on or "clip_id" not in on:
+        raise TableError("features need columns 'source' and 'clip_id' (and 'seed' when several seeds ran)")
+    _require(features, list(predictors), "the features table")
+    if features.duplicated(on).any():
+        raise TableError(f"features has several rows per ({', '.join(on)})")
+    data = df.assign(transfer=transfer_outcome(df, criterion=criterion, delta=delta))
+    keep = data["transfer"].notna() & (data["source"] != data["target"])
+    if condition == "agree":
+        keep &= data["target_pred_original"] == data["source_pred"]
+    data = data[keep].merge(features[on + list(predictors)], on=on, how="inner", suffixes=("_table", ""))
+    if data.empty:
+        raise TableError("no off-diagonal found rows match the features table")
+    terms = list(predictors)
+    if adjust_for_models:
+        order = _model_order(df, None)
+        m = len(order)
+        for role in ("source", "target") if m > 2 else ("source",):  # with 2 models target = not source
+            codes = _codes(data[role], order)
+            dev = _deviation_design(codes, m)
+            for j in range(m - 1):
+                name = f"{role}[{order[j]}]"
+                data[name] = dev[:, j]
+                terms.append(name)
+    res = logistic_glm(data, "transfer", terms, cluster="clip_id",
+                       standardise=list(predictors) if standardise else False, ci=ci)
+    res.attrs.update(criterion=criterion, delta=float(delta), condition=condition,
+                     adjusted_for_models=bool(adjust_for_models))
+    return res
 
 
 # ---------------------------------------------------------------- accuracy and precision
