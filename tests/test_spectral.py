@@ -141,3 +141,14 @@ def test_bad_input_errors():
     with pytest.raises(OptionError):
         sp.welch_psd(noise(1), overlap=1.0)
     assert sp.kept_fraction(np.array([1, 0, 0, 1])) == 0.5
+
+
+def test_silent_sufficient_signal_gives_nan_descriptors_without_warnings():
+    import warnings
+
+    x = noise(1, n=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = sp.features(x, np.zeros((1, n_bins(2000)), bool))
+    assert df.loc[0, "power"] == 0 and df.loc[0, "n_kept"] == 0
+    assert df.loc[0, ["psd_entropy", "centroid_hz", "band_0_1k", "periodogram_entropy"]].isna().all()

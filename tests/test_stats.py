@@ -122,3 +122,14 @@ def test_logistic_glm_rejects_collinear_predictors():
     df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "a": [1.0, 2, 3, 4, 5, 6, 7, 9]})
     with pytest.raises(OptionError, match="collinear"):
         st.logistic_glm(df.assign(b=2 * df["a"]), "y", ["a", "b"], cluster=None)
+
+
+def test_tied_and_silent_edge_cases_give_nan_not_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = st.kruskal_wallis(pd.DataFrame({"model": list("aabb"), "v": [1.0] * 4}), "v", n_boot=20)
+        assert np.isnan(r["H"]) and np.isnan(r["p"])
+        m = st.mann_whitney([1, 1, 1], [1, 1, 1], n_boot=20)
+        assert m["auc"] == 0.5 and m["p"] == 1.0

@@ -92,7 +92,7 @@ def _entropy_bits(weights: np.ndarray, mask: np.ndarray | None = None) -> tuple[
     total = w.sum(-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
-        h = -np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0).sum(-1)
+        h = 0.0 - np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0).sum(-1)  # 0.0 - x: no -0.0
     h = np.where(total[..., 0] > 0, h, np.nan)
     return h, count
 

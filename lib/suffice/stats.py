@@ -173,6 +173,7 @@ def kruskal_wallis(df: pd.DataFrame, value: str, *, by: str = "model", n_boot: i
     is a percentile bootstrap resampling within each group.  The test treats the groups as independent
     samples: when every group holds the same clips (a feature of each model's sufficiency of the same
     clips) it ignores that pairing, so read it as descriptive of how far the distributions differ.
+    All values tied: NaN throughout.
     """
     for col in (value, by):
         if col not in df.columns:
@@ -183,6 +184,9 @@ def kruskal_wallis(df: pd.DataFrame, value: str, *, by: str = "model", n_boot: i
     if len(groups) < 2:
         raise OptionError(f"kruskal_wallis needs at least two {by} levels with finite {value!r}")
     n = sum(g.size for g in groups)
+    if np.ptp(np.concatenate(groups)) == 0:  # all values tied: H is undefined
+        return {"H": float("nan"), "df": len(groups) - 1, "p": float("nan"), "n": int(n), "epsilon2": float("nan"),
+                "epsilon2_lo": float("nan"), "epsilon2_hi": float("nan")}
     h, p = sps.kruskal(*groups)
     rng = np.random.default_rng(seed)
     nb = _check_n_boot(n_boot)
