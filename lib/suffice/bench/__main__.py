@@ -1,0 +1,51 @@
+"""``python -m suffice.bench [--profile P] [--quick] [--out data/bench]``: run the benchmark."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .cases import RealPlan
+from .methods import ALL_METHODS
+from .report import write_reports
+from .run import oracle_cases, profile_default, run_all
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m suffice.bench", description=__doc__)
+    ap.add_argument("--profile", default="default", help="corpus/model profile of the real clips")
+    ap.add_argument("--quick", action="store_true", help="fewer cases; no ReX on the 30 s clip")
+    ap.add_argument("--out", default="data/bench", help="output folder (default data/bench)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--methods", default=",".join(ALL_METHODS),
+                    help=f"comma-separated subset of {', '.join(ALL_METHODS)}")
+    ap.add_argument("--clips-per-task", type=int, default=None)
+    ap.add_argument("--models-per-task", type=int, default=None)
+    a = ap.parse_args(argv)
+    methods = tuple(m.strip() for m in a.methods.split(",") if m.strip())
+    bad = sorted(set(methods) - set(ALL_METHODS))
+    if bad:
+        ap.error(f"unknown method(s) {bad}; choose from {', '.join(ALL_METHODS)}")
+    plan = RealPlan(2, 3) if a.quick else RealPlan(3, 3)
+    if a.clips_per_task is not None:
+        plan.clips_per_task = a.clips_per_task
+    if a.models_per_task is not None:
+        plan.models_per_task = a.models_per_task
+    out = Path(a.out)
+    t0 = time.perf_counter()
+    df = run_all(out, profile=a.profile, quick=a.quick, seed=a.seed, methods=methods, plan=plan)
+    real = [c for c in df["case"].unique() if c.count("/") == 2]
+    prof_case = next((c for c in oracle_cases(True) if c.name == "tones3-decoys"))
+    text = profile_default(prof_case, a.seed)
+    notes = [n for n in (out / "notes.txt").read_text().splitlines() if n]
+    header = (f"# Benchmark (profile {a.profile}{', quick' if a.quick else ''}, seed {a.seed})\n\n"
+              f"{len(df['case'].unique())} cases ({len(real)} real), methods {', '.join(methods)}; "
+              f"total {time.perf_counter() - t0:.0f} s.\n")
+    tables = write_reports(df, out, profile_text=text, notes=notes, header=header)
+    print((out / "summary.md").read_text())
+    return 0 if not tables["targets"].empty else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

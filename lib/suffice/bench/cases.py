@@ -1,0 +1,144 @@
+"""The benchmark's work items: (model, clip) pairs, with the true minimum where it is known.
+
+* ``oracle``: analytic classifiers (:mod:`suffice.oracles`) whose minimal sufficient sets are known
+  exactly (tones: the required bins; band: the fewest loudest in-band bins), plus one clip where only
+  the whole spectrum is sufficient.  1 s clips at 16 kHz (8,001 bins).  Standalone: no data needed.
+* ``scaling``: one tone oracle on 1 s, 4 s and 30 s clips (8,001, 32,001 and 240,001 bins; 30 s at
+  16 kHz is the paper's setting).
+* ``real``: clips of each task's corpus (``suffice.corpora``) under at least three zoo models
+  (``suffice.models``); skipped, with the reason recorded, when the corpora or models are not built.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..classifier import Classifier
+from ..oracles import BandEnergyOracle, ToneOracle, WholeSpectrumOracle, tone_clip
+from ..tasks import TASKS
+
+RATE = 16000
+
+
+@dataclass
+class Case:
+    """One explanation to run with every method."""
+
+    kind: str                    # oracle | scaling | real
+    name: str                    # unique within a run
+    model: Classifier
+    waveform: np.ndarray
+    task: str = ""
+    clip: str = ""
+    true_min: int | None = None  # size of the smallest sufficient set, when known
+    expect_found: bool = True
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.waveform) // 2 + 1
+
+    @property
+    def seconds(self) -> float:
+        return len(self.waveform) / RATE
+
+
+def _tone_case(name: str, required_hz: list[float], decoys_hz: list[float], seconds: float,
+               decoy_gain: float, seed: int, kind: str = "oracle") -> Case:
+    n = int(round(seconds * RATE))
+    bins = [int(round(f * n / RATE)) for f in required_hz]
+    dec = [int(round(f * n / RATE)) for f in decoys_hz]
+    amps = [0.05] * len(bins) + [0.05 * decoy_gain] * len(dec)
+    x = tone_clip(bins + dec, n, amps, noise=0.003, seed=seed)
+    model = ToneOracle(freqs=required_hz, min_amplitude=0.02, name=f"oracle/tones:{len(bins)}")
+    return Case(kind, name, model, x, clip=name, true_min=len(bins))
+
+
+def oracle_cases(quick: bool = False) -> list[Case]:
+    """Analytic cases with known minimal sets (and one 'not found' case)."""
+    cases = [
+        _tone_case("tones1-loudest", [1000.0], [250.0, 3000.0], 1.0, 0.5, 1),
+        _tone_case("tones3-decoys", [300.0, 1250.0, 4100.0], [700.0, 2000.0, 5500.0], 1.0, 2.0, 2),
+        _tone_case("tones5-spread", [180.0, 950.0, 2600.0, 4800.0, 7100.0], [500.0, 3300.0], 1.0, 1.5, 3),
+        _tone_case("tones2-near", [2000.0, 2003.0], [1000.0], 1.0, 3.0, 4),
+    ]
+    rng = np.random.default_rng(7)
+    t = np.arange(RATE) / RATE
+    band_clip = (0.02 * rng.standard_normal(RATE) + 0.05 * np.sin(2 * np.pi * 1200 * t)
+                 + 0.03 * np.sin(2 * np.pi * 2400 * t + 1.0)).astype(np.float32)
+    band = BandEnergyOracle(800.0, 3000.0, min_rms=0.02)
+    cases.append(Case("oracle", "band800-3000", band, band_clip, clip="band800-3000",
+                      true_min=band.minimum_size(band_clip)))
+    whole_clip = (0.05 * rng.standard_normal(RATE)).astype(np.float32)
+    cases.append(Case("oracle", "whole-spectrum", WholeSpectrumOracle(whole_clip), whole_clip,
+                      clip="whole-spectrum", true_min=None, expect_found=False))
+    if quick:
+        cases = [c for c in cases if c.name in ("tones1-loudest", "tones3-decoys", "band800-3000",
+                                                "whole-spectrum")]
+    return cases
+
+
+def scaling_cases(durations: tuple[float, ...] = (1.0, 4.0, 30.0)) -> list[Case]:
+    """The same tone oracle on clips of each duration."""
+    return [_tone_case(f"scaling-{d:g}s", [440.0, 1000.0, 2500.0], [300.0, 1800.0], d, 1.5, 11,
+                       kind="scaling") for d in durations]
+
+
+@dataclass
+class RealPlan:
+    """Which real clips and models to use."""
+
+    clips_per_task: int = 3
+    models_per_task: int = 3
+    skipped: list[str] = field(default_factory=list)
+
+
+def real_cases(profile: str, plan: RealPlan, *, log: Callable[[str], Any] = print,
+               seed: int = 0) -> list[Case]:
+    """Clips of each task under the first ``models_per_task`` zoo models (fast and slow mixed).
+
+    Reasons for anything skipped are appended to ``plan.skipped``.
+    """
+    try:
+        from .. import models as zoo
+        from ..corpora import manifest
+        from ..study.clips import load_clips
+    except Exception as exc:  # the zoo or corpora are not there (yet)
+        plan.skipped.append(f"real clips skipped: {type(exc).__name__}: {exc}")
+        return []
+    cases: list[Case] = []
+    for task in TASKS:
+        try:
+            names = list(zoo.names(task))
+            man = manifest(task, profile)
+        except Exception as exc:
+            plan.skipped.append(f"{task}: {type(exc).__name__}: {exc}")
+            continue
+        names = pick_models(names, plan.models_per_task)
+        test = man[man["split"] == "test"] if "split" in man.columns else man
+        if test.empty:
+            test = man
+        rows = test.sample(n=min(plan.clips_per_task, len(test)), random_state=seed).sort_values("clip_id")
+        clips, failures = load_clips(rows, RATE)
+        for f in failures:
+            plan.skipped.append(f"{task}/{f['clip_id']}: {f['reason']}")
+        for name in names:
+            try:
+                model = zoo.load(name, profile=profile)
+            except Exception as exc:
+                plan.skipped.append(f"{task}/{name}: {type(exc).__name__}: {exc}")
+                continue
+            for c in clips:
+                cases.append(Case("real", f"{task}/{name}/{c.clip_id}", model, c.waveform, task=task,
+                                  clip=c.clip_id))
+        log(f"{task}: {len(clips)} clips x {len(names)} models ({', '.join(names)})")
+    return cases
+
+
+def pick_models(names: list[str], k: int) -> list[str]:
+    """``k`` names spread over the list (the zoo lists cheap models first, so both ends are kept)."""
+    if len(names) <= k:
+        return names
+    idx = np.unique(np.linspace(0, len(names) - 1, k).round().astype(int))
+    return [names[i] for i in idx]

@@ -1,0 +1,177 @@
+"""Summaries of ``results.csv``: medians and spreads per method, per-clip ratios, targets, profile."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+METRICS = ("calls", "seconds", "size", "fraction", "ratio_to_min")
+
+
+def _q(p: float):
+    def f(s: pd.Series) -> float:
+        s = pd.to_numeric(s, errors="coerce").dropna()
+        return float(np.quantile(s, p)) if len(s) else np.nan
+    f.__name__ = f"q{int(p * 100)}"
+    return f
+
+
+def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group: counts, found and re-check rates, median and quartiles of each metric."""
+    ok = df[df["error"].fillna("") == ""].copy()
+    if ok.empty:
+        return pd.DataFrame()
+    rows = []
+    for key, g in ok.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        r = dict(zip(by, key))
+        r.update({"n": len(g), "found_rate": g["found"].astype(float).mean(),
+                  "recheck_rate": g["recheck_sufficient"].astype(float).mean()})
+        for m in METRICS:
+            for p, lab in ((0.5, "median"), (0.25, "q25"), (0.75, "q75")):
+                r[f"{m}_{lab}"] = _q(p)(g[m])
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def ratios(df: pd.DataFrame, against: str = "rex-xai",
+           methods: tuple[str, ...] = ("suffice", "rex", "magnitude", "occlusion")) -> pd.DataFrame:
+    """Per case: each method's calls, time and size divided by ``against``'s (both must succeed)."""
+    ok = df[df["error"].fillna("") == ""]
+    base = ok[ok["method"] == against].set_index("case")
+    rows = []
+    for m in methods:
+        other = ok[ok["method"] == m].set_index("case")
+        common = base.index.intersection(other.index)
+        for c in common:
+            b, o = base.loc[c], other.loc[c]
+            rows.append({"case": c, "kind": o["kind"], "method": m, "against": against,
+                         "both_found": bool(b["found"]) and bool(o["found"]),
+                         "calls_ratio": o["calls"] / b["calls"], "seconds_ratio": o["seconds"] / b["seconds"],
+                         "size_ratio": o["size"] / b["size"],
+                         "speedup_calls": b["calls"] / o["calls"]})
+    return pd.DataFrame(rows)
+
+
+def time_profile(df: pd.DataFrame) -> pd.DataFrame:
+    """Where each method's time goes: model forward, masking + resynthesis, the rest (bookkeeping)."""
+    ok = df[df["error"].fillna("") == ""]
+    rows = []
+    for m, g in ok.groupby("method", sort=True):
+        tot = g["seconds"].sum()
+        rows.append({"method": m, "explanations": len(g), "total_seconds": tot,
+                     "model_share": g["model_seconds"].sum() / tot if tot else np.nan,
+                     "synth_share": g["synth_seconds"].sum() / tot if tot else np.nan,
+                     "other_share": g["other_seconds"].sum() / tot if tot else np.nan,
+                     "median_seconds": g["seconds"].median(),
+                     "median_ms_per_call": 1000 * (g["seconds"] / g["calls"]).median()})
+    return pd.DataFrame(rows)
+
+
+def targets(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
+    """The issue's targets, measured: value, threshold, met."""
+    rows = []
+    rr = ratios(df, "rex-xai", (ours,))
+    if not rr.empty:
+        sp = rr["speedup_calls"].median()
+        rows.append({"target": f"median rex-xai calls / {ours} calls >= 10", "value": sp, "met": sp >= 10,
+                     "n": len(rr)})
+        both = rr[rr["both_found"]]
+        sz = both["size_ratio"].median() if len(both) else np.nan
+        rows.append({"target": f"median {ours} size / rex-xai size <= 1 (both found)", "value": sz,
+                     "met": bool(sz <= 1) if len(both) else False, "n": len(both)})
+    rm = ratios(df, "magnitude", (ours,))
+    if not rm.empty:
+        both = rm[rm["both_found"]]
+        sz = both["size_ratio"].median() if len(both) else np.nan
+        rows.append({"target": f"median {ours} size / magnitude size <= 1 (both found)", "value": sz,
+                     "met": bool(sz <= 1) if len(both) else False, "n": len(both)})
+    ok = df[(df["error"].fillna("") == "") & (df["method"] == ours)]
+    orc = pd.to_numeric(ok["ratio_to_min"], errors="coerce").dropna()
+    if len(orc):
+        v = orc.median()
+        rows.append({"target": f"median {ours} oracle size / true minimum <= 1.2", "value": v,
+                     "met": v <= 1.2, "n": len(orc)})
+    if len(ok):
+        v = ok["recheck_sufficient"].astype(float).mean()
+        rows.append({"target": f"{ours} sets re-check sufficient", "value": v, "met": v == 1.0, "n": len(ok)})
+    return pd.DataFrame(rows)
+
+
+def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
+    """A GitHub-style markdown table (no extra dependency)."""
+    if df.empty:
+        return "(no rows)\n"
+
+    def fmt(v) -> str:
+        if isinstance(v, (bool, np.bool_)):
+            return "yes" if v else "no"
+        if isinstance(v, (float, np.floating)):
+            if np.isnan(v):
+                return ""
+            return f"{v:.{digits}g}" if abs(v) < 1e5 else f"{v:.0f}"
+        return str(v)
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+SUMMARY_COLS = ["kind", "method", "n", "found_rate", "recheck_rate", "calls_median", "calls_q25", "calls_q75",
+                "seconds_median", "size_median", "size_q25", "size_q75", "fraction_median",
+                "ratio_to_min_median"]
+
+
+def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes: list[str] | None = None,
+                  header: str = "") -> dict[str, pd.DataFrame]:
+    """summary.csv, ratios.csv, scaling.csv, profile.csv, targets.csv and summary.md in ``out``."""
+    tables = {
+        "summary": summarise(df, ["kind", "method"]),
+        "summary_real": summarise(df[df["kind"] == "real"], ["task", "model", "method"]) if (df["kind"] == "real").any() else pd.DataFrame(),
+        "ratios": pd.concat([ratios(df, "rex-xai"), ratios(df, "magnitude", ("suffice", "rex", "occlusion"))],
+                            ignore_index=True),
+        "scaling": df[(df["kind"] == "scaling") & (df["error"].fillna("") == "")][
+            ["n_bins", "seconds_audio", "method", "calls", "seconds", "size", "found", "recheck_sufficient"]]
+        if (df["kind"] == "scaling").any() else pd.DataFrame(),
+        "profile": time_profile(df),
+        "targets": targets(df),
+    }
+    for name, t in tables.items():
+        t.to_csv(out / f"{name}.csv", index=False)
+    md = [header or "# Benchmark: ReX (rex-xai), our rex, our default, and two non-causal baselines\n"]
+    md.append("## Targets\n\n" + markdown_table(tables["targets"]))
+    s = tables["summary"]
+    md.append("## Per method (medians; q25-q75 spreads in summary.csv)\n\n"
+              + markdown_table(s[[c for c in SUMMARY_COLS if c in s.columns]] if not s.empty else s))
+    r = tables["ratios"]
+    if not r.empty:
+        agg = (r.groupby(["against", "method"])
+                .agg(n=("case", "size"), median_calls_ratio=("calls_ratio", "median"),
+                     median_speedup_calls=("speedup_calls", "median"),
+                     median_size_ratio=("size_ratio", "median"), median_seconds_ratio=("seconds_ratio", "median"))
+                .reset_index())
+        md.append("## Per-clip ratios (method / reference; medians over clips)\n\n" + markdown_table(agg))
+    if not tables["scaling"].empty:
+        md.append("## Scaling with the number of bins\n\n" + markdown_table(tables["scaling"]))
+    md.append("## Where the time goes\n\n" + markdown_table(tables["profile"]))
+    if profile_text:
+        md.append("### cProfile of one default-strategy explanation\n\n```\n" + profile_text + "\n```\n")
+    if notes:
+        md.append("## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n")
+    (out / "summary.md").write_text("\n".join(md))
+    return tables
+
+
+def load(out: str | Path = "data/bench") -> dict[str, pd.DataFrame]:
+    """The benchmark's tables from ``out`` (for the book's performance chapter)."""
+    out = Path(out)
+    names = ("results", "summary", "summary_real", "ratios", "scaling", "profile", "targets")
+    tables = {}
+    for n in names:
+        p = out / f"{n}.csv"
+        try:
+            tables[n] = pd.read_csv(p) if p.exists() else pd.DataFrame()
+        except pd.errors.EmptyDataError:
+            tables[n] = pd.DataFrame()
+    return tables

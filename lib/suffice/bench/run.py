@@ -1,0 +1,136 @@
+"""Run every method on every case, re-check each answer independently, write data/bench/."""
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..classifier import predict_in_batches
+from ..masking import keep_bins
+from .cases import Case, RealPlan, oracle_cases, real_cases, scaling_cases
+from .methods import ALL_METHODS, METHODS, MethodResult
+
+
+def recheck(case: Case, keep: np.ndarray, target_index: int) -> tuple[bool, float]:
+    """Is ``keep`` sufficient when evaluated afresh (no cache, no search code)?  (ok, p_target)."""
+    p = predict_in_batches(case.model, keep_bins(case.waveform, keep)[None], 1)[0]
+    return bool(np.argmax(p) == target_index), float(p[target_index])
+
+
+def _row(case: Case, method: str, seed: int, res: MethodResult | None, error: str = "") -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "kind": case.kind, "case": case.name, "task": case.task, "model": str(case.model.name),
+        "clip": case.clip, "seconds_audio": case.seconds, "n_bins": case.n_bins, "method": method,
+        "seed": seed, "true_min": case.true_min, "expect_found": case.expect_found, "error": error,
+    }
+    if res is None:
+        return row
+    size = int(res.keep.sum())
+    ok, p = recheck(case, res.keep, res.target_index)
+    row.update({
+        "found": bool(res.found), "size": size, "fraction": size / case.n_bins,
+        "calls": int(res.n_model_calls), "seconds": res.seconds, "model_seconds": res.model_seconds,
+        "synth_seconds": res.synth_seconds,
+        "other_seconds": max(res.seconds - res.model_seconds - res.synth_seconds, 0.0),
+        "recheck_sufficient": ok, "recheck_p": p,
+        "ratio_to_min": (size / case.true_min) if (case.true_min and res.found) else np.nan,
+    })
+    return row
+
+
+def _rexxai_runner(log_path: Path, log: Callable[[str], Any]):
+    """A runner for real rex-xai, or (None, reason) when its environment cannot be had."""
+    from .rexxai import RexXai, ensure_env
+    try:
+        python = ensure_env(log=log)
+    except Exception as exc:
+        return None, f"rex-xai skipped: {exc}"
+    worker = RexXai(python, log_path=log_path)
+
+    def run(model, x, seed) -> MethodResult:
+        r = worker.explain(model, x, seed=seed)
+        return MethodResult(r.keep, r.found, r.target_index, r.n_model_calls, r.seconds, r.model_seconds,
+                            r.synth_seconds, r.stats)
+    run.close = worker.close  # type: ignore[attr-defined]
+    return run, ""
+
+
+def collect_cases(profile: str, quick: bool, plan: RealPlan, log: Callable[[str], Any]) -> list[Case]:
+    cases = oracle_cases(quick)
+    cases += scaling_cases((1.0, 4.0, 30.0))
+    cases += real_cases(profile, plan, log=log)
+    return cases
+
+
+def skip_method(case: Case, method: str, quick: bool) -> str:
+    """Why ``method`` is not run on ``case`` ('' = run it)."""
+    if quick and case.kind == "scaling" and case.seconds > 10 and method in ("rex-xai", "rex"):
+        return "quick: no ReX on 30 s clips"
+    return ""
+
+
+def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: int = 0,
+            methods: tuple[str, ...] = ALL_METHODS, plan: RealPlan | None = None,
+            cases: list[Case] | None = None, log: Callable[[str], Any] = print) -> pd.DataFrame:
+    """Run the benchmark (on ``cases``, default: all of them); returns the results table (also
+    written to ``out/results.csv``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    plan = plan or (RealPlan(2, 3) if quick else RealPlan(3, 3))
+    if cases is None:
+        cases = collect_cases(profile, quick, plan, log)
+    runners: dict[str, Callable[..., MethodResult]] = {m: METHODS[m] for m in methods if m in METHODS}
+    notes = list(plan.skipped)
+    rexxai = None
+    if "rex-xai" in methods:
+        rexxai, why = _rexxai_runner(out / "rexxai-worker.log", log)
+        if rexxai is None:
+            notes.append(why)
+            log(why)
+        else:
+            runners = {"rex-xai": rexxai, **runners}
+    rows = []
+    try:
+        for case in tqdm(cases, desc="bench cases", disable=None):
+            for name, runner in runners.items():
+                why = skip_method(case, name, quick)
+                if why:
+                    continue
+                try:
+                    res = runner(case.model, case.waveform, seed)
+                    rows.append(_row(case, name, seed, res))
+                except Exception as exc:  # a method failing on a case is a result, not a crash
+                    rows.append(_row(case, name, seed, None, f"{type(exc).__name__}: {exc}"[:300]))
+            done = [r for r in rows if r["case"] == case.name and not r["error"]]
+            log(f"{case.name:40s} " + "  ".join(f"{r['method']}={r['size']}b/{r['calls']}c/{r['seconds']:.1f}s"
+                                                for r in done))
+    finally:
+        if rexxai is not None:
+            rexxai.close()
+    df = pd.DataFrame(rows)
+    df.to_csv(out / "results.csv", index=False)
+    (out / "notes.txt").write_text("\n".join(notes) + ("\n" if notes else ""))
+    return df
+
+
+def profile_default(case: Case, seed: int = 0, top: int = 15) -> str:
+    """cProfile of one default-strategy explanation: the top functions by cumulative time."""
+    from ..search import explain
+    pr = cProfile.Profile()
+    t0 = time.perf_counter()
+    pr.enable()
+    e = explain(case.model, case.waveform, seed=seed)
+    pr.disable()
+    dt = time.perf_counter() - t0
+    s = io.StringIO()
+    pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(top)
+    head = (f"default strategy on {case.name} ({case.model.name}, {case.n_bins} bins): {dt:.3f} s, "
+            f"{e.n_model_calls} model calls, model {e.meta['model_seconds']:.3f} s, "
+            f"synthesis {e.meta['synth_seconds']:.3f} s\n")
+    return head + s.getvalue()

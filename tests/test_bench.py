@@ -1,0 +1,125 @@
+"""Tests of the benchmark: baselines, the rex-xai bridge, the runner and the report tables."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from suffice.bench import cases as bc
+from suffice.bench import report, run
+from suffice.bench.methods import METHODS, mel_band_edges, occlusion_order, prefix_baseline
+from suffice.bench.rexxai import RexXai, default_env_dir
+from suffice.oracles import ToneOracle, tone_clip
+from suffice.search.oracle import MaskOracle
+from suffice.search.result import rank_bins
+
+N = 16000
+
+
+def test_magnitude_baseline_finds_loudest_needed_bin_in_log_calls():
+    x = tone_clip([1000, 250], N, [0.05, 0.02], noise=0.002, seed=0)
+    model = ToneOracle(bins=[1000])
+    r = METHODS["magnitude"](model, x, 0)
+    assert r.found and np.flatnonzero(r.keep).tolist() == [1000]
+    assert r.n_model_calls <= 2 * np.log2(len(r.keep)) + 2
+
+
+def test_prefix_baseline_is_shortest_sufficient_prefix():
+    x = tone_clip([300, 700, 2000], N, [0.1, 0.05, 0.03], noise=0.002, seed=1)
+    oracle = MaskOracle(ToneOracle(bins=[2000]), x)
+    order = rank_bins(oracle.magnitude)
+    keep, found = prefix_baseline(oracle, order)
+    assert found and keep.sum() == 3 and keep[[300, 700, 2000]].all()  # the third loudest is needed
+
+
+def test_occlusion_ranks_the_needed_band_first():
+    x = tone_clip([500, 3000], N, [0.05, 0.05], noise=0.002, seed=2)
+    oracle = MaskOracle(ToneOracle(bins=[3000]), x)
+    order = occlusion_order(oracle, 16)
+    assert order[0] == 3000 and oracle.n_calls == 1 + 16
+
+
+def test_mel_band_edges_cover_all_bins():
+    e = mel_band_edges(8001, 32, 16000, 16000)
+    assert e[0] == 0 and e[-1] == 8001 and np.all(np.diff(e) > 0) and len(e) <= 33
+    assert np.diff(e)[0] < np.diff(e)[-1]  # mel: narrow low bands, wide high bands
+
+
+def test_oracle_cases_have_true_minimum():
+    cs = bc.oracle_cases()
+    assert len({c.name for c in cs}) == len(cs)
+    for c in cs:
+        if c.expect_found:
+            assert c.true_min >= 1
+            # the true minimum really is sufficient for tone oracles: keep exactly the required bins
+            if isinstance(c.model, ToneOracle):
+                keep = np.zeros(c.n_bins, bool)
+                keep[c.model.required_bins(len(c.waveform))] = True
+                ok, _ = run.recheck(c, keep, 0)
+                assert ok
+    assert [c.n_bins for c in bc.scaling_cases()] == [8001, 32001, 240001]
+
+
+def test_pick_models_spreads():
+    assert bc.pick_models(list("abcdefg"), 3) == ["a", "d", "g"]
+    assert bc.pick_models(["a", "b"], 3) == ["a", "b"]
+
+
+def test_run_all_and_reports(tmp_path):
+    cases = [c for c in bc.oracle_cases(quick=True) if c.name in ("tones1-loudest", "whole-spectrum")]
+    df = run.run_all(tmp_path, methods=("suffice", "magnitude"), cases=cases, log=lambda s: None)
+    assert set(df["method"]) == {"suffice", "magnitude"} and (df["error"] == "").all()
+    assert df["recheck_sufficient"].all()
+    whole = df[df["case"] == "whole-spectrum"]
+    assert not whole["found"].any() and (whole["fraction"] == 1.0).all()
+    tables = report.write_reports(df, tmp_path)
+    assert (tmp_path / "summary.md").exists() and (tmp_path / "results.csv").exists()
+    back = report.load(tmp_path)
+    assert len(back["results"]) == len(df)
+    t = tables["targets"].set_index("target")
+    assert t.loc["median suffice oracle size / true minimum <= 1.2", "value"] == 1.0
+
+
+def test_ratios_and_targets_on_a_made_up_table():
+    rows = []
+    for i, (cx, sx, cs, ss) in enumerate([(1000, 500, 20, 2), (2000, 100, 50, 10), (1500, 300, 30, 3)]):
+        for m, c, s in (("rex-xai", cx, sx), ("suffice", cs, ss), ("magnitude", 15, ss * 2)):
+            rows.append({"kind": "oracle", "case": f"c{i}", "method": m, "calls": c, "size": s, "found": True,
+                         "seconds": c / 100, "model_seconds": c / 200, "synth_seconds": 0.0,
+                         "other_seconds": c / 200, "fraction": s / 8001, "recheck_sufficient": True,
+                         "ratio_to_min": s / 2, "error": ""})
+    df = pd.DataFrame(rows)
+    r = report.ratios(df)
+    s = r[r["method"] == "suffice"].set_index("case")
+    assert s.loc["c0", "speedup_calls"] == 50 and s.loc["c1", "size_ratio"] == 0.1
+    t = report.targets(df).set_index("target")
+    assert t.loc["median rex-xai calls / suffice calls >= 10", "value"] == 50
+    assert bool(t.loc["median suffice size / magnitude size <= 1 (both found)", "met"])
+    assert not bool(t.loc["median suffice oracle size / true minimum <= 1.2", "met"])
+    md = report.markdown_table(report.time_profile(df))
+    assert md.startswith("| method |") and "rex-xai" in md
+
+
+def _bench_env_built() -> bool:
+    env = default_env_dir()
+    return (env / "bin" / "python").exists() and any(env.glob("lib/python*/site-packages/rex_xai/__init__.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _bench_env_built(), reason="the rex-xai benchmark environment (.venv-bench) is not built")
+def test_real_rexxai_bridge_counts_every_call_and_shows_its_prefix_defect():
+    class Counting(ToneOracle):
+        calls = 0
+
+        def predict_proba(self, w):
+            Counting.calls += len(w)
+            return super().predict_proba(w)
+
+    n = 4000
+    x = tone_clip([100, 900], n, [0.05, 0.05], noise=0.002, seed=3)
+    model = Counting(bins=[900])
+    with RexXai() as rx:
+        r = rx.explain(model, x, seed=0, iters=2)
+    assert r.n_model_calls == Counting.calls > 0 and r.found
+    ks = np.flatnonzero(r.keep)
+    assert r.keep[900] and ks[0] == 0 and np.all(np.diff(ks) == 1)  # ReX marks 0:j, a low-pass band
