@@ -64,6 +64,7 @@ BOOK: tuple[Page, ...] = (
     Page("method", part="Method"),
     Page("method_toy", params={"default": "params/toy.yaml", "smoke": "params/smoke-toy.yaml"}, depends=()),
     Page("reproduce", part="Using suffice"),
+    Page("references"),
 )
 ROOT = BOOK[0].name
 

@@ -68,6 +68,22 @@ def _environ(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _static_only(path: Path) -> None:
+    """Drop what a static page cannot show: saved widget state and widget-only outputs (progress bars)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+    nbformat.write(nb, path)
+
+
 def run_id(chapter: str, params_file: str | Path | None) -> str:
     """``<chapter>--<params stem>`` (``<chapter>--defaults`` without a parameter file)."""
     stem = Path(params_file).stem if params_file else "defaults"
@@ -131,5 +147,6 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
             except papermill.PapermillExecutionError as e:
                 raise SufficeError(f"chapter {name!r} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                                    f"the partly executed notebook is {target}") from None
+    _static_only(target)
     stamp_file.write_text(json.dumps(key, indent=1, sort_keys=True))
     return RunResult(target, rid, False, time.perf_counter() - t0)

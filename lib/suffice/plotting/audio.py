@@ -152,9 +152,9 @@ def plot_responsibility(e: Explanation, ax=None, *, max_hz: float | None = None)
     return ax
 
 
-def plot_signals(e: Explanation, *, max_hz: float | None = None, nperseg: int = 256):
+def plot_signals(e: Explanation, *, max_hz: float | None = None, nperseg: int = 512, range_db: float = 70.0):
     """A 2 x 2 figure: waveform and spectrogram of the original clip and of its sufficient signal,
-    on shared axes and a shared colour scale."""
+    on shared axes and a shared colour scale (``range_db`` below the original's peak)."""
     import matplotlib.pyplot as plt
     from scipy.signal import spectrogram
 
@@ -170,7 +170,7 @@ def plot_signals(e: Explanation, *, max_hz: float | None = None, nperseg: int = 
         axw, axs = axes[0, col], axes[1, col]
         axw.plot(t, y, lw=0.5, color=ORIGINAL_COLOUR if col == 0 else KEPT_COLOUR)
         axw.set(ylim=(-lim, lim), title=title, ylabel="amplitude" if col == 0 else None)
-        im = axs.pcolormesh(ts, fs, 10 * np.log10(sxx + 1e-20), vmin=top - 80, vmax=top, shading="auto",
+        im = axs.pcolormesh(ts, fs, 10 * np.log10(sxx + 1e-20), vmin=top - range_db, vmax=top, shading="auto",
                             cmap="magma")
         axs.set(xlabel="time (s)", ylabel="frequency (Hz)" if col == 0 else None,
                 ylim=(0, max_hz or e.sample_rate / 2))

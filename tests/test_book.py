@@ -1,0 +1,178 @@
+"""The book machinery: chapter registry, parameter checks, run-chapter, and a smoke build of the book.
+
+The run and build tests execute the real toy chapter with params/smoke-toy.yaml in a copy of the book
+sources (the repository's book/ is not touched) and parse the HTML that jupyter-book writes.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import suffice
+
+from suffice.book import chapters, run_chapter
+from suffice.book.build import page_doc, page_source, toc_text
+from suffice.book.params import declared_parameters, load_params, notebook_parameters
+from suffice.book.site import _Page, check_html, local_target
+from suffice.book.stamps import run_key
+from suffice.errors import OptionError, SufficeError, UnknownNameError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---- registry and table of contents ------------------------------------------------------------
+def test_registry_sources_and_params_exist():
+    for profile in chapters.PROFILES:
+        for page in chapters.pages(profile):
+            if page.is_notebook:
+                assert (ROOT / "notebooks" / f"{page.name}.md").is_file(), page.name
+                params = ROOT / page.params_for(profile)
+                load_params(params, notebook_parameters(ROOT / "notebooks" / f"{page.name}.md"))
+            else:
+                assert page_source(page, ROOT).stat().st_size > 200, page.name
+
+
+def test_toc_lists_every_page_once_and_matches_the_committed_file():
+    for profile in chapters.PROFILES:
+        text = toc_text(profile)
+        for page in chapters.pages(profile):
+            assert text.count(f" {page_doc(page)}\n") == 1
+    assert (ROOT / "book" / "_toc.yml").read_text() == toc_text("default")
+
+
+def test_unknown_names_are_errors():
+    with pytest.raises(UnknownNameError, match="profile"):
+        chapters.pages("huge")
+    with pytest.raises(UnknownNameError, match="method_toy"):
+        chapters.chapter("no-such-chapter")
+
+
+# ---- parameters ---------------------------------------------------------------------------------
+def test_declared_parameters_reads_literals_only():
+    assert declared_parameters("a = 1\nb: float = 2.5  # c\nc = [1, 'x']\n'doc'\n") == \
+        {"a": 1, "b": 2.5, "c": [1, "x"]}
+    with pytest.raises(SufficeError, match="literal"):
+        declared_parameters("a = len('x')")
+    with pytest.raises(SufficeError, match="simple assignments"):
+        declared_parameters("import os")
+
+
+def test_load_params_rejects_unknown_keys_and_wrong_types(tmp_path):
+    declared = {"seed": 0, "rate": 0.5, "names": ["a"], "flag": False, "path": None}
+    f = tmp_path / "p.yaml"
+    f.write_text("seed: 3\nrate: 1\nnames: [b, c]\nflag: true\npath: x.wav\n")
+    assert load_params(f, declared) == {"seed": 3, "rate": 1, "names": ["b", "c"], "flag": True, "path": "x.wav"}
+    f.write_text("seed: 1\nsede: 2\n")
+    with pytest.raises(OptionError, match=r"unknown parameter\(s\) \['sede'\].*declares: flag, names"):
+        load_params(f, declared)
+    f.write_text("seed: '1'\n")
+    with pytest.raises(OptionError, match="'seed' must be like its default"):
+        load_params(f, declared)
+    f.write_text("flag: 1\n")
+    with pytest.raises(OptionError, match="'flag'"):
+        load_params(f, declared)
+    f.write_text("- 1\n")
+    with pytest.raises(OptionError, match="mapping"):
+        load_params(f, declared)
+    with pytest.raises(OptionError, match="not found"):
+        load_params(tmp_path / "missing.yaml", declared)
+
+
+def test_run_chapter_rejects_an_unknown_key_before_running(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: 0\nno_such_parameter: 3\n")
+    with pytest.raises(OptionError, match="no_such_parameter"):
+        run_chapter("method_toy", bad, out_dir=tmp_path / "out", root=ROOT)
+    assert not (tmp_path / "out" / "method_toy--bad.ipynb").exists()
+
+
+def test_run_chapter_needs_a_notebook(tmp_path):
+    with pytest.raises(SufficeError, match="no chapter notebook"):
+        run_chapter("no_such_chapter", None, out_dir=tmp_path, root=ROOT)
+
+
+# ---- HTML checks ----------------------------------------------------------------------------------
+def test_check_html_finds_missing_files_empty_pages_and_remote_scripts(tmp_path):
+    (tmp_path / "a.html").write_text("<main>" + "text " * 100 + "<img src='fig.png'></main>")
+    (tmp_path / "fig.png").write_bytes(b"png")
+    assert check_html(tmp_path, ["a"])["images"] == 1
+    (tmp_path / "b.html").write_text("<main>short<audio src='audio/x.wav'></audio>"
+                                     "<script src='https://cdn.example/x.js'></script></main>")
+    with pytest.raises(SufficeError) as err:
+        check_html(tmp_path, ["a", "b", "c"])
+    msg = str(err.value)
+    assert "page not rendered" in msg and "nearly empty" in msg
+    assert "missing file: audio/x.wav" in msg and "network: https://cdn.example/x.js" in msg
+    assert local_target(tmp_path / "a.html", "#top") is None
+    assert local_target(tmp_path / "a.html", "mailto:x@y") is None
+
+
+# ---- run-chapter and the smoke build (one real execution, shared) --------------------------------
+@pytest.fixture(scope="module")
+def smoke_book(tmp_path_factory):
+    """A copy of the book sources, built with the smoke profile."""
+    from suffice.book.build import build
+
+    root = tmp_path_factory.mktemp("repo")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "params", root / "params")
+    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("_build", "_generated"))
+    (root / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    html = build("smoke", root=root)
+    return root, html
+
+
+
+@pytest.mark.slow
+def test_run_chapter_output_has_no_errors_and_shows_its_parameters(smoke_book):
+    root, _ = smoke_book
+    nb = nbformat.read(root / "book" / "_generated" / "method_toy--smoke-toy.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(o.output_type != "error" for c in code for o in c.outputs)
+    assert all(c.execution_count for c in code)  # every cell ran
+    injected = [c for c in code if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "duration_s = 0.5" in injected[0].source
+    shown = json.dumps([o for c in code for o in c.outputs])
+    assert "parameter: duration_s" in shown and "params/smoke-toy.yaml" in shown
+    assert "the sufficient set is exactly the known minimal set: True" in shown
+    assert "widgets" not in nb.metadata
+    audio = list((root / "book" / "_generated" / "audio" / "method_toy--smoke-toy").glob("*.wav"))
+    assert len(audio) >= 4
+
+
+@pytest.mark.slow
+def test_second_run_is_skipped(smoke_book):
+    root, _ = smoke_book
+    res = run_chapter("method_toy", root / "params" / "smoke-toy.yaml", root=root)
+    assert res.skipped and res.notebook.name == "method_toy--smoke-toy.ipynb"
+
+
+def test_run_key_changes_with_notebook_params_and_data(tmp_path):
+    (tmp_path / "data").mkdir()
+    key = run_key("text", {"seed": 0}, ["data"], tmp_path)
+    assert run_key("text", {"seed": 0}, ["data"], tmp_path) == key
+    assert run_key("text!", {"seed": 0}, ["data"], tmp_path)["notebook"] != key["notebook"]
+    assert run_key("text", {"seed": 1}, ["data"], tmp_path)["params"] != key["params"]
+    (tmp_path / "data" / "model.onnx").write_bytes(b"weights")
+    assert run_key("text", {"seed": 0}, ["data"], tmp_path)["data"] != key["data"]
+    assert key["library"].startswith(suffice.__version__ + "+")
+
+
+@pytest.mark.slow
+def test_smoke_book_pages_figures_and_audio_exist(smoke_book):
+    root, html = smoke_book
+    counts = check_html(html, [page_doc(p) for p in chapters.pages("smoke")])
+    assert counts["pages"] == len(chapters.pages("smoke"))
+    assert counts["images"] >= 5 and counts["audio"] >= 4
+    page = _Page()
+    page.feed((html / "_generated" / "method_toy.html").read_text())
+    wavs = [r for r in page.refs if r.endswith(".wav")]
+    assert wavs and all(r.startswith("audio/method_toy--smoke-toy/") for r in wavs)
+    assert all((html / "_generated" / r).is_file() for r in wavs)
+    method = (html / "method.html").read_text()
+    assert 'src="_static/../mathjax/tex-mml-chtml.js' in method and (html / "mathjax" / "tex-mml-chtml.js").is_file()
+    assert not page.remote_scripts
