@@ -1,0 +1,61 @@
+"""Labelled audio corpora for the three tasks: built offline, or read from the real datasets.
+
+Built corpora (``make data`` or ``python -m suffice.corpora build --profile default|smoke [--task T]``)
+live in ``data_root()/corpora/<profile>/<task>/`` with ``manifest.csv``, ``README.md`` (how it was made,
+counts, checks), ``build.log`` (every skipped clip and why) and ``clips/``. A configuration hash stamp
+means an unchanged configuration is not rebuilt.
+
+Use a corpus::
+
+    from suffice.corpora import manifest, load_clip
+    df = manifest("genre")                 # columns: clip_id, path, label, split, source, speaker,
+    x = load_clip(df.path[0])              #   system, text, duration, sample_rate
+
+Use the real datasets instead (if you own them)::
+
+    from suffice.corpora import from_gtzan, register_dataset
+    register_dataset("genre", from_gtzan("/data/GTZAN"), profile="real")
+    df = manifest("genre", profile="real")
+
+``from_gtzan``, ``from_ravdess``, ``from_asvspoof2019_la`` and ``from_in_the_wild`` read the standard
+on-disk layouts and return the same manifest format; ``manifest_from_csv(path, task)`` reads any CSV with
+at least ``path,label,split`` columns.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from ..audio import load_audio
+from ..errors import SufficeError
+from ..tasks import task_labels
+from .builder import build, is_current
+from .paths import PROFILES, corpus_dir, data_root
+from .real import from_asvspoof2019_la, from_gtzan, from_in_the_wild, from_ravdess
+from .schema import COLUMNS, SPLITS, manifest_from_csv, register_dataset, validate
+
+SAMPLE_RATE = 16000
+
+__all__ = ["COLUMNS", "PROFILES", "SAMPLE_RATE", "SPLITS", "build", "corpus_dir", "data_root", "from_asvspoof2019_la",
+           "from_gtzan", "from_in_the_wild", "from_ravdess", "is_current", "load_clip", "manifest",
+           "manifest_from_csv", "register_dataset"]
+
+
+def manifest(task: str, profile: str = "default") -> pd.DataFrame:
+    """The manifest of a built (or registered) corpus, validated; a clear error if it is not built."""
+    task_labels(task)
+    path = corpus_dir(task, profile) / "manifest.csv"
+    if not path.is_file():
+        hint = (f"python -m suffice.corpora build --profile {profile} --task {task}` (or `make data "
+                f"PROFILE={profile}`)" if profile in PROFILES else
+                f"suffice.corpora.register_dataset({task!r}, ..., profile={profile!r})`")
+        raise SufficeError(f"the {task} corpus for profile {profile!r} is not built yet ({path} is missing); "
+                           f"build it with `{hint}")
+    return manifest_from_csv(path, task)
+
+
+def load_clip(path: str | os.PathLike) -> np.ndarray:
+    """A clip as float32 mono at 16 kHz."""
+    return load_audio(path, SAMPLE_RATE)

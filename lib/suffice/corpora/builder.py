@@ -1,0 +1,141 @@
+"""Generic corpus build: plan clips, render them in parallel, write wavs, manifest, log and README.
+
+A task module (``genre``, ``emotion``, ``deepfake``) provides::
+
+    TASK: str; DURATION: float; VERSION: str
+    config(profile) -> dict               # everything that decides the corpus (hashed into the stamp)
+    prepare(cfg) -> ctx                   # check tools, decode sources (main process); ctx is picklable
+    plan(cfg, ctx, seed) -> list[ClipJob]
+    render(job, cfg, ctx, seed) -> np.ndarray   # float32 mono 16 kHz, exactly DURATION seconds
+    describe(cfg) -> str                  # how it was made (README section)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+from tqdm.auto import tqdm
+
+from ..errors import AudioError, OptionError
+from ..tasks import task_labels
+from .jobs import ClipJob
+from .paths import PROFILES, corpus_dir
+from .schema import COLUMNS, normalise
+from .signal import SR, check_clip
+
+STAMP = ".config-hash"
+
+
+def task_module(task: str) -> ModuleType:
+    """The generator module of ``task``."""
+    task_labels(task)  # clear error for an unknown task
+    from . import deepfake, emotion, genre
+    return {"genre": genre, "emotion": emotion, "deepfake": deepfake}[task]
+
+
+def config_hash(mod: ModuleType, cfg: dict[str, Any], seed: int) -> str:
+    """Hash of everything that decides a corpus: task, generator version, configuration, seed."""
+    blob = json.dumps({"task": mod.TASK, "version": mod.VERSION, "cfg": cfg, "seed": int(seed),
+                       "duration": mod.DURATION, "sr": SR}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def is_current(task: str, profile: str, seed: int = 0) -> bool:
+    """Whether the corpus on disk was built from the present configuration."""
+    mod = task_module(task)
+    d = corpus_dir(task, profile)
+    stamp = d / STAMP
+    return (d / "manifest.csv").is_file() and stamp.is_file() and \
+        stamp.read_text().strip() == config_hash(mod, mod.config(profile), seed)
+
+
+# worker-side state (set once per process by the pool initialiser)
+_W: dict[str, Any] = {}
+
+
+def _init_worker(task: str, cfg: dict[str, Any], ctx: Any, seed: int, clips: str) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _W.update(mod=task_module(task), cfg=cfg, ctx=ctx, seed=seed, clips=Path(clips))
+
+
+def _render_one(job: ClipJob) -> tuple[ClipJob, str | None, str]:
+    """Render and write one clip; return (job, error or None, relative path)."""
+    mod, cfg = _W["mod"], _W["cfg"]
+    n = int(round(mod.DURATION * SR))
+    rel = f"clips/{job.split}/{job.label}/{job.clip_id}.wav"
+    try:
+        x = check_clip(np.asarray(mod.render(job, cfg, _W["ctx"], _W["seed"]), dtype=np.float32), n)
+        out = _W["clips"].parent / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out), np.clip(x, -1.0, 1.0), SR, subtype="PCM_16")
+        return job, None, rel
+    except (AudioError, OSError, ValueError, RuntimeError) as exc:
+        return job, f"{type(exc).__name__}: {exc}", rel
+    except Exception as exc:  # noqa: BLE001 - any generator failure becomes a logged skip
+        return job, f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2)!r}", rel
+
+
+def build(task: str, profile: str = "default", jobs: int | None = None, seed: int = 0,
+          force: bool = False) -> Path:
+    """Build (or reuse) one corpus; returns the manifest path."""
+    if profile not in PROFILES:
+        raise OptionError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+    if jobs is not None and jobs < 1:
+        raise OptionError(f"jobs must be >= 1, got {jobs}")
+    mod = task_module(task)
+    cfg = mod.config(profile)
+    digest = config_hash(mod, cfg, seed)
+    d = corpus_dir(task, profile)
+    if not force and is_current(task, profile, seed):
+        print(f"[corpora] {task}/{profile} is up to date ({d / 'manifest.csv'})")
+        return d / "manifest.csv"
+    t0 = time.time()
+    ctx = mod.prepare(cfg)
+    plan = mod.plan(cfg, ctx, seed)
+    if d.exists():
+        shutil.rmtree(d)
+    (d / "clips").mkdir(parents=True)
+    n_jobs = jobs or os.cpu_count() or 1
+    rows, skips = [], []
+    args = (task, cfg, ctx, seed, str(d / "clips"))
+    with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker, initargs=args) as ex:
+        it = ex.map(_render_one, plan, chunksize=max(1, min(8, len(plan) // (4 * n_jobs) or 1)))
+        for job, err, rel in tqdm(it, total=len(plan), desc=f"{task}/{profile}", unit="clip"):
+            if err is not None:
+                skips.append((job.clip_id, err))
+                continue
+            rows.append({"clip_id": job.clip_id, "path": str((d / rel).resolve()), "label": job.label,
+                         "split": job.split, "source": job.source, "speaker": job.speaker,
+                         "system": job.system, "text": job.text, "duration": mod.DURATION, "sample_rate": SR})
+    elapsed = time.time() - t0
+    df = normalise(pd.DataFrame(rows, columns=list(COLUMNS)))
+    df.to_csv(d / "manifest.csv", index=False)
+    with open(d / "build.log", "w", encoding="utf-8") as log:
+        log.write(f"# {task}/{profile} seed={seed} hash={digest} planned={len(plan)} built={len(df)} "
+                  f"skipped={len(skips)} seconds={elapsed:.1f} jobs={n_jobs}\n")
+        for cid, err in skips:
+            log.write(f"SKIP {cid}: {err}\n")
+    info = {"task": task, "profile": profile, "seed": seed, "hash": digest, "planned": len(plan),
+            "built": len(df), "skipped": len(skips), "build_seconds": round(elapsed, 1), "jobs": n_jobs,
+            "duration": mod.DURATION, "sample_rate": SR, "config": cfg}
+    (d / "build.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+    if skips:
+        print(f"[corpora] {task}/{profile}: {len(skips)} clip(s) skipped, reasons in {d / 'build.log'}")
+    if len(df) == 0:
+        raise AudioError(f"no clip of {task}/{profile} could be built; see {d / 'build.log'}")
+    from .report import write_readme
+    write_readme(task, profile)
+    (d / STAMP).write_text(digest + "\n")
+    print(f"[corpora] {task}/{profile}: {len(df)} clips in {elapsed:.0f} s -> {d / 'manifest.csv'}")
+    return d / "manifest.csv"
