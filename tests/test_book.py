@@ -29,11 +29,15 @@ def test_registry_sources_and_params_exist():
     for profile in chapters.PROFILES:
         for page in chapters.pages(profile):
             if page.is_notebook:
-                assert (ROOT / "notebooks" / f"{page.name}.md").is_file(), page.name
-                params = ROOT / page.params_for(profile)
-                load_params(params, notebook_parameters(ROOT / "notebooks" / f"{page.name}.md"))
+                notebook = ROOT / "notebooks" / f"{page.notebook_name}.md"
+                load_params(ROOT / page.params_for(profile), notebook_parameters(notebook))
             else:
                 assert page_source(page, ROOT).stat().st_size > 200, page.name
+
+
+def test_page_names_are_unique():
+    names = [p.name for p in chapters.BOOK]
+    assert len(names) == len(set(names)) and names[0] == chapters.ROOT
 
 
 def test_toc_lists_every_page_once_and_matches_the_committed_file():
@@ -115,8 +119,9 @@ def test_check_html_finds_missing_files_empty_pages_and_remote_scripts(tmp_path)
 @pytest.fixture(scope="module")
 def smoke_book(tmp_path_factory):
     """A copy of the book sources, built with the smoke profile."""
-    from suffice.book.build import build
+    from suffice.book.build import build, ensure_mathjax
 
+    ensure_mathjax(ROOT)  # npm ci into the checkout when node_modules is missing
     root = tmp_path_factory.mktemp("repo")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "params", root / "params")

@@ -121,7 +121,7 @@ def build(profile: str = "default", *, root: Path | None = None, fresh: bool = F
     write_toc(root, profile)
     for page in pages(profile):
         if page.is_notebook:
-            res = run_chapter(page.name, root / page.params_for(profile), root=root, force=force_run)
+            res = run_chapter(page.notebook_name, root / page.params_for(profile), root=root, force=force_run)
             print(f"chapter {page.name}: {'current, not re-run' if res.skipped else f'executed in {res.seconds:.0f} s'}"
                   f" ({res.notebook.relative_to(root)})", flush=True)
             _sync(res.notebook, page_source(page, root))

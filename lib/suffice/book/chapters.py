@@ -25,7 +25,8 @@ class Page:
     """One page of the book.
 
     ``name`` is the file stem: ``book/<name>.md`` for a narrative page, ``notebooks/<name>.md`` for a
-    notebook chapter.  ``params`` maps each profile to a YAML parameter file (notebook chapters only;
+    notebook chapter (``notebook`` names another notebook when one notebook makes several pages, e.g.
+    one per task).  ``params`` maps each profile to a YAML parameter file (notebook chapters only;
     a profile left out does not list the page).  ``part`` is the caption of the part the page opens.
     ``depends`` are data paths (files or folders, relative to the repository) whose state invalidates
     the chapter's cached execution.  ``timeout`` is the per-cell limit in seconds.
@@ -33,6 +34,7 @@ class Page:
 
     name: str
     params: Mapping[str, str] | None = None
+    notebook: str | None = None
     part: str | None = None
     depends: tuple[str, ...] = DEFAULT_DEPENDS
     timeout: int = 3600
@@ -41,6 +43,11 @@ class Page:
     @property
     def is_notebook(self) -> bool:
         return self.params is not None
+
+    @property
+    def notebook_name(self) -> str:
+        """The notebook (``notebooks/<notebook_name>.md``) this page executes."""
+        return self.notebook or self.name
 
     def params_for(self, profile: str) -> str:
         """The parameter file this chapter runs with under ``profile``."""
@@ -59,6 +66,8 @@ class Page:
 
 
 # ---- the book, in reading order: add a chapter with one line ------------------------------------
+# e.g. Page("genre", notebook="transferability", params={"default": "params/genre.yaml",
+#                                                        "smoke": "params/smoke-genre.yaml"}, part="Tasks")
 BOOK: tuple[Page, ...] = (
     Page("intro"),
     Page("method", part="Method"),
@@ -82,9 +91,9 @@ def pages(profile: str = "default") -> list[Page]:
 
 
 def chapter(name: str) -> Page:
-    """The notebook chapter called ``name``."""
+    """The notebook chapter called ``name`` (a page name, or the notebook of a page)."""
     for p in BOOK:
-        if p.name == name and p.is_notebook:
+        if p.is_notebook and name in (p.name, p.notebook_name):
             return p
     known = [p.name for p in BOOK if p.is_notebook]
     raise UnknownNameError(f"unknown chapter {name!r}; notebook chapters: {', '.join(known)}")

@@ -104,7 +104,7 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
     source = root / "notebooks" / f"{name}.md"
     if not source.is_file():
         raise SufficeError(f"no chapter notebook {source}")
-    page = next((p for p in BOOK if p.name == name and p.is_notebook), None)
+    page = next((p for p in BOOK if p.is_notebook and p.notebook_name == name), None)
     depends = page.depends if page else DEFAULT_DEPENDS
     timeout = timeout or (page.timeout if page else 3600)
     params_path = None if params_file is None else Path(params_file)
