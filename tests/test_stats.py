@@ -118,10 +118,15 @@ def test_feature_tables_stack_tests_per_feature():
     assert kt.loc["spoof", "p_holm"] < 1e-3 and kt.loc["bonafide", "p"] > 0.05 and len(kt) == 3
 
 
-def test_logistic_glm_rejects_collinear_predictors():
-    df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "a": [1.0, 2, 3, 4, 5, 6, 7, 9]})
-    with pytest.raises(OptionError, match="collinear"):
-        st.logistic_glm(df.assign(b=2 * df["a"]), "y", ["a", "b"], cluster=None)
+def test_logistic_glm_reports_why_a_fit_is_degenerate():
+    df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "a": [1.0, 2, 3, 4, 5, 6, 7, 9], "clip_id": range(8)})
+    cases = {"collinear": (df.assign(b=2 * df["a"]), ["a", "b"]), "constant": (df.assign(b=1.0), ["a", "b"]),
+             "too few": (df.head(3), ["a", "clip_id"]), "always": (df.assign(y=1), ["a"])}
+    for why, (data, preds) in cases.items():
+        res = st.logistic_glm(data, "y", preds)
+        assert res.attrs["degenerate"] and why in res.attrs["reason"] and res["coef"].isna().all()
+    ok = st.logistic_glm(df, "y", ["a"])
+    assert not ok.attrs["degenerate"] and ok.attrs["reason"] is None
 
 
 def test_tied_and_silent_edge_cases_give_nan_not_warnings():

@@ -257,3 +257,23 @@ def test_feature_glm_model_adjustment_removes_confounding_by_source():
     assert adjusted.loc["entropy", "p"] > 0.05
     with pytest.raises(tr.TableError, match="clip_id"):
         tr.feature_glm(df, feats.drop(columns=["clip_id"]), ["entropy"])
+
+
+def test_flat_earthers_ignore_models_without_outcomes():
+    df = _planted(50, {"E": 0.15}, 0.6, seed=12)
+    # model F never produced anything (all its explanations not found) and is listed in models=
+    extra = pd.DataFrame([_row("F", g, c, 0, found=False) for c in range(50) for g in "ABCDEF"]
+                         + [_row(f, "F", c, 1) for c in range(50) for f in "ABCDE"])
+    fe = tr.flat_earthers(pd.concat([df, extra], ignore_index=True), models=list("ABCDEFG"), n_boot=100)
+    fe = fe.set_index("model")
+    assert (fe["method"] == "glm").all() and fe.loc["E", "out_flag"]
+    assert np.isnan(fe.loc["F", "out_p"]) and np.isnan(fe.loc["G", "in_p"]) and not fe.loc["F", "flat_earther"]
+    assert np.isnan(fe.loc["G", "out_rate"])
+
+
+def test_nothing_found_gives_nan_rates_and_no_test():
+    df = hand_table().assign(found=False)
+    s = tr.summarise(df, n_boot=50)
+    assert np.isnan(s.task["rate"]) and s.matrix.isna().all().all() and s.task["n_pairs"] == 0
+    fe = tr.flat_earthers(df, n_boot=50)
+    assert (fe["method"] == "none").all() and not fe["flat_earther"].any()

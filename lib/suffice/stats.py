@@ -216,14 +216,15 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
     ``cluster`` (e.g. ``clip_id``): rows of one clip share a cluster in the sandwich covariance; None
     gives model-based errors.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
     ``p``, ``coef_lo``/``coef_hi``, ``odds_ratio`` with ``or_lo``/``or_hi``.  ``attrs`` hold ``n``,
-    ``n_clusters`` and a ``degenerate`` flag (perfect separation or non-finite errors): when it is set the
-    coefficients are not to be trusted.
+    ``n_clusters``, a ``degenerate`` flag and its ``reason`` (too few rows, a constant outcome or
+    predictor, collinear predictors, perfect separation, non-finite errors): when it is set the
+    coefficients are NaN or not to be trusted.  Missing columns or a non-0/1 outcome raise OptionError.
     """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
     level = _check_level(ci)
-    cols = [outcome, *predictors] + ([cluster] if cluster else [])
+    cols = list(dict.fromkeys([outcome, *predictors] + ([cluster] if cluster else [])))
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise OptionError(f"logistic_glm: columns missing from the table: {', '.join(missing)}")
@@ -233,38 +234,44 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
     y = data[outcome].astype(float).to_numpy()
     if not np.isin(y, (0.0, 1.0)).all():
         raise OptionError(f"outcome {outcome!r} must be 0/1 (or boolean)")
-    if len(data) < len(predictors) + 2:
-        raise OptionError(f"logistic_glm: {len(data)} complete rows are too few for {len(predictors)} predictors")
-    X = data[list(predictors)].astype(float)
     scale = list(predictors) if standardise is True else ([] if standardise is False else list(standardise))
     unknown = [c for c in scale if c not in predictors]
     if unknown:
         raise OptionError(f"standardise names non-predictor(s): {', '.join(unknown)}")
+    X = data[list(predictors)].astype(float)
     sd = X.std(ddof=0)
-    if (sd == 0).any():
-        raise OptionError(f"constant predictor(s): {', '.join(sd.index[sd == 0])}")
-    if scale:
+    reason = None
+    if len(data) < len(predictors) + 2:
+        reason = f"{len(data)} complete rows are too few for {len(predictors)} predictors"
+    elif (sd == 0).any():
+        reason = f"constant predictor(s): {', '.join(sd.index[sd == 0])}"
+    elif np.unique(y).size < 2:
+        reason = f"the outcome is always {int(y[0])}"
+    if reason is None and scale:
         X[scale] = (X[scale] - X[scale].mean()) / sd[scale]
     X = sm.add_constant(X, has_constant="add")
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
-        raise OptionError(f"logistic_glm: the predictors are collinear ({', '.join(predictors)})")
-    degenerate = False
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
-        try:
-            kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(data[cluster])[0]}} if cluster else {}
-            fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(**kw)
-        except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError, ValueError):
-            degenerate = True
-            fit = None
+    if reason is None and np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        reason = f"the predictors are collinear ({', '.join(predictors)})"
+    fit = None
+    if reason is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PerfectSeparationWarning)
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
+            try:
+                kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(data[cluster])[0]}} if cluster else {}
+                fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(**kw)
+            except (PerfectSeparationError, PerfectSeparationWarning):
+                reason = "perfect separation"
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                reason = f"the fit failed: {exc}"
     z_crit = sps.norm.ppf(0.5 + level / 2)
     if fit is None:
         nan = np.full(X.shape[1], np.nan)
         coef, se = nan, nan
     else:
         coef, se = np.asarray(fit.params, float), np.asarray(fit.bse, float)
-        degenerate = degenerate or not np.isfinite(se).all() or bool((np.abs(coef) > 15).any())
+        if not np.isfinite(se).all() or bool((np.abs(coef) > 15).any()):
+            reason = "non-finite or huge estimates (quasi-separation)"
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         z = coef / se
         out = pd.DataFrame({
@@ -275,7 +282,7 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
         out["or_lo"] = np.exp(out["coef_lo"])
         out["or_hi"] = np.exp(out["coef_hi"])
     out.attrs.update(n=int(len(data)), n_clusters=int(data[cluster].nunique()) if cluster else int(len(data)),
-                     degenerate=bool(degenerate), standardised=scale)
+                     degenerate=reason is not None, reason=reason, standardised=scale)
     return out
 
 

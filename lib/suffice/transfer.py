@@ -160,8 +160,8 @@ class TransferSummary:
 
 
 def _codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
-    cat = pd.Categorical(values, categories=list(levels))
-    return np.asarray(cat.codes)
+    """Position of each value in ``levels`` (-1 when absent)."""
+    return pd.Index(list(levels)).get_indexer(pd.Index(values))
 
 
 def _model_order(df: pd.DataFrame, models: Sequence[str] | None) -> tuple[str, ...]:
@@ -393,7 +393,8 @@ def flat_earthers(df: pd.DataFrame, *, criterion: str = "class", delta: float = 
     shuffling sources among one clip's rows for a target (targets among a source's, for I); same Holm.
     ``"auto"`` uses the GLM and falls back to the permutation test when the GLM is degenerate (perfect
     separation, rank deficiency, non-finite or huge estimates).  With fewer than 3 models source and
-    target effects are not separable: nothing is flagged (``method = "none"``).
+    target effects are not separable: nothing is flagged (``method = "none"``).  Only models with outcomes
+    both as source and as target are tested (the others keep NaN p-values).
 
     Returns one row per model with the raw ``out_rate``/``in_rate`` and their CIs (from
     :func:`summarise`), then ``out_effect``, ``out_se`` (GLM only), ``out_p``, ``out_p_holm``, ``out_flag``
@@ -413,21 +414,26 @@ def flat_earthers(df: pd.DataFrame, *, criterion: str = "class", delta: float = 
     table["out_flag"] = False
     table["in_flag"] = False
     used = "none"
+    y = transfer_outcome(df, criterion=criterion, delta=delta).to_numpy()
+    keep = np.isfinite(y) & (df["source"] != df["target"]).to_numpy()
+    if condition == "agree":
+        keep &= (df["target_pred_original"] == df["source_pred"]).to_numpy()
+    # test only the models with outcomes both as source and as target (others keep NaN p-values)
+    tested = [x for x in order if x in set(df.loc[keep, "source"]) and x in set(df.loc[keep, "target"])]
+    at = np.array([order.index(x) for x in tested], dtype=int)
+    m = len(tested)
+    keep &= df["source"].isin(tested).to_numpy() & df["target"].isin(tested).to_numpy()
     if m >= 3:
-        y = transfer_outcome(df, criterion=criterion, delta=delta).to_numpy()
-        fi, gi = _codes(df["source"], order), _codes(df["target"], order)
-        keep = np.isfinite(y) & (fi != gi)
-        if condition == "agree":
-            keep &= (df["target_pred_original"] == df["source_pred"]).to_numpy()
+        fi, gi = _codes(df["source"], tested), _codes(df["target"], tested)
         res = None
         if method in ("auto", "glm") and keep.any():
             res = _glm_effects(y[keep], fi[keep], gi[keep], df["clip_id"].to_numpy()[keep], m)
             if res is not None:
                 used = "glm"
                 for role in ("out", "in"):
-                    table[f"{role}_effect"] = res[f"{role}_effect"]
-                    table[f"{role}_se"] = res[f"{role}_se"]
-                    table[f"{role}_p"] = sps.norm.cdf(res[f"{role}_effect"] / res[f"{role}_se"])
+                    table.loc[at, f"{role}_effect"] = res[f"{role}_effect"]
+                    table.loc[at, f"{role}_se"] = res[f"{role}_se"]
+                    table.loc[at, f"{role}_p"] = sps.norm.cdf(res[f"{role}_effect"] / res[f"{role}_se"])
             elif method == "glm":
                 raise SufficeError("the flat-earther GLM is degenerate (perfect separation or too little data); "
                                    "use method='permutation' or 'auto'")
@@ -438,11 +444,12 @@ def flat_earthers(df: pd.DataFrame, *, criterion: str = "class", delta: float = 
             cube[unit_codes[keep], fi[keep], gi[keep]] = y[keep]
             for k, role in enumerate(("out", "in")):
                 eff, p = _permutation_pvalues(cube, n_perm, seed + k, role)
-                table[f"{role}_effect"] = eff
-                table[f"{role}_p"] = p
+                table.loc[at, f"{role}_effect"] = eff
+                table.loc[at, f"{role}_p"] = p
         if used != "none":
+            mm = len(order)
             adj = holm(np.concatenate([table["out_p"].to_numpy(), table["in_p"].to_numpy()]))
-            table["out_p_holm"], table["in_p_holm"] = adj[:m], adj[m:]
+            table["out_p_holm"], table["in_p_holm"] = adj[:mm], adj[mm:]
             table["out_flag"] = (table["out_p_holm"] < alpha) & (table["out_effect"] < 0)
             table["in_flag"] = (table["in_p_holm"] < alpha) & (table["in_effect"] < 0)
     table["flat_earther"] = table["out_flag"] | table["in_flag"]
