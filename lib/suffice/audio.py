@@ -66,16 +66,46 @@ def prepare_waveform(x: np.ndarray, sample_rate: int, target_rate: int, *, name:
     return validate_waveform(a, target_rate, name=name)
 
 
+def wav_truncation(path: str | os.PathLike) -> str | None:
+    """Why a RIFF/WAVE file is cut short (its ``data`` chunk claims more bytes than follow), else None.
+
+    libsndfile reads such a file up to where it ends without complaint; we refuse it instead, since a
+    clip that lost its tail is not the clip the data set describes.  Streamed WAVs that leave the size
+    unset (0 or 0xFFFFFFFF) and non-WAV files are not judged here.
+    """
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        pos = 12
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk = f.read(8)
+            cid, n = chunk[:4], int.from_bytes(chunk[4:8], "little")
+            if cid == b"data":
+                if n in (0, 0xFFFFFFFF) or pos + 8 + n <= size:
+                    return None
+                return (f"{path} is truncated: its data chunk declares {n} bytes of audio but only "
+                        f"{size - pos - 8} follow (an interrupted copy or download?)")
+            pos += 8 + n + (n & 1)
+    return None
+
+
 def load_audio(path: str | os.PathLike, target_rate: int = 16000) -> np.ndarray:
     """Read a sound file (wav, flac, ogg, ...), down-mix to mono, resample to ``target_rate``.
 
-    Raises :class:`AudioError` for a missing, unreadable, empty, non-finite, silent or too-short file.
+    The format is read from the file's content, not its extension.  Raises :class:`AudioError` for a
+    missing, unreadable, truncated, empty, non-finite, silent or too-short file.
     """
     p = Path(path)
     if not p.exists():
         raise AudioError(f"no such audio file: {p}")
     if p.is_dir():
         raise AudioError(f"{p} is a folder, not an audio file")
+    why = wav_truncation(p)
+    if why:
+        raise AudioError(why)
     try:
         data, sr = sf.read(str(p), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for corrupt input

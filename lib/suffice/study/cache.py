@@ -2,10 +2,12 @@
 
 Each entry is one JSON file named by the SHA-256 of its key (a JSON-able dict that names every input
 the result depends on: library version, options, model identity, clip hash, seed).  Writes go to a
-temporary file in the same folder and are renamed into place, so a killed process never leaves a
-half-written entry; each entry carries the SHA-256 of its payload, and an entry whose checksum does
-not match is treated as missing (and recomputed), never read back.  Several processes (or Dask
-workers) may share one cache folder: the worst case is the same entry computed twice.
+temporary file in the same folder, are fsynced and renamed into place, so a killed process never
+leaves a half-written entry (it may leave a ``.tmp-*`` file, which is never read back).  Each entry
+carries its key and the SHA-256 of its payload; an entry that does not parse, whose checksum does not
+match, or whose stored key is not the key asked for is treated as missing (recomputed), never read
+back.  Several processes (or Dask workers) may share one cache folder: the worst case is the same
+entry computed twice, and the last rename wins with identical content.
 """
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+from ..errors import OptionError
 
 
 def key_digest(key: dict[str, Any]) -> str:
@@ -43,6 +48,8 @@ class DiskCache:
         except FileNotFoundError:
             self.misses += 1
             return None
+            # the entry must be the one asked for (a copied or misplaced file is not)
+            ok = ok and entry["key"] == json.loads(json.dumps(key, sort_keys=True, default=str))
         except (OSError, ValueError, KeyError, TypeError):
             ok = False
         if not ok:
@@ -51,6 +58,28 @@ class DiskCache:
             return None
         self.hits += 1
         return payload
+
+    def check_writable(self) -> None:
+        """Raise :class:`~suffice.errors.OptionError` now, not hours later, if entries cannot be written."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-probe-")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise OptionError(f"the cache folder {self.root} is not writable: {exc}") from exc
+
+    def remove_stale_temporaries(self, older_than_s: float = 3600.0) -> int:
+        """Delete ``.tmp-*`` files a killed writer left behind (never read as entries); returns the count."""
+        now, n = time.time(), 0
+        for tmp in self.root.rglob(".tmp-*"):
+            try:
+                if now - tmp.stat().st_mtime > older_than_s:
+                    tmp.unlink()
+                    n += 1
+            except OSError:
+                pass
+        return n
 
     def put(self, kind: str, key: dict[str, Any], payload: Any) -> Path:
         path = self._path(kind, key_digest(key))

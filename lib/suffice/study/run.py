@@ -25,6 +25,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .. import __version__
+from ..audio import validate_waveform
 from ..classifier import Classifier, predict_in_batches
 from ..errors import OptionError, SufficeError
 from ..explanation import Explanation
@@ -131,11 +132,73 @@ def _restore(payload: dict, clip: Clip) -> Explanation:
     return Explanation.from_dict(d)
 
 
-def _predict_many(model: Classifier, waveforms: list[np.ndarray], batch: int) -> np.ndarray:
-    """Probabilities of many waveforms: batched when they share a length, one by one otherwise."""
-    if len({len(w) for w in waveforms}) == 1:
-        return predict_in_batches(model, np.stack(waveforms), batch)
-    return np.concatenate([predict_in_batches(model, w[None], 1) for w in waveforms])
+def _reason(exc: BaseException) -> str:
+    """A failure record's reason: our own errors speak for themselves, others get their type."""
+    return str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
+
+
+def _predict_many(model: Classifier, waveforms: list[np.ndarray], batch: int
+                  ) -> tuple[list[np.ndarray | None], list[str | None]]:
+    """Probabilities of many waveforms, and per waveform the reason it failed (None when it did not).
+
+    Batched when the waveforms share a length; when a batch fails (an exception, NaN, a wrong shape)
+    its waveforms are retried one by one, so one bad input never costs the others their result.
+    """
+    n = len(waveforms)
+    out: list[np.ndarray | None] = [None] * n
+    why: list[str | None] = [None] * n
+    if n and len({len(w) for w in waveforms}) == 1:
+        for s in range(0, n, batch):
+            try:
+                p = predict_in_batches(model, np.stack(waveforms[s:s + batch]), batch)
+            except Exception:  # noqa: BLE001 - isolate the bad waveform below
+                continue
+            out[s:s + len(p)] = list(p)
+    for i in range(n):
+        if out[i] is None:
+            try:
+                out[i] = predict_in_batches(model, waveforms[i][None], 1)[0]
+            except Exception as exc:  # noqa: BLE001 - recorded as a failure, the study goes on
+                why[i] = _reason(exc)
+    return out, why
+
+
+def _check_models(task: str, loaded: list[Classifier]) -> None:
+    """Unique names, labels inside the task vocabulary (no duplicates), one shared sample rate."""
+    canon = set(task_labels(task))
+    names = [m.name for m in loaded]
+    if len(set(names)) != len(names):
+        raise OptionError(f"model names must be unique, got {names}")
+    for m in loaded:
+        labels = list(m.labels)
+        if not labels:
+            raise OptionError(f"model {m.name!r} has no labels")
+        if len(set(labels)) != len(labels):
+            raise OptionError(f"model {m.name!r} has duplicate labels {labels}")
+        bad = [lab for lab in labels if lab not in canon]
+        if bad:
+            raise OptionError(f"model {m.name!r} has labels {bad} outside the {task!r} vocabulary "
+                              f"{sorted(canon)}; map them first")
+    rates = {int(m.sample_rate) for m in loaded}
+    if len(rates) != 1:
+        raise OptionError(f"all models of a study must share one sample rate, got {sorted(rates)}")
+
+
+def _check_clips(clips: Sequence[Clip], rate: int, fails: list[dict]) -> list[Clip]:
+    """The clips that are valid waveforms at ``rate``; the others become failure records."""
+    ids = [c.clip_id for c in clips]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise OptionError(f"clip ids must be unique; repeated: {dup[:10]}")
+    good = []
+    for c in clips:
+        try:
+            validate_waveform(c.waveform, rate, name=f"clip {c.clip_id}")
+        except SufficeError as exc:
+            fails.append({"clip_id": c.clip_id, "model": None, "stage": "load", "reason": str(exc)})
+            continue
+        good.append(c)
+    return good
 
 
 # ---- the study --------------------------------------------------------------------------------
@@ -148,34 +211,36 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     ``models``: zoo names (``genre/ast-tiny``), ``oracle/...`` names or Classifier objects; their labels
     must be the task's canonical labels.  ``clips``: :class:`Clip` objects (see
     :func:`suffice.study.clips.load_clips`).  ``options``: search options of ``strategy``.
-    ``executor``: any ``concurrent.futures.Executor`` for the explanations (workers load models by
-    name, so pass names).  Returns a :class:`StudyResult`.
+    ``executor``: any ``concurrent.futures.Executor`` for the explanations (e.g. a Dask
+    ``client.get_executor()``); workers load models given by name themselves, and share the cache
+    folder, which must be visible to them at the same path.  Returns a :class:`StudyResult`.
+
+    Faults: a clip that is not a valid waveform, or on which a model raises or returns something that
+    is not a probability vector, becomes a row of ``failures`` (clip, model, stage, reason) and the
+    study goes on without that (model, clip) result; failures are never cached, so a rerun retries
+    them.  Configuration mistakes (unknown task, option or label, mixed sample rates) raise at once.
     """
-    canon = set(task_labels(task))
+    task_labels(task)
     opts = resolve_options(strategy, dict(options or {}))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise OptionError(f"seed must be an integer, got {seed!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise OptionError(f"executor must be a concurrent.futures.Executor (with .submit), got {executor!r}")
     if not models:
         raise OptionError("a study needs at least one model")
     if cache_dir is None:
         from ..corpora import data_root
         cache_dir = data_root() / "study-cache"
     cache = DiskCache(cache_dir)
+    cache.check_writable()
     specs = list(models)
     loaded = [_worker_model(s, profile) for s in specs]
+    _check_models(task, loaded)
     names = [m.name for m in loaded]
-    if len(set(names)) != len(names):
-        raise OptionError(f"model names must be unique, got {names}")
-    for m in loaded:
-        bad = [lab for lab in m.labels if lab not in canon]
-        if bad:
-            raise OptionError(f"model {m.name!r} has labels {bad} outside the {task!r} vocabulary "
-                              f"{sorted(canon)}; map them first")
-    rates = {int(m.sample_rate) for m in loaded}
-    if len(rates) != 1:
-        raise OptionError(f"all models of a study must share one sample rate, got {sorted(rates)}")
     counting = [_Counting(m) for m in loaded]
     idents = {m.name: model_identity(m) for m in loaded}
     fails = list(failures)
-    clips = list(clips)
+    clips = _check_clips(list(clips), int(loaded[0].sample_rate), fails)
     batch = int(opts["batch_size"])
 
     # 1. predictions on the originals
@@ -189,16 +254,18 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                 missing.append(c)
             else:
                 probs[(m.name, c.clip_id)] = np.asarray(hit)
-        if missing:
-            p = _predict_many(m, [c.waveform for c in missing], batch)
-            for c, row in zip(missing, p):
-                probs[(m.name, c.clip_id)] = row
-                cache.put("prediction", keys[c.clip_id], row.tolist())
+        rows, why = _predict_many(m, [c.waveform for c in missing], batch)
+        for c, row, reason in zip(missing, rows, why):
+            if row is None:
+                fails.append({"clip_id": c.clip_id, "model": m.name, "stage": "predict", "reason": reason})
+                continue
+            probs[(m.name, c.clip_id)] = row
+            cache.put("prediction", keys[c.clip_id], row.tolist())
 
-    # 2. explanations
+    # 2. explanations (not of a clip its model could not even classify)
     ekeys = {(m.name, c.clip_id): {"v": __version__, "strategy": strategy, "options": opts,
                                    "model": idents[m.name], "clip": c.digest, "seed": int(seed)}
-             for m in loaded for c in clips}
+             for m in loaded for c in clips if (m.name, c.clip_id) in probs}
     payloads: dict[tuple[str, str], dict] = {}
     todo = []
     for (mn, cid), key in ekeys.items():
@@ -216,8 +283,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
             try:
                 payloads[(mn, cid)] = _explain_job(by_name[mn][1], profile, clip_by_id[cid].waveform, seed,
                                                    strategy, opts, str(cache.root), ekeys[(mn, cid)])
-            except SufficeError as exc:
-                fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
+                fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
             bar.update(1)
     else:
         futs = {}
@@ -230,8 +297,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
             mn, cid = futs[f]
             try:
                 payloads[(mn, cid)] = f.result()
-            except SufficeError as exc:
-                fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - a worker's error, recorded
+                fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
             bar.update(1)
     bar.close()
     expls = {k: _restore(p, clip_by_id[k[1]]) for k, p in payloads.items()}
@@ -240,7 +307,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     cross: dict[tuple[str, str, str], np.ndarray] = {}
     for g in tqdm(counting, desc=f"{task}: cross-evaluation", disable=not progress):
         missing, mkeys = [], []
-        for (src, cid), e in expls.items():
+        for (src, cid), e in sorted(expls.items()):
             key = {"v": __version__, "explanation": key_digest(ekeys[(src, cid)]), "target": idents[g.name]}
             hit = cache.get("transfer", key)
             if hit is None:
@@ -250,8 +317,12 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                 cross[(src, g.name, cid)] = np.asarray(hit)
         for s in range(0, len(missing), batch):
             part = missing[s:s + batch]
-            p = _predict_many(g, [e.sufficient_signal for _, _, e in part], batch)
-            for (src, cid, _), key, row in zip(part, mkeys[s:s + batch], p):
+            rows, why = _predict_many(g, [e.sufficient_signal for _, _, e in part], batch)
+            for (src, cid, _), key, row, reason in zip(part, mkeys[s:s + batch], rows, why):
+                if row is None:
+                    fails.append({"clip_id": cid, "model": g.name, "stage": "transfer",
+                                  "reason": f"on the sufficient signal of {src!r}: {reason}"})
+                    continue
                 cross[(src, g.name, cid)] = row
                 cache.put("transfer", key, row.tolist())
 
@@ -260,6 +331,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     pred_rows = []
     for m in loaded:
         for c in clips:
+            if (m.name, c.clip_id) not in probs:
+                continue
             p = probs[(m.name, c.clip_id)]
             pred_rows.append({"clip_id": c.clip_id, "model": m.name, "true_label": c.label,
                               "pred": labels[m.name][int(np.argmax(p))], "conf": float(np.max(p))})
@@ -273,6 +346,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                       "fraction": e.fraction, "sufficient_confidence": e.sufficient_confidence,
                       "n_model_calls": e.n_model_calls, "seconds": seconds})
         for g in loaded:
+            if (g.name, cid) not in probs or (src, g.name, cid) not in cross:
+                continue  # that model failed on this clip or signal: see failures
             gl = labels[g.name]
             po, ps = probs[(g.name, cid)], cross[(src, g.name, cid)]
             j = gl.index(cls) if cls in gl else None
