@@ -45,7 +45,7 @@ REAL_SPLITS = {"en": "train", "es": "train", "it": "train", "ru": "val", "fr": "
 
 
 def config(profile: str) -> dict[str, Any]:
-    per_speaker, per_espeak = {"default": (16, (35, 8, 7)), "smoke": (2, (2, 1, 1))}[profile]
+    per_speaker, per_espeak = {"default": (16, (35, 8, 7)), "smoke": (1, (2, 2, 2))}[profile]
     return {"profile": profile, "emotions": list(EMOTIONS), "world_per_speaker_emotion": per_speaker,
             "espeak_per_emotion_split": list(per_espeak), "real_splits": REAL_SPLITS,
             "level_dbfs": -23.0, "profiles": {k: vars(v) for k, v in PROFILES.items()}, "ssml": SSML}

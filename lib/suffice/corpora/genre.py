@@ -26,7 +26,7 @@ CLASSICAL_TEMPO = (56.0, 120.0)
 
 
 def config(profile: str) -> dict[str, Any]:
-    per = {"default": (70, 15, 15), "smoke": (6, 3, 3)}[profile]
+    per = {"default": (70, 15, 15), "smoke": (5, 3, 3)}[profile]
     return {"profile": profile, "genres": list(GENRES), "per_genre_split": list(per), "soundfont": SOUNDFONT,
             "level_dbfs": -20.0, "level_spread_db": 3.0,
             "tempo": {g: STYLES[g][1] for g in STYLES} | {"classical": CLASSICAL_TEMPO}}

@@ -81,6 +81,7 @@ def register_dataset(task: str, manifest: pd.DataFrame | str | os.PathLike, prof
     Writes ``data/corpora/<profile>/<task>/manifest.csv`` (absolute paths, validated, files checked).
     Returns the written path.
     """
+    skipped = manifest.attrs.get("skipped", []) if isinstance(manifest, pd.DataFrame) else []
     df = (manifest_from_csv(manifest, task) if not isinstance(manifest, pd.DataFrame)
           else validate(manifest, task))
     df = validate(df, task, check_files=True)
@@ -88,6 +89,10 @@ def register_dataset(task: str, manifest: pd.DataFrame | str | os.PathLike, prof
     out.mkdir(parents=True, exist_ok=True)
     target = out / "manifest.csv"
     df.to_csv(target, index=False)
+    with open(out / "build.log", "w", encoding="utf-8") as log:
+        log.write(f"# registered {len(df)} clips; {len(skipped)} file(s) skipped\n")
+        for path, reason in skipped:
+            log.write(f"SKIP {path}: {reason}\n")
     (out / "README.md").write_text(
         f"# {task} corpus `{profile}` (registered)\n\nRegistered with `suffice.corpora.register_dataset`: "
         f"{len(df)} clips, labels {sorted(set(df['label']))}.\n", encoding="utf-8")
