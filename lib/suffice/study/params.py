@@ -44,7 +44,12 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
         p = Path(source)
         if not p.exists():
             raise OptionError(f"no such parameter file: {p}")
-        loaded = yaml.safe_load(p.read_text()) or {}
+        try:
+            loaded = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise OptionError(f"{p} is not valid YAML: {exc}") from None
+        except UnicodeDecodeError:
+            raise OptionError(f"{p} is not a text (YAML) file") from None
         if not isinstance(loaded, dict):
             raise OptionError(f"{p} must hold a mapping of parameter: value")
         given.update(loaded)
@@ -58,7 +63,36 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
         raise OptionError(f"criterion must be 'class' or 'confidence', got {params['criterion']!r}")
     if not isinstance(params["options"], dict):
         raise OptionError("options must be a mapping of search option: value")
+    _check_types(params)
     return params
+
+
+def _check_types(params: dict[str, Any]) -> None:
+    """Each parameter has the kind of value it needs (a clear error now, not a traceback mid-study)."""
+    def bad(key: str, what: str) -> OptionError:
+        return OptionError(f"parameter {key!r} must be {what}, got {params[key]!r}")
+
+    for key in ("clips_per_class", "seed", "n_boot", "n_examples"):
+        v = params[key]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise bad(key, "an integer")
+    for key in ("clips_per_class", "n_boot"):
+        if params[key] < 1:
+            raise bad(key, ">= 1")
+    for key in ("delta", "alpha"):
+        v = params[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise bad(key, "a number in [0, 1]")
+    for key in ("task", "profile", "strategy"):
+        if not isinstance(params[key], str):
+            raise bad(key, "a string")
+    for key in ("split", "manifest", "cache_dir", "output_dir"):
+        if params[key] is not None and not isinstance(params[key], (str, os.PathLike)):
+            raise bad(key, "a string (a path) or null")
+    m = params["models"]
+    if not (m is None or isinstance(m, str) or (isinstance(m, (list, tuple)) and m
+                                                and all(isinstance(x, str) for x in m))):
+        raise bad("models", "null, 'all', a model name or a non-empty list of names")
 
 
 def _existing(path: str | os.PathLike) -> Path:
