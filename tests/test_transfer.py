@@ -198,6 +198,10 @@ def test_model_performance_and_table_by_hand():
     assert set(tab["model"]) == {"A", "B", "C"} and {"out_rate", "in_rate", "not_found"} <= set(tab.columns)
     with pytest.raises(tr.TableError, match="pred"):
         tr.model_performance(preds.drop(columns=["pred"]))
+    # a model with predictions but no transfer rows: listed, not flagged
+    more = pd.concat([preds, preds[preds.model == "A"].assign(model="Z")], ignore_index=True)
+    tab = tr.model_table(hand_table(), more, n_boot=50, n_perm=100).set_index("model")
+    assert tab["flat_earther"].dtype == bool and not tab.loc["Z", "flat_earther"] and np.isnan(tab.loc["Z", "out_rate"])
 
 
 def test_validate_table_rejects_mixed_tasks_and_missing_keys():

@@ -544,6 +544,9 @@ def model_table(df: pd.DataFrame, predictions: pd.DataFrame, **options: object) 
     frac = diag[diag["found"].astype(bool)].groupby("source")["fraction"].median().rename("median_fraction")
     out = perf.merge(fe, on="model", how="outer").merge(nf, on="model", how="left")
     out = out.merge(frac, left_on="model", right_index=True, how="left")
+    for col in ("out_flag", "in_flag", "flat_earther"):  # a model only in the predictions is not flagged
+        out[col] = out[col].astype("boolean").fillna(False).astype(bool)
+    out["method"] = out["method"].fillna(fe["method"].iloc[0] if len(fe) else "none")
     first = ["model", "accuracy", "macro_precision", "out_rate", "out_lo", "out_hi", "in_rate", "in_lo", "in_hi",
              "flat_earther"]
     out = out[first + [c for c in out.columns if c not in first]]
