@@ -1,11 +1,16 @@
 """``build``: run every chapter of a profile, then render the book with jupyter-book, offline.
 
 Steps: write ``book/_toc.yml`` from :data:`~suffice.book.chapters.BOOK`; execute each notebook chapter
-(:func:`~suffice.book.run.run_chapter`, skipped when current) and copy it to
-``book/_generated/<chapter>.ipynb``; stage the static files the HTML needs but Sphinx does not copy
-(MathJax from ``node_modules``, the chapters' audio) under ``book/_generated/site`` (the book's
-``html_extra_path``); check every page's source; run ``jupyter-book build`` with warnings as errors;
-check every page, figure and audio file the HTML references.
+(:func:`~suffice.book.run.run_chapter`, skipped when current) and copy it to ``book/<page>.ipynb``
+(git-ignored), so that every page, narrative or notebook, is ``{doc}`/<page>``` and
+``<page>.html``; stage the static files the HTML needs but Sphinx does not copy (MathJax from
+``node_modules``, the chapters' audio) under ``book/_generated/site`` (the book's
+``html_extra_path``, copied into the HTML root); check every page's source; run ``jupyter-book build``
+with warnings as errors; check every page, figure and audio file the HTML references.
+
+Audio: a chapter's kernel runs in ``book/_generated`` and writes ``audio/<run id>/*.wav`` there; its
+players reference ``audio/<run id>/...`` relatively, which resolves both next to the executed notebook
+and, once staged, next to the rendered page.
 """
 from __future__ import annotations
 
@@ -28,14 +33,12 @@ MATHJAX_FILES = ("tex-mml-chtml.js", "input", "output", "ui", "a11y", "adaptors"
 
 def page_source(page: Page, root: Path) -> Path:
     """The file the book renders for ``page``."""
-    if page.is_notebook:
-        return root / "book" / GENERATED / f"{page.name}.ipynb"
-    return root / "book" / f"{page.name}.md"
+    return root / "book" / f"{page.name}.{'ipynb' if page.is_notebook else 'md'}"
 
 
 def page_doc(page: Page) -> str:
-    """The page's document name inside the book (what the TOC and the HTML use)."""
-    return f"{GENERATED}/{page.name}" if page.is_notebook else page.name
+    """The page's document name inside the book (what the TOC, ``{doc}`` links and the HTML use)."""
+    return page.name
 
 
 def toc_text(profile: str = "default") -> str:
@@ -96,7 +99,7 @@ def stage_site(root: Path) -> Path:
             _sync(mj / name, site / "mathjax" / name)
     audio = root / "book" / GENERATED / "audio"
     if audio.is_dir():
-        _sync(audio, site / GENERATED / "audio")
+        _sync(audio, site / "audio")
     return site
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -139,6 +140,8 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
         env = {"SUFFICE_NOTEBOOK": str(source), "SUFFICE_PARAMS_FILE": str(params_path or ""),
                "SUFFICE_AUDIO_DIR": f"audio/{rid}", "MPLBACKEND": INLINE_BACKEND, "TQDM_DISABLE": "1",
                "SUFFICE_ROOT": str(root)}
+        # papermill's own parameter parsing only warns (and misreads commented defaults); ours is stricter
+        logging.getLogger("papermill").setLevel(logging.ERROR)
         with _environ(**env):
             try:
                 papermill.execute_notebook(str(staged), str(target), parameters=params, kernel_name="python3",
