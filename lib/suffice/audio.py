@@ -52,13 +52,19 @@ def prepare_waveform(x: np.ndarray, sample_rate: int, target_rate: int, *, name:
                      channels_last: bool = True) -> np.ndarray:
     """Down-mix (T, C) or (C, T) audio to mono, resample to ``target_rate`` and validate it."""
     a = np.asarray(x)
+    for what, r in (("sample_rate", sample_rate), ("target_rate", target_rate)):
+        whole = isinstance(r, (int, np.integer)) or (isinstance(r, (float, np.floating)) and float(r).is_integer())
+        if isinstance(r, bool) or not whole or r <= 0:
+            raise AudioError(f"{name}: {what} must be a positive integer (Hz), got {r!r}")
+    if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+        raise AudioError(f"{name} must be real-valued numbers, got dtype {a.dtype}")
     if a.ndim == 2:
         if 0 in a.shape:
             raise AudioError(f"{name} is empty (shape {a.shape})")
         a = a.mean(axis=1 if channels_last else 0)
     elif a.ndim > 2:
         raise AudioError(f"{name} has {a.ndim} dimensions; expected mono (T,) or multichannel (T, C)")
-    if a.size and np.issubdtype(a.dtype, np.number) and not np.iscomplexobj(a) and not np.isfinite(a).all():
+    if a.size and not np.isfinite(a).all():
         raise AudioError(f"{name} contains NaN or infinite samples")
     if a.size == 0:
         raise AudioError(f"{name} is empty (0 samples)")

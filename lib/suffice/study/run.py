@@ -147,7 +147,7 @@ def _predict_many(model: Classifier, waveforms: list[np.ndarray], batch: int
     n = len(waveforms)
     out: list[np.ndarray | None] = [None] * n
     why: list[str | None] = [None] * n
-    if n and len({len(w) for w in waveforms}) == 1:
+    if n > 1 and len({len(w) for w in waveforms}) == 1:
         for s in range(0, n, batch):
             try:
                 p = predict_in_batches(model, np.stack(waveforms[s:s + batch]), batch)

@@ -1,0 +1,117 @@
+"""Models and a study driver for the hardening, fault and Dask tests.
+
+Importable by child processes and Dask workers (put ``tests/`` on ``PYTHONPATH``), so a study can be
+run, killed and resumed in another process.  Every model speaks the deepfake vocabulary.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from suffice.oracles import BandEnergyOracle
+
+LABELS = ("bonafide", "spoof")
+
+
+class Relabelled:
+    """A band-energy oracle in the deepfake vocabulary (bonafide iff the band is loud enough).
+
+    ``delay``: seconds slept per model call (to make a study slow enough to kill part-way).
+    ``log``: a file to which every call appends one line (call counts across processes).
+    """
+
+    sample_rate = 16000
+    labels = LABELS
+
+    def __init__(self, name: str, low: float, high: float, level: float, *, delay: float = 0.0,
+                 log: str | None = None) -> None:
+        self.inner = BandEnergyOracle(low, high, level)
+        self.name = name
+        self.delay = float(delay)
+        self.log = log
+        self.calls = 0
+
+    def identity(self) -> str:
+        return f"{self.name}:{self.inner.low}-{self.inner.high}:{self.inner.min_rms}"
+
+    def predict_proba(self, w: np.ndarray) -> np.ndarray:
+        self.calls += len(w)
+        if self.log:
+            with open(self.log, "a") as f:
+                f.write(f"{self.name} {len(w)}\n")
+        if self.delay:
+            time.sleep(self.delay)
+        return self.inner.predict_proba(w)
+
+
+class Poisoned(Relabelled):
+    """Misbehaves on clips whose first sample equals ``marker``, and only on those.
+
+    With ``length`` set it instead misbehaves on every waveform of that many samples *except* the
+    marked original: the masked and sufficient signals derived from it (so prediction works and the
+    search or the cross-evaluation fails).
+
+    ``mode``: ``nan`` (NaN probabilities), ``shape`` (one column too many), ``raise`` (RuntimeError),
+    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms).
+    """
+
+    def __init__(self, name: str, mode: str, marker: float = 0.0625, length: int | None = None,
+                 **kw) -> None:
+        super().__init__(name, 100, 4000, 0.05, **kw)
+        self.mode = mode
+        self.marker = np.float32(marker)
+        self.length = length
+
+    def predict_proba(self, w: np.ndarray) -> np.ndarray:
+        p = super().predict_proba(w)
+        w = np.asarray(w)
+        marked = w[:, 0] == self.marker
+        hit = marked if self.length is None else (~marked & (w.shape[1] == self.length))
+        if not hit.any():
+            return p
+        if self.mode == "nan":
+            p[hit] = np.nan
+        elif self.mode == "shape":
+            return np.concatenate([p, np.zeros((len(p), 1))], axis=1)
+        elif self.mode == "raise":
+            raise RuntimeError("simulated model crash on a poisoned clip")
+        elif self.mode == "negative":
+            p[hit] = [-0.5, 1.5]
+        elif self.mode == "short":
+            return p[~hit]
+        return p
+
+
+def models(delay: float = 0.0, log: str | None = None) -> list[Relabelled]:
+    """Three analytic deepfake models that disagree on some clips."""
+    return [Relabelled("low", 100, 2000, 0.05, delay=delay, log=log),
+            Relabelled("mid", 500, 4000, 0.05, delay=delay, log=log),
+            Relabelled("wide", 50, 7000, 0.08, delay=delay, log=log)]
+
+
+def clip_items(n: int = 4, seed: int = 0, length: int = 8000) -> list[tuple[str, np.ndarray, str]]:
+    """``(clip_id, waveform, label)`` noise clips of rising loudness."""
+    rng = np.random.default_rng(seed)
+    return [(f"c{i}", rng.normal(0, 0.1 + 0.05 * i, length).astype(np.float32),
+             "bonafide" if i % 2 == 0 else "spoof") for i in range(n)]
+
+
+def child_main(cache_dir: str, out_json: str, n_clips: int, delay: float, log: str | None) -> None:
+    """Run a whole study in this process and write its table and stats (the SIGKILL tests' child)."""
+    from suffice.study import clips_from_arrays, run
+    clips, _ = clips_from_arrays(clip_items(n_clips), 16000)
+    res = run("deepfake", models(delay, log), clips, cache_dir=cache_dir, progress=False)
+    tmp = Path(out_json + ".part")
+    tmp.write_text(json.dumps({"table": res.table.to_json(orient="split", double_precision=15),
+                               "stats": res.stats}))
+    os.replace(tmp, out_json)
+
+
+if __name__ == "__main__":  # python tests/_hostile_models.py CACHE OUT N_CLIPS DELAY [LOG]
+    a = sys.argv[1:]
+    child_main(a[0], a[1], int(a[2]), float(a[3]), a[4] if len(a) > 4 else None)
