@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--profile", default="default", choices=PROFILES)
     b.add_argument("--fresh", action="store_true", help="re-render every page (jupyter-book --all)")
     b.add_argument("--force-run", action="store_true", help="re-execute every chapter")
+    b.add_argument("--only", nargs="+", metavar="CHAPTER", help="just these notebook chapters (and every narrative page)")
     t = sub.add_parser("toc", help="write book/_toc.yml from the chapter registry")
     t.add_argument("--profile", default="default", choices=PROFILES)
     args = ap.parse_args(argv)
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "build":
             from .build import build
 
-            build(args.profile, fresh=args.fresh, force_run=args.force_run)
+            build(args.profile, fresh=args.fresh, force_run=args.force_run, only=args.only)
         else:
             from .build import write_toc
             from .run import repo_root

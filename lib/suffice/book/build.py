@@ -15,11 +15,13 @@ and, once staged, next to the rendered page.
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Sequence
 
 from ..errors import SufficeError
 from .chapters import PROFILES, ROOT, Page, check_profile, pages
@@ -41,9 +43,9 @@ def page_doc(page: Page) -> str:
     return page.name
 
 
-def toc_text(profile: str = "default") -> str:
+def toc_text(profile: str = "default", only: Sequence[str] | None = None) -> str:
     """``_toc.yml`` for ``profile``: the root page, then chapters grouped into parts."""
-    listed = pages(profile)
+    listed = pages(profile, only)
     if not listed or listed[0].name != ROOT:
         raise SufficeError(f"the book's first page must be {ROOT!r}")
     lines = ["# Written by `python -m suffice.book toc` from lib/suffice/book/chapters.py: edit that list.",
@@ -52,12 +54,14 @@ def toc_text(profile: str = "default") -> str:
         if p.part or len(lines) == 4:
             lines += [f"- caption: {p.part or 'Chapters'}", "  chapters:"]
         lines.append(f"  - file: {page_doc(p)}")
+        if p.title:
+            lines.append(f"    title: {json.dumps(p.title)}")
     return "\n".join(lines) + "\n"
 
 
-def write_toc(root: Path, profile: str = "default") -> Path:
+def write_toc(root: Path, profile: str = "default", only: Sequence[str] | None = None) -> Path:
     path = root / "book" / "_toc.yml"
-    text = toc_text(profile)
+    text = toc_text(profile, only)
     if not path.is_file() or path.read_text() != text:
         path.write_text(text)
     return path
@@ -116,13 +120,18 @@ def jupyter_book(root: Path, *, fresh: bool = False) -> None:
 
 
 def build(profile: str = "default", *, root: Path | None = None, fresh: bool = False,
-          force_run: bool = False) -> Path:
-    """Run every chapter listed for ``profile`` and render the book; returns the HTML folder."""
+          force_run: bool = False, only: Sequence[str] | None = None) -> Path:
+    """Run every chapter listed for ``profile`` and render the book; returns the HTML folder.
+
+    ``only``: just these notebook chapters (and every narrative page); ``book/_toc.yml`` then lists
+    only them until the next full build.
+    """
     check_profile(profile)
     root = root or repo_root()
     t0 = time.perf_counter()
-    write_toc(root, profile)
-    for page in pages(profile):
+    listed = pages(profile, only)
+    write_toc(root, profile, only)
+    for page in listed:
         if page.is_notebook:
             res = run_chapter(page.notebook_name, root / page.params_for(profile), root=root, force=force_run)
             print(f"chapter {page.name}: {'current, not re-run' if res.skipped else f'executed in {res.seconds:.0f} s'}"
@@ -132,7 +141,7 @@ def build(profile: str = "default", *, root: Path | None = None, fresh: bool = F
     stage_site(root)
     jupyter_book(root, fresh=fresh)
     html = root / "book" / "_build" / "html"
-    counts = check_html(html, [page_doc(p) for p in pages(profile)])
+    counts = check_html(html, [page_doc(p) for p in listed])
     print(f"book ({profile}) built in {time.perf_counter() - t0:.0f} s: {counts['pages']} pages, "
           f"{counts['references']} local references checked ({counts['images']} images, "
           f"{counts['audio']} audio): {html / 'index.html'}", flush=True)

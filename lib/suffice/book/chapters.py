@@ -9,7 +9,7 @@ whose source is missing or empty fails the build.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from ..errors import OptionError, UnknownNameError
 
@@ -28,6 +28,7 @@ class Page:
     notebook chapter (``notebook`` names another notebook when one notebook makes several pages, e.g.
     one per task).  ``params`` maps each profile to a YAML parameter file (notebook chapters only;
     a profile left out does not list the page).  ``part`` is the caption of the part the page opens.
+    ``title`` overrides the page's title in the table of contents (for pages sharing a notebook).
     ``depends`` are data paths (files or folders, relative to the repository) whose state invalidates
     the chapter's cached execution.  ``timeout`` is the per-cell limit in seconds.
     """
@@ -35,6 +36,7 @@ class Page:
     name: str
     params: Mapping[str, str] | None = None
     notebook: str | None = None
+    title: str | None = None
     part: str | None = None
     depends: tuple[str, ...] = DEFAULT_DEPENDS
     timeout: int = 3600
@@ -72,6 +74,18 @@ BOOK: tuple[Page, ...] = (
     Page("intro"),
     Page("method", part="Method"),
     Page("method_toy", params={"default": "params/toy.yaml", "smoke": "params/smoke-toy.yaml"}, depends=()),
+    Page("genre", notebook="transferability", title="Music genre", part="Transferability by task",
+         params={"default": "params/genre.yaml", "smoke": "params/smoke-genre.yaml"}),
+    Page("emotion", notebook="transferability", title="Speech emotion",
+         params={"default": "params/emotion.yaml", "smoke": "params/smoke-emotion.yaml"}),
+    Page("deepfake", notebook="transferability", title="Deepfake detection",
+         params={"default": "params/deepfake.yaml", "smoke": "params/smoke-deepfake.yaml"}),
+    Page("deepfake_information", part="Analyses", params={
+        "default": "params/deepfake_information.yaml", "smoke": "params/smoke-deepfake_information.yaml"}),
+    Page("paper_comparison", params={
+        "default": "params/paper_comparison.yaml", "smoke": "params/smoke-paper_comparison.yaml"}),
+    Page("teaching", part="Teaching", depends=(),
+         params={"default": "params/teaching.yaml", "smoke": "params/teaching.yaml"}),
     Page("reproduce", part="Using suffice"),
     Page("references"),
 )
@@ -84,10 +98,22 @@ def check_profile(profile: str) -> str:
     return profile
 
 
-def pages(profile: str = "default") -> list[Page]:
-    """The pages the book lists under ``profile``, in order."""
+def pages(profile: str = "default", only: Sequence[str] | None = None) -> list[Page]:
+    """The pages the book lists under ``profile``, in order.
+
+    ``only`` keeps just the named notebook chapters (narrative pages always stay): a partial book for
+    tests and for authors working on one chapter.
+    """
     check_profile(profile)
-    return [p for p in BOOK if p.in_profile(profile)]
+    listed = [p for p in BOOK if p.in_profile(profile)]
+    if only is None:
+        return listed
+    known = {p.name for p in listed if p.is_notebook}
+    unknown = sorted(set(only) - known)
+    if unknown:
+        raise UnknownNameError(f"no notebook chapter(s) {unknown} in profile {profile!r}; "
+                               f"chapters: {', '.join(sorted(known))}")
+    return [p for p in listed if not p.is_notebook or p.name in only]
 
 
 def chapter(name: str) -> Page:
