@@ -60,7 +60,10 @@ def toc_text(profile: str = "default", only: Sequence[str] | None = None) -> str
 
 
 def write_toc(root: Path, profile: str = "default", only: Sequence[str] | None = None) -> Path:
-    path = root / "book" / "_toc.yml"
+    """Write the TOC: ``book/_toc.yml`` for the whole book, ``book/_generated/_toc.partial.yml`` for
+    a partial one (so that the committed TOC always lists the whole book)."""
+    path = root / "book" / ("_toc.yml" if only is None else f"{GENERATED}/_toc.partial.yml")
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = toc_text(profile, only)
     if not path.is_file() or path.read_text() != text:
         path.write_text(text)
@@ -107,11 +110,13 @@ def stage_site(root: Path) -> Path:
     return site
 
 
-def jupyter_book(root: Path, *, fresh: bool = False) -> None:
+def jupyter_book(root: Path, *, toc: Path | None = None, fresh: bool = False) -> None:
     """``jupyter-book build book/`` with warnings as errors and nitpicky references."""
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
            "build", str(root / "book"), "--builder", "html", "-W", "-n", "--keep-going"]
+    if toc is not None:
+        cmd += ["--toc", str(toc)]
     if fresh:
         cmd.append("--all")
     r = subprocess.run(cmd, cwd=root)
@@ -123,14 +128,14 @@ def build(profile: str = "default", *, root: Path | None = None, fresh: bool = F
           force_run: bool = False, only: Sequence[str] | None = None) -> Path:
     """Run every chapter listed for ``profile`` and render the book; returns the HTML folder.
 
-    ``only``: just these notebook chapters (and every narrative page); ``book/_toc.yml`` then lists
-    only them until the next full build.
+    ``only``: just these notebook chapters (and every narrative page), listed in a partial TOC under
+    ``book/_generated`` (the committed ``book/_toc.yml`` is left alone).
     """
     check_profile(profile)
     root = root or repo_root()
     t0 = time.perf_counter()
     listed = pages(profile, only)
-    write_toc(root, profile, only)
+    toc = write_toc(root, profile, only)
     for page in listed:
         if page.is_notebook:
             res = run_chapter(page.notebook_name, root / page.params_for(profile), root=root, force=force_run)
@@ -139,7 +144,7 @@ def build(profile: str = "default", *, root: Path | None = None, fresh: bool = F
             _sync(res.notebook, page_source(page, root))
         check_source(page_source(page, root))
     stage_site(root)
-    jupyter_book(root, fresh=fresh)
+    jupyter_book(root, toc=toc, fresh=fresh)
     html = root / "book" / "_build" / "html"
     counts = check_html(html, [page_doc(p) for p in listed])
     print(f"book ({profile}) built in {time.perf_counter() - t0:.0f} s: {counts['pages']} pages, "
