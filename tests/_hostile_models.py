@@ -6,7 +6,6 @@ run, killed and resumed in another process.  Every model speaks the deepfake voc
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -101,17 +100,17 @@ def clip_items(n: int = 4, seed: int = 0, length: int = 8000) -> list[tuple[str,
              "bonafide" if i % 2 == 0 else "spoof") for i in range(n)]
 
 
-def child_main(cache_dir: str, out_json: str, n_clips: int, delay: float, log: str | None) -> None:
-    """Run a whole study in this process and write its table and stats (the SIGKILL tests' child)."""
+def child_main(cache_dir: str, out_dir: str, n_clips: int, delay: float, log: str | None) -> None:
+    """Run a whole study in this process; write table.parquet and stats.json (the SIGKILL tests' child)."""
     from suffice.study import clips_from_arrays, run
     clips, _ = clips_from_arrays(clip_items(n_clips), 16000)
     res = run("deepfake", models(delay, log), clips, cache_dir=cache_dir, progress=False)
-    tmp = Path(out_json + ".part")
-    tmp.write_text(json.dumps({"table": res.table.to_json(orient="split", double_precision=15),
-                               "stats": res.stats}))
-    os.replace(tmp, out_json)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    res.table.to_parquet(out / "table.parquet")
+    (out / "stats.json").write_text(json.dumps(res.stats))
 
 
-if __name__ == "__main__":  # python tests/_hostile_models.py CACHE OUT N_CLIPS DELAY [LOG]
+if __name__ == "__main__":  # python tests/_hostile_models.py CACHE OUT_DIR N_CLIPS DELAY [LOG]
     a = sys.argv[1:]
     child_main(a[0], a[1], int(a[2]), float(a[3]), a[4] if len(a) > 4 else None)

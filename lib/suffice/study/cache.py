@@ -45,11 +45,11 @@ class DiskCache:
             entry = json.loads(path.read_text())
             payload = entry["payload"]
             ok = entry["sha256"] == hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+            # the entry must be the one asked for (a copied or misplaced file is not)
+            ok = ok and entry["key"] == json.loads(json.dumps(key, sort_keys=True, default=str))
         except FileNotFoundError:
             self.misses += 1
             return None
-            # the entry must be the one asked for (a copied or misplaced file is not)
-            ok = ok and entry["key"] == json.loads(json.dumps(key, sort_keys=True, default=str))
         except (OSError, ValueError, KeyError, TypeError):
             ok = False
         if not ok:
