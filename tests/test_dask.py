@@ -1,0 +1,61 @@
+"""Scale-out: a study's explanations on a Dask ``LocalCluster`` (2 worker processes) via
+``client.get_executor()``; workers share the on-disk cache and the tables equal the local run's."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from suffice.study import clips_from_arrays, run
+
+import _hostile_models as hm
+
+distributed = pytest.importorskip("distributed")
+
+
+def _study_inputs():
+    items = hm.clip_items(4)
+    cid, x, lab = items[1]
+    x = x[:6000].copy()
+    x[0] = 0.0625  # poisons c1 for the crashing model below
+    items[1] = (cid, x, lab)
+    clips, _ = clips_from_arrays(items, 16000)
+    # a model that crashes inside its search of c1: the worker's exception must come back as a record
+    return hm.models()[:2] + [hm.Poisoned("bad", "raise", length=6000)], clips
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(list(df.columns)).reset_index(drop=True)
+
+
+def test_dask_cluster_gives_the_local_tables_and_shares_the_cache(tmp_path, monkeypatch):
+    import cloudpickle
+    cloudpickle.register_pickle_by_value(hm)  # workers need not import the tests' module
+    models, clips = _study_inputs()
+    local = run("deepfake", models, clips, cache_dir=tmp_path / "local", progress=False)
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as client:
+        pids = set(client.run(os.getpid).values())
+        assert len(pids) == 2 and os.getpid() not in pids
+        models, clips = _study_inputs()
+        dist = run("deepfake", models, clips, cache_dir=tmp_path / "shared", progress=False,
+                   executor=client.get_executor())
+
+    pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
+    pd.testing.assert_frame_equal(dist.explanations.drop(columns="seconds"),
+                                  local.explanations.drop(columns="seconds"), check_exact=True)
+    pd.testing.assert_frame_equal(_sorted(dist.failures), _sorted(local.failures))
+    assert (dist.failures.stage == "explain").sum() == 1  # the worker's crash, recorded with its reason
+    assert dist.failures.reason.str.contains("RuntimeError: simulated model crash").any()
+    # the explanations were computed in the workers: this process only predicted and cross-evaluated
+    assert dist.stats["explained_now"] == len(dist.explanations) + 1
+    assert dist.stats["model_calls"] <= local.stats["model_calls"] - local.explanations.n_model_calls.sum()
+    # the workers wrote to the shared cache: a local rerun finds every explanation there
+    again_models, clips = _study_inputs()
+    again = run("deepfake", again_models, clips, cache_dir=tmp_path / "shared", progress=False)
+    assert again.stats["explained_now"] == 1  # only the failed one is retried
+    assert sum(m.calls for m in again_models[:2]) == 0
+    pd.testing.assert_frame_equal(again.table, local.table, check_exact=True)
