@@ -41,10 +41,27 @@ def _accuracy(model: torch.nn.Module, feats: dict[str, torch.Tensor], y: torch.T
     return hits / max(1, len(y))
 
 
+#: families that read the waveform itself (trained on random crops: cheaper steps, more variety)
+WAVEFORM_FAMILIES = ("wav2vec2", "hubert", "distilhubert")
+
+
+def _crop(feats: dict[str, torch.Tensor], b: torch.Tensor, crop: int, rng: np.random.Generator
+          ) -> dict[str, torch.Tensor]:
+    x = feats["input_values"][b]
+    if crop <= 0 or crop >= x.shape[1]:
+        return {"input_values": x}
+    starts = rng.integers(0, x.shape[1] - crop + 1, size=len(b))
+    return {"input_values": torch.stack([x[i, s:s + crop] for i, s in enumerate(starts)])}
+
+
 def train_hf(family: str, task: str, data: dict[str, Split], *, name: str, code: str, seed: int = 0,
              epochs: int = 10, lr: float = 2e-3, batch_size: int = 16, weight_decay: float = 1e-2,
-             progress: bool = True) -> tuple[HFAudioClassifier, dict[str, Any]]:
-    """Train a tiny ``family`` model on ``data['train']``; keep the epoch with the best val accuracy."""
+             crop_seconds: float = 1.0, progress: bool = True) -> tuple[HFAudioClassifier, dict[str, Any]]:
+    """Train a tiny ``family`` model on ``data['train']``; keep the epoch with the best val accuracy.
+
+    Waveform families train on random ``crop_seconds`` crops (mean pooling makes them length-agnostic) and
+    are validated on whole clips; spectrogram families (AST, Whisper) train on whole clips.
+    """
     labels = present_labels(task, data["train"].y)
     seconds = data["train"].x.shape[1] / 16000
     torch.manual_seed(seed)
@@ -68,13 +85,17 @@ def train_hf(family: str, task: str, data: dict[str, Split], *, name: str, code:
         losses = []
         for i in range(0, len(order), batch_size):
             b = order[i:i + batch_size]
-            out = model(**{k: v[b] for k, v in tr.items()}, labels=ytr[b])
+            if family in WAVEFORM_FAMILIES:
+                inputs = _crop(tr, b, int(crop_seconds * 16000), rng)
+            else:
+                inputs = {k: v[b] for k, v in tr.items()}
+            out = model(**inputs, labels=ytr[b])
             opt.zero_grad()
             out.loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            losses.append(float(out.loss))
+            losses.append(out.loss.item())
         acc = _accuracy(model, va, yva)
         history.append({"epoch": ep + 1, "loss": float(np.mean(losses)), "val_accuracy": acc})
         bar.set_postfix(loss=f"{np.mean(losses):.3f}", val=f"{acc:.2f}")
@@ -83,6 +104,7 @@ def train_hf(family: str, task: str, data: dict[str, Split], *, name: str, code:
     model.load_state_dict(best[2])
     model.eval()
     return clf, {"epochs": epochs, "best_epoch": best[1], "lr": lr, "batch_size": batch_size,
+                 "crop_seconds": crop_seconds if family in WAVEFORM_FAMILIES else None,
                  "weight_decay": weight_decay, "history": history}
 
 

@@ -47,8 +47,8 @@ _HEADS = [
                                       "trained linear head"),
 ]
 #: models built for the smoke profile (>= 3 architectures per task, fast)
-SMOKE = {"wav2vec2-tiny", "ast-tiny", "whisper-tiny-cls", "yamnet-zeroshot"}
-TRAIN = {"default": dict(epochs=12, lr=2e-3, batch_size=16), "smoke": dict(epochs=6, lr=3e-3, batch_size=8)}
+SMOKE = {"wav2vec2-tiny", "ast-tiny", "yamnet-probe", "yamnet-zeroshot"}
+TRAIN = {"default": dict(epochs=15, lr=3e-3, batch_size=16), "smoke": dict(epochs=10, lr=3e-3, batch_size=8)}
 
 
 def _specs() -> list[ModelSpec]:
@@ -58,7 +58,8 @@ def _specs() -> list[ModelSpec]:
             prof = ("default", "smoke") if short in SMOKE else ("default",)
             out.append(ModelSpec(task, short, code, "hf", fam, desc, prof))
         for short, code, bb, desc in _HEADS:
-            out.append(ModelSpec(task, short, code, "head", bb, desc, ("default",)))
+            prof = ("default", "smoke") if short in SMOKE else ("default",)
+            out.append(ModelSpec(task, short, code, "head", bb, desc, prof))
     out.append(ModelSpec("genre", "yamnet-zeroshot", "YZS", "zeroshot", "yamnet",
                          "pretrained YAMNet, zero-shot: AudioSet genre classes mapped onto the 10 genres",
                          ("default", "smoke")))
