@@ -190,3 +190,31 @@ def test_smoke_book_pages_figures_and_audio_exist(smoke_book):
     method = (html / "method.html").read_text()
     assert 'src="_static/../mathjax/tex-mml-chtml.js' in method and (html / "mathjax" / "tex-mml-chtml.js").is_file()
     assert not page.remote_scripts
+
+
+SLOW_NOTEBOOK = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+# Slow
+
+```{code-cell} ipython3
+:tags: [parameters]
+wait = 30
+```
+
+```{code-cell} ipython3
+import time
+time.sleep(wait)
+```
+"""
+
+
+def test_a_cell_past_its_time_limit_is_a_clear_error(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "book").mkdir()
+    (tmp_path / "notebooks" / "slow.md").write_text(SLOW_NOTEBOOK)
+    with pytest.raises(SufficeError, match=r"CellTimeoutError, cell limit 1 s"):
+        run_chapter("slow", None, root=tmp_path, timeout=1, quiet=True)
+    assert not (tmp_path / "book" / "_generated" / "slow--defaults.stamp.json").exists()

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
     :class:`~suffice.errors.SufficeError` when a cell fails (the partly executed notebook is kept).
     """
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     root = root or repo_root()
     source = root / "notebooks" / f"{name}.md"
@@ -129,6 +131,7 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
         except json.JSONDecodeError:
             pass
     stamp_file.unlink(missing_ok=True)
+    shutil.rmtree(out / "audio" / rid, ignore_errors=True)  # no stale players from an earlier run
 
     nb.metadata["kernelspec"] = dict(KERNEL)
     nb.metadata.pop("jupytext", None)
@@ -149,6 +152,10 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
                                            progress_bar=not quiet, log_output=False)
             except papermill.PapermillExecutionError as e:
                 raise SufficeError(f"chapter {name!r} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+                                   f"the partly executed notebook is {target}") from None
+            except (CellTimeoutError, DeadKernelError) as e:
+                raise SufficeError(f"chapter {name!r} stopped ({type(e).__name__}, cell limit {timeout} s): "
+                                   f"{str(e).splitlines()[0] if str(e) else ''}\n"
                                    f"the partly executed notebook is {target}") from None
     _static_only(target)
     stamp_file.write_text(json.dumps(key, indent=1, sort_keys=True))
