@@ -123,3 +123,14 @@ def test_real_rexxai_bridge_counts_every_call_and_shows_its_prefix_defect():
     assert r.n_model_calls == Counting.calls > 0 and r.found
     ks = np.flatnonzero(r.keep)
     assert r.keep[900] and ks[0] == 0 and np.all(np.diff(ks) == 1)  # ReX marks 0:j, a low-pass band
+
+
+def test_interleave_puts_rex_cases_first_round_robin_over_tasks():
+    class M:
+        def __init__(self, name):
+            self.name = name
+    cs = [bc.Case("real", f"{t}/{m}/{c}", M(f"{t}/{m}"), np.zeros(10, np.float32), task=t, clip=str(c),
+                  rex_ok=c == 0) for t in ("genre", "emotion", "deepfake") for m in "ab" for c in range(2)]
+    names = [c.name for c in bc.interleave(cs)]
+    assert names[:4] == ["genre/a/0", "emotion/a/0", "deepfake/a/0", "genre/b/0"]
+    assert all(n.endswith("/1") for n in names[6:])

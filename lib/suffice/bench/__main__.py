@@ -2,14 +2,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from .cases import RealPlan
+from .cases import RealPlan, quick_plan
 from .methods import ALL_METHODS
 from .report import write_reports
-from .run import oracle_cases, profile_default, run_all
+from .run import collect_cases, oracle_cases, profile_default, run_all
+
+
+def set_threads(n: int) -> None:
+    """Limit math-library threads (torch, OpenMP) to ``n``."""
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,25 +33,33 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"comma-separated subset of {', '.join(ALL_METHODS)}")
     ap.add_argument("--clips-per-task", type=int, default=None)
     ap.add_argument("--models-per-task", type=int, default=None)
+    ap.add_argument("--rex-budget", type=float, default=None,
+                    help="seconds the ReX family may spend on real clips (default 360; quick 120)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch / onnxruntime threads (default 1: comparable timings, no oversubscription)")
     a = ap.parse_args(argv)
+    set_threads(a.threads)
     methods = tuple(m.strip() for m in a.methods.split(",") if m.strip())
     bad = sorted(set(methods) - set(ALL_METHODS))
     if bad:
         ap.error(f"unknown method(s) {bad}; choose from {', '.join(ALL_METHODS)}")
-    plan = RealPlan(2, 3) if a.quick else RealPlan(3, 3)
+    plan = quick_plan() if a.quick else RealPlan()
+    plan.rex_budget_s = a.rex_budget if a.rex_budget is not None else plan.rex_budget_s
     if a.clips_per_task is not None:
         plan.clips_per_task = a.clips_per_task
     if a.models_per_task is not None:
         plan.models_per_task = a.models_per_task
     out = Path(a.out)
     t0 = time.perf_counter()
-    df = run_all(out, profile=a.profile, quick=a.quick, seed=a.seed, methods=methods, plan=plan)
-    real = [c for c in df["case"].unique() if c.count("/") == 2]
-    prof_case = next((c for c in oracle_cases(True) if c.name == "tones3-decoys"))
+    cases = collect_cases(a.profile, a.quick, plan, print)
+    df = run_all(out, profile=a.profile, quick=a.quick, seed=a.seed, methods=methods, plan=plan, cases=cases)
+    real = [c for c in cases if c.kind == "real"]
+    prof_case = real[0] if real else next(c for c in oracle_cases(True) if c.name == "tones3-decoys")
     text = profile_default(prof_case, a.seed)
-    notes = [n for n in (out / "notes.txt").read_text().splitlines() if n]
+    notes = list(plan.skipped) + [n for n in (out / "notes.txt").read_text().splitlines() if n]
+    notes = list(dict.fromkeys(notes))
     header = (f"# Benchmark (profile {a.profile}{', quick' if a.quick else ''}, seed {a.seed})\n\n"
-              f"{len(df['case'].unique())} cases ({len(real)} real), methods {', '.join(methods)}; "
+              f"{len(cases)} cases ({len(real)} real), methods {', '.join(methods)}; "
               f"total {time.perf_counter() - t0:.0f} s.\n")
     tables = write_reports(df, out, profile_text=text, notes=notes, header=header)
     print((out / "summary.md").read_text())

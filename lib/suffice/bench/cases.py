@@ -34,6 +34,7 @@ class Case:
     clip: str = ""
     true_min: int | None = None  # size of the smallest sufficient set, when known
     expect_found: bool = True
+    rex_ok: bool = True          # run the ReX family (thousands of calls) on this case
 
     @property
     def n_bins(self) -> int:
@@ -89,9 +90,18 @@ def scaling_cases(durations: tuple[float, ...] = (1.0, 4.0, 30.0)) -> list[Case]
 class RealPlan:
     """Which real clips and models to use."""
 
-    clips_per_task: int = 3
+    clips_per_task: int = 2
     models_per_task: int = 3
+    rex_clips_per_model: int = 1   # clips per model that the ReX family (rex-xai, rex) also runs on
+    rex_budget_s: float = 360.0    # total time the ReX family may spend on real clips
+    rex_case_cap_s: float = 90.0   # skip a ReX run whose estimated time exceeds this
     skipped: list[str] = field(default_factory=list)
+
+
+def quick_plan() -> RealPlan:
+    """``--quick``: 2 clips per task, 3 models, a small ReX budget."""
+    return RealPlan(clips_per_task=1, models_per_task=3, rex_clips_per_model=1, rex_budget_s=120.0,
+                    rex_case_cap_s=60.0)
 
 
 def real_cases(profile: str, plan: RealPlan, *, log: Callable[[str], Any] = print,
@@ -110,12 +120,13 @@ def real_cases(profile: str, plan: RealPlan, *, log: Callable[[str], Any] = prin
     cases: list[Case] = []
     for task in TASKS:
         try:
-            names = list(zoo.names(task))
+            names = list(zoo.names(task, profile=profile))
             man = manifest(task, profile)
         except Exception as exc:
             plan.skipped.append(f"{task}: {type(exc).__name__}: {exc}")
             continue
-        names = pick_models(names, plan.models_per_task)
+        primary = pick_models(names, plan.models_per_task)
+        names = primary + [n for n in names if n not in primary]  # the rest are spares for unbuilt ones
         test = man[man["split"] == "test"] if "split" in man.columns else man
         if test.empty:
             test = man
@@ -123,17 +134,30 @@ def real_cases(profile: str, plan: RealPlan, *, log: Callable[[str], Any] = prin
         clips, failures = load_clips(rows, RATE)
         for f in failures:
             plan.skipped.append(f"{task}/{f['clip_id']}: {f['reason']}")
+        used = []
         for name in names:
+            if len(used) == plan.models_per_task:
+                break
             try:
                 model = zoo.load(name, profile=profile)
             except Exception as exc:
-                plan.skipped.append(f"{task}/{name}: {type(exc).__name__}: {exc}")
+                plan.skipped.append(f"{name}: {type(exc).__name__}: {exc}")
                 continue
-            for c in clips:
-                cases.append(Case("real", f"{task}/{name}/{c.clip_id}", model, c.waveform, task=task,
-                                  clip=c.clip_id))
-        log(f"{task}: {len(clips)} clips x {len(names)} models ({', '.join(names)})")
-    return cases
+            used.append(name)
+            for i, c in enumerate(clips):
+                cases.append(Case("real", f"{name}/{c.clip_id}", model, c.waveform, task=task,
+                                  clip=c.clip_id, rex_ok=i < plan.rex_clips_per_model))
+        log(f"{task}: {len(clips)} clips x {len(used)} models ({', '.join(used)})")
+    return interleave(cases)
+
+
+def interleave(cases: list[Case]) -> list[Case]:
+    """ReX-eligible cases first, round-robin over tasks (so a time budget is shared by the tasks)."""
+    rank: dict[tuple[str, str], int] = {}
+    for c in cases:
+        rank.setdefault((c.task, str(c.model.name)), sum(t == c.task for t, _ in rank))
+    order = {t: i for i, t in enumerate(TASKS)}
+    return sorted(cases, key=lambda c: (not c.rex_ok, rank[(c.task, str(c.model.name))], order.get(c.task, 9)))
 
 
 def pick_models(names: list[str], k: int) -> list[str]:

@@ -17,9 +17,17 @@ def _q(p: float):
     return f
 
 
+def _ok(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows that ran and gave an answer (no error, not skipped)."""
+    keep = df["error"].fillna("") == ""
+    if "skipped" in df.columns:
+        keep &= df["skipped"].fillna("") == ""
+    return df[keep]
+
+
 def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Per group: counts, found and re-check rates, median and quartiles of each metric."""
-    ok = df[df["error"].fillna("") == ""].copy()
+    ok = _ok(df).copy()
     if ok.empty:
         return pd.DataFrame()
     rows = []
@@ -38,7 +46,7 @@ def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def ratios(df: pd.DataFrame, against: str = "rex-xai",
            methods: tuple[str, ...] = ("suffice", "rex", "magnitude", "occlusion")) -> pd.DataFrame:
     """Per case: each method's calls, time and size divided by ``against``'s (both must succeed)."""
-    ok = df[df["error"].fillna("") == ""]
+    ok = _ok(df)
     base = ok[ok["method"] == against].set_index("case")
     rows = []
     for m in methods:
@@ -56,7 +64,7 @@ def ratios(df: pd.DataFrame, against: str = "rex-xai",
 
 def time_profile(df: pd.DataFrame) -> pd.DataFrame:
     """Where each method's time goes: model forward, masking + resynthesis, the rest (bookkeeping)."""
-    ok = df[df["error"].fillna("") == ""]
+    ok = _ok(df)
     rows = []
     for m, g in ok.groupby("method", sort=True):
         tot = g["seconds"].sum()
@@ -87,7 +95,8 @@ def targets(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
         sz = both["size_ratio"].median() if len(both) else np.nan
         rows.append({"target": f"median {ours} size / magnitude size <= 1 (both found)", "value": sz,
                      "met": bool(sz <= 1) if len(both) else False, "n": len(both)})
-    ok = df[(df["error"].fillna("") == "") & (df["method"] == ours)]
+    ok = _ok(df)
+    ok = ok[ok["method"] == ours]
     orc = pd.to_numeric(ok["ratio_to_min"], errors="coerce").dropna()
     if len(orc):
         v = orc.median()
@@ -131,7 +140,7 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
         "summary_real": summarise(df[df["kind"] == "real"], ["task", "model", "method"]) if (df["kind"] == "real").any() else pd.DataFrame(),
         "ratios": pd.concat([ratios(df, "rex-xai"), ratios(df, "magnitude", ("suffice", "rex", "occlusion"))],
                             ignore_index=True),
-        "scaling": df[(df["kind"] == "scaling") & (df["error"].fillna("") == "")][
+        "scaling": _ok(df[df["kind"] == "scaling"])[
             ["n_bins", "seconds_audio", "method", "calls", "seconds", "size", "found", "recheck_sufficient"]]
         if (df["kind"] == "scaling").any() else pd.DataFrame(),
         "profile": time_profile(df),
@@ -157,6 +166,10 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
     md.append("## Where the time goes\n\n" + markdown_table(tables["profile"]))
     if profile_text:
         md.append("### cProfile of one default-strategy explanation\n\n```\n" + profile_text + "\n```\n")
+    bad = df[(df["error"].fillna("") != "") | (df.get("skipped", pd.Series("", index=df.index)).fillna("") != "")]
+    if not bad.empty:
+        why = bad.assign(reason=bad["error"].fillna("") + bad.get("skipped", "").fillna(""))
+        md.append("## Not run or failed\n\n" + markdown_table(why[["case", "method", "reason"]]))
     if notes:
         md.append("## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n")
     (out / "summary.md").write_text("\n".join(md))

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from ..classifier import predict_in_batches
 from ..masking import keep_bins
-from .cases import Case, RealPlan, oracle_cases, real_cases, scaling_cases
+from .cases import Case, RealPlan, quick_plan, oracle_cases, real_cases, scaling_cases
 from .methods import ALL_METHODS, METHODS, MethodResult
 
 
@@ -29,6 +29,7 @@ def _row(case: Case, method: str, seed: int, res: MethodResult | None, error: st
         "kind": case.kind, "case": case.name, "task": case.task, "model": str(case.model.name),
         "clip": case.clip, "seconds_audio": case.seconds, "n_bins": case.n_bins, "method": method,
         "seed": seed, "true_min": case.true_min, "expect_found": case.expect_found, "error": error,
+        "skipped": "",
     }
     if res is None:
         return row
@@ -69,11 +70,51 @@ def collect_cases(profile: str, quick: bool, plan: RealPlan, log: Callable[[str]
     return cases
 
 
-def skip_method(case: Case, method: str, quick: bool) -> str:
-    """Why ``method`` is not run on ``case`` ('' = run it)."""
-    if quick and case.kind == "scaling" and case.seconds > 10 and method in ("rex-xai", "rex"):
-        return "quick: no ReX on 30 s clips"
-    return ""
+REX_FAMILY = ("rex-xai", "rex")
+REX_CALLS_ESTIMATE = 2500  # a typical ReX explanation: ~1,300-1,800 mutants plus the linear extraction
+
+
+def latency(case: Case, n: int = 8) -> tuple[float, float]:
+    """Seconds per waveform of ``case.model``: one at a time, and in a batch of ``n``."""
+    x = case.waveform[None]
+    predict_in_batches(case.model, x, 1)  # warm up
+    t0 = time.perf_counter()
+    predict_in_batches(case.model, x, 1)
+    single = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    predict_in_batches(case.model, np.repeat(x, n, axis=0), n)
+    return single, (time.perf_counter() - t0) / n
+
+
+class RexGate:
+    """Decides whether the ReX family runs on a case: quick mode, real-clip subset, time budget."""
+
+    def __init__(self, quick: bool, plan: RealPlan) -> None:
+        self.quick, self.plan, self.spent = quick, plan, 0.0
+        self._lat: dict[str, tuple[float, float]] = {}
+
+    def why_not(self, case: Case, method: str) -> str:
+        if method not in REX_FAMILY:
+            return ""
+        if self.quick and case.kind == "scaling" and case.seconds > 10:
+            return "quick: no ReX on 30 s clips"
+        if case.kind != "real":
+            return ""
+        if not case.rex_ok:
+            return f"ReX family runs on {self.plan.rex_clips_per_model} clip(s) per model only"
+        if case.name not in self._lat:
+            self._lat[case.name] = latency(case)
+        single, batched = self._lat[case.name]
+        est = REX_CALLS_ESTIMATE * (single if method == "rex-xai" else batched)
+        if est > self.plan.rex_case_cap_s:
+            return f"estimated {est:.0f} s ({REX_CALLS_ESTIMATE} calls) > cap {self.plan.rex_case_cap_s:.0f} s"
+        if self.spent + est > self.plan.rex_budget_s:
+            return f"ReX budget for real clips ({self.plan.rex_budget_s:.0f} s) spent"
+        return ""
+
+    def charge(self, case: Case, method: str, seconds: float) -> None:
+        if case.kind == "real" and method in REX_FAMILY:
+            self.spent += seconds
 
 
 def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: int = 0,
@@ -82,7 +123,7 @@ def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: i
     """Run the benchmark (on ``cases``, default: all of them); returns the results table (also
     written to ``out/results.csv``)."""
     out.mkdir(parents=True, exist_ok=True)
-    plan = plan or (RealPlan(2, 3) if quick else RealPlan(3, 3))
+    plan = plan or (quick_plan() if quick else RealPlan())
     if cases is None:
         cases = collect_cases(profile, quick, plan, log)
     runners: dict[str, Callable[..., MethodResult]] = {m: METHODS[m] for m in methods if m in METHODS}
@@ -96,18 +137,22 @@ def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: i
         else:
             runners = {"rex-xai": rexxai, **runners}
     rows = []
+    gate = RexGate(quick, plan)
     try:
         for case in tqdm(cases, desc="bench cases", disable=None):
             for name, runner in runners.items():
-                why = skip_method(case, name, quick)
+                why = gate.why_not(case, name)
                 if why:
+                    rows.append({**_row(case, name, seed, None), "skipped": why})
                     continue
+                t0 = time.perf_counter()
                 try:
                     res = runner(case.model, case.waveform, seed)
                     rows.append(_row(case, name, seed, res))
                 except Exception as exc:  # a method failing on a case is a result, not a crash
                     rows.append(_row(case, name, seed, None, f"{type(exc).__name__}: {exc}"[:300]))
-            done = [r for r in rows if r["case"] == case.name and not r["error"]]
+                gate.charge(case, name, time.perf_counter() - t0)
+            done = [r for r in rows if r["case"] == case.name and not r["error"] and not r.get("skipped")]
             log(f"{case.name:40s} " + "  ".join(f"{r['method']}={r['size']}b/{r['calls']}c/{r['seconds']:.1f}s"
                                                 for r in done))
     finally:
