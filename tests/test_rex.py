@@ -155,3 +155,10 @@ def test_betabinom_and_additive_run():
 def test_bad_options_are_loud(bad):
     with pytest.raises(OptionError):
         explain(ToneModel(REQ), X, strategy="rex", **bad)
+
+
+def test_seeded_snapshot():
+    # a regression guard: what this implementation gave when it was compared with rex-xai 0.4.1
+    # (which, with seed 0, spent 1,360 calls on this clip and returned the low-pass band 0:1524)
+    e = explain(ToneModel(REQ), X, strategy="rex", seed=1)
+    assert (e.size, e.n_model_calls, e.meta["rex_work"], e.meta["rex_passing"]) == (210, 1319, 1288, 321)
