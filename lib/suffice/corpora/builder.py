@@ -51,13 +51,14 @@ def config_hash(mod: ModuleType, cfg: dict[str, Any], seed: int) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def is_current(task: str, profile: str, seed: int = 0) -> bool:
+def is_current(task: str, profile: str, seed: int = 0, cfg: dict[str, Any] | None = None) -> bool:
     """Whether the corpus on disk was built from the present configuration."""
     mod = task_module(task)
     d = corpus_dir(task, profile)
     stamp = d / STAMP
+    cfg = mod.config(profile) if cfg is None else cfg
     return (d / "manifest.csv").is_file() and stamp.is_file() and \
-        stamp.read_text().strip() == config_hash(mod, mod.config(profile), seed)
+        stamp.read_text().strip() == config_hash(mod, cfg, seed)
 
 
 # worker-side state (set once per process by the pool initialiser)
@@ -86,23 +87,55 @@ def _render_one(job: ClipJob) -> tuple[ClipJob, str | None, str]:
         return job, f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2)!r}", rel
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (workers, ffmpeg, fluidsynth, TTS)."""
+    import resource
+    tot = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        tot += r.ru_utime + r.ru_stime
+    return tot
+
+
+def _limit(plan: list[ClipJob], limit: int | None) -> list[ClipJob]:
+    """At most ``limit`` clips per label (the first planned), for tiny test builds."""
+    if limit is None:
+        return plan
+    seen: dict[str, int] = {}
+    out = []
+    for job in plan:
+        if seen.get(job.label, 0) < limit:
+            seen[job.label] = seen.get(job.label, 0) + 1
+            out.append(job)
+    return out
+
+
 def build(task: str, profile: str = "default", jobs: int | None = None, seed: int = 0,
-          force: bool = False) -> Path:
-    """Build (or reuse) one corpus; returns the manifest path."""
+          force: bool = False, limit: int | None = None) -> Path:
+    """Build (or reuse) one corpus; returns the manifest path.
+
+    ``limit`` keeps only the first ``limit`` planned clips of each label (tiny builds for tests); it is
+    part of the configuration hash.
+    """
     if profile not in PROFILES:
         raise OptionError(f"unknown profile {profile!r}; choose one of {PROFILES}")
     if jobs is not None and jobs < 1:
         raise OptionError(f"jobs must be >= 1, got {jobs}")
+    if limit is not None and limit < 1:
+        raise OptionError(f"limit must be >= 1, got {limit}")
     mod = task_module(task)
     cfg = mod.config(profile)
+    if limit is not None:
+        cfg = {**cfg, "limit_per_label": int(limit)}
     digest = config_hash(mod, cfg, seed)
     d = corpus_dir(task, profile)
-    if not force and is_current(task, profile, seed):
+    if not force and is_current(task, profile, seed, cfg):
         print(f"[corpora] {task}/{profile} is up to date ({d / 'manifest.csv'})")
         return d / "manifest.csv"
     t0 = time.time()
+    cpu0 = _cpu_seconds()
     ctx = mod.prepare(cfg)
-    plan = mod.plan(cfg, ctx, seed)
+    plan = _limit(mod.plan(cfg, ctx, seed), limit)
     if d.exists():
         shutil.rmtree(d)
     (d / "clips").mkdir(parents=True)
@@ -119,6 +152,7 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
                          "split": job.split, "source": job.source, "speaker": job.speaker,
                          "system": job.system, "text": job.text, "duration": mod.DURATION, "sample_rate": SR})
     elapsed = time.time() - t0
+    cpu = _cpu_seconds() - cpu0
     df = normalise(pd.DataFrame(rows, columns=list(COLUMNS)))
     df.to_csv(d / "manifest.csv", index=False)
     with open(d / "build.log", "w", encoding="utf-8") as log:
@@ -127,7 +161,8 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
         for cid, err in skips:
             log.write(f"SKIP {cid}: {err}\n")
     info = {"task": task, "profile": profile, "seed": seed, "hash": digest, "planned": len(plan),
-            "built": len(df), "skipped": len(skips), "build_seconds": round(elapsed, 1), "jobs": n_jobs,
+            "built": len(df), "skipped": len(skips), "build_seconds": round(elapsed, 1),
+            "cpu_seconds": round(cpu, 1), "jobs": n_jobs, "load_average": os.getloadavg()[0],
             "duration": mod.DURATION, "sample_rate": SR, "config": cfg}
     (d / "build.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
     if skips:

@@ -9,12 +9,12 @@ import numpy as np
 
 from . import espeak, speech, tts, world
 from .jobs import ClipJob, stable_hash
-from .signal import SR, db_to_gain, fit_length, g722_roundtrip, set_level, trim_silence
+from .signal import SR, band_limit, db_to_gain, fit_length, g722_roundtrip, set_level, trim_silence
 from .tools import require_module, require_program
 
 TASK = "deepfake"
 DURATION = 3.0
-VERSION = "1"
+VERSION = "2"
 #: spoofing systems never seen in train or val (like ASVspoof's unseen evaluation attacks)
 UNSEEN = ("piper-joe", "festival-slt-hts", "flite-rms")
 #: share of transcript pairs per language (the other languages have espeak-ng and WORLD spoofs only)
@@ -93,13 +93,13 @@ def _synthesise(job: ClipJob, rng: np.random.Generator) -> np.ndarray:
 def render(job: ClipJob, cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> np.ndarray:
     rng = job.rng(seed)
     n = int(round(DURATION * SR))
-    x = fit_length(trim_silence(_synthesise(job, rng)), n)
+    x = fit_length(trim_silence(band_limit(_synthesise(job, rng))), n)
     level = cfg["level_dbfs"] + rng.uniform(-cfg["level_spread_db"], cfg["level_spread_db"])
     x = set_level(x, level)
     x = x + rng.normal(0, db_to_gain(cfg["noise_floor_dbfs"]), n).astype(np.float32)
     if job.label == "spoof":  # the bona fide clips went through G.722 once; so does every spoof
-        x = set_level(g722_roundtrip(x), level)
-    return x
+        x = g722_roundtrip(x)
+    return set_level(band_limit(x), level)
 
 
 def describe(cfg: dict[str, Any]) -> str:
@@ -123,4 +123,6 @@ def describe(cfg: dict[str, Any]) -> str:
   (the same random spread for both classes), given the same white noise floor ({cfg['noise_floor_dbfs']}
   dBFS), and every spoof passes once through the G.722 codec (ffmpeg encode+decode) so that both classes
   share the 50-7000 Hz wideband telephone channel of the real recordings; 8 kHz voices are not used.
+  Finally every clip (both classes) is band-limited to 120-7000 Hz (4th-order Butterworth, zero phase):
+  the real recordings carry little energy below about 100 Hz, which would otherwise mark the TTS clips.
   The check below tests that level and bandwidth alone do not reveal the label."""

@@ -19,7 +19,7 @@ from .tools import require_file, require_module, require_program
 
 TASK = "genre"
 DURATION = 4.0
-VERSION = "1"
+VERSION = "2"
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 CLASSICAL_TEMPO = (56.0, 120.0)
@@ -28,7 +28,7 @@ CLASSICAL_TEMPO = (56.0, 120.0)
 def config(profile: str) -> dict[str, Any]:
     per = {"default": (70, 15, 15), "smoke": (5, 3, 3)}[profile]
     return {"profile": profile, "genres": list(GENRES), "per_genre_split": list(per), "soundfont": SOUNDFONT,
-            "level_dbfs": -20.0, "level_spread_db": 3.0,
+            "level_dbfs": -20.0, "level_spread_db": 3.0, "rap_share": 0.8, "drive": DRIVE,
             "tempo": {g: STYLES[g][1] for g in STYLES} | {"classical": CLASSICAL_TEMPO}}
 
 
@@ -36,7 +36,10 @@ def prepare(cfg: dict[str, Any]) -> dict[str, Any]:
     require_program("fluidsynth", "fluidsynth")
     require_file(cfg["soundfont"], "fluid-soundfont-gm")
     require_module("pretty_midi", "pretty-midi==0.2.11.post0")
-    return {"pieces": classical.pieces()}
+    require_program("espeak-ng", "espeak-ng")
+    from .speech import transcripts
+    lines = sorted(t for t in transcripts("en").values() if len(t.split()) >= 4)
+    return {"pieces": classical.pieces(), "lines": lines}
 
 
 def plan(cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> list[ClipJob]:
@@ -74,6 +77,36 @@ def _render_midi(mid: str, sf2: str) -> np.ndarray:
     return to_16k(x, sr)
 
 
+#: stems put through an amplifier-like distortion: name -> gain range
+DRIVE = {"drive": (12.0, 30.0), "crunch": (2.5, 6.0)}
+
+
+def overdrive(x: np.ndarray, gain: float) -> np.ndarray:
+    """Guitar-amp-like distortion: pre-emphasis, tanh saturation, a 5 kHz cabinet low-pass."""
+    from scipy.signal import butter, lfilter, sosfilt
+    if not np.any(x):
+        return x
+    pre = lfilter([1.0, -0.5], [1.0], x / (np.abs(x).max() + 1e-9))
+    y = np.tanh(gain * pre) / np.tanh(gain)
+    y = sosfilt(butter(2, 5000, fs=SR, output="sos"), y)
+    return (y * (np.sqrt(np.mean(x ** 2)) / (np.sqrt(np.mean(y ** 2)) + 1e-9))).astype(np.float32)
+
+
+def rap(lines: list[str], rng: np.random.Generator, n: int, tempo: float) -> np.ndarray:
+    """A rapped vocal: fast espeak-ng speech of random English lines, unit RMS, starting on a beat."""
+    from .espeak import speak
+    from .signal import trim_silence
+    voice = f"en-us+{['m1', 'm2', 'm3', 'm4', 'm6', 'm7', 'david', 'john', 'max', 'paul', 'robert'][int(rng.integers(11))]}"
+    text = " ".join(lines[int(i)] for i in rng.choice(len(lines), 3, replace=False))
+    v = trim_silence(speak(text, voice, pitch=f"{rng.uniform(-25, 0):+.0f}%", rate=f"{rng.uniform(130, 165):.0f}%",
+                           prange=f"{rng.uniform(40, 80):.0f}%"))
+    start = int(60.0 / tempo * SR * int(rng.integers(0, 2)))
+    y = np.zeros(n, dtype=np.float32)
+    seg = v[: max(0, n - start)]
+    y[start: start + len(seg)] = seg
+    return y / (float(np.sqrt(np.mean(y ** 2))) + 1e-9)
+
+
 def render(job: ClipJob, cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> np.ndarray:
     rng = job.rng(seed)
     tonic = 48 + int(rng.integers(12))
@@ -86,14 +119,21 @@ def render(job: ClipJob, cfg: dict[str, Any], ctx: dict[str, Any], seed: int) ->
         gen, _, (s0, s1), unit = STYLES[job.label]
         arr = Arrangement(tempo, rng, swing=float(rng.uniform(s0, s1)), swing_unit=unit)
         gen(arr, tonic, DURATION + 1.0, rng, tempo)
-    fd, mid = tempfile.mkstemp(suffix=".mid")
-    os.close(fd)
-    try:
-        arr.write(mid)
-        x = _render_midi(mid, cfg["soundfont"])
-    finally:
-        os.unlink(mid)
     n = int(round(DURATION * SR))
+    x = np.zeros(n, dtype=np.float32)
+    for stem in arr.stems():
+        fd, mid = tempfile.mkstemp(suffix=".mid")
+        os.close(fd)
+        try:
+            arr.write(mid, stem=stem, until=DURATION + 0.1)
+            y = fit_length(_render_midi(mid, cfg["soundfont"]), n, fade=0)
+        finally:
+            os.unlink(mid)
+        if stem in DRIVE:
+            y = overdrive(y, float(rng.uniform(*DRIVE[stem])))
+        x += y
+    if job.label == "hiphop" and rng.random() < cfg["rap_share"]:
+        x += rap(ctx["lines"], rng, n, tempo) * float(np.sqrt(np.mean(x ** 2)) + 1e-6) * rng.uniform(0.8, 1.4)
     if len(x) < n // 2:
         raise AudioError(f"rendering gave only {len(x) / SR:.2f} s")
     level = cfg["level_dbfs"] + rng.uniform(-cfg["level_spread_db"], cfg["level_spread_db"])
@@ -119,5 +159,10 @@ at 16 kHz mono, the first {DURATION:.1f} s kept (10 ms fades), level set to {cfg
   Beethoven, Haydn, Handel, Monteverdi, Palestrina and others), arranged for a random GM ensemble (string
   quartet, piano, organ, winds, strings, harpsichord, choir, brass, harp), random tempo {CLASSICAL_TEMPO}
   and transposition; scores are split 70/15/15 between train/val/test so that no piece crosses splits.
+* Production touches: metal guitars are rendered as a separate stem and put through an amplifier-like
+  distortion (pre-emphasis, tanh saturation with gain {cfg['drive']['drive']}, 5 kHz cabinet low-pass), rock
+  and blues overdriven guitars a milder one (gain {cfg['drive']['crunch']}); {cfg['rap_share']:.0%} of hip hop
+  clips carry a rapped vocal (fast espeak-ng speech of random English sentences, male voices, mixed at
+  about the level of the beat), as GTZAN's hip hop nearly always has rap.
 * {cfg['per_genre_split']} clips per genre for train/val/test. The generated genres have no speakers;
   `system` names the generator (or the score's composer for classical)."""

@@ -51,7 +51,8 @@ def blues(arr: Arrangement, tonic: int, seconds: float, rng: np.random.Generator
     chords = _prog(tonic, twelve, int(rng.integers(12)), bars)
     bass = arr.inst(_pick(rng, [32, 33, 34]), level=rng.uniform(0.8, 1.0))
     comp = arr.inst(_pick(rng, [0, 16, 17, 27, 26]), level=rng.uniform(0.6, 0.85))
-    lead = arr.inst(_pick(rng, [22, 29, 27, 65, 66]), level=rng.uniform(0.7, 0.95))
+    lead_prog = _pick(rng, [22, 29, 29, 27, 30])
+    lead = arr.inst(lead_prog, level=rng.uniform(0.7, 0.95), stem="crunch" if lead_prog in (29, 30) else "main")
     for b, root, q in chords:
         for k, iv in enumerate((0, 4, 7, 9, 10, 9, 7, 4)):  # boogie walking line
             arr.note(bass, root - 24 + iv, b + k * 0.5, 0.45, 95)
@@ -95,7 +96,13 @@ def country(arr: Arrangement, tonic: int, seconds: float, rng: np.random.Generat
     chords = _prog(tonic, prog, int(rng.integers(len(prog))), bars)
     bass = arr.inst(_pick(rng, [32, 33]), level=rng.uniform(0.8, 1.0))
     guitar = arr.inst(25, level=rng.uniform(0.7, 0.9))
-    lead = arr.inst(_pick(rng, [110, 105, 25, 27, 22]), level=rng.uniform(0.7, 0.9))
+    lead = arr.inst(_pick(rng, [110, 105, 105, 110, 25]), level=rng.uniform(0.7, 0.9))
+    if rng.random() < 0.6:  # banjo roll
+        banjo = arr.inst(105, level=rng.uniform(0.5, 0.75))
+        for b, root, q in chords:
+            tones = voicing(root, q, rng, 60, 79)
+            for k in range(16):
+                arr.note(banjo, tones[[0, 1, 2, 1, 0, 2, 1, 2][k % 8] % len(tones)], b + k / 4, 0.22, 75)
     for b, root, q in chords:
         for k, iv in enumerate((0, 7, 0, 7)):  # boom on 1 and 3, alternating root and fifth
             if k % 2 == 0:
@@ -134,7 +141,7 @@ def hiphop(arr: Arrangement, tonic: int, seconds: float, rng: np.random.Generato
     prog = _pick(rng, [[(0, "m7"), (8, "maj7")], [(0, "min"), (5, "min")], [(0, "m9"), (3, "maj7"), (5, "m7"), (7, "min")]])
     chords = _prog(tonic, prog, 0, bars)
     bass = arr.inst(_pick(rng, [38, 39, 33, 87]), level=rng.uniform(0.9, 1.0))
-    keys = arr.inst(_pick(rng, [4, 5, 0, 48, 89, 11]), level=rng.uniform(0.5, 0.7))
+    keys = arr.inst(_pick(rng, [4, 5, 0, 48, 89, 11]), level=rng.uniform(0.35, 0.55))
     stab = arr.inst(_pick(rng, [61, 62, 55, 45]), level=rng.uniform(0.5, 0.7))
     kicks = _pick(rng, [[0, 7, 10], [0, 3, 10], [0, 8, 11], [0, 6, 10, 11]])
     for b, root, q in chords:
@@ -154,8 +161,8 @@ def metal(arr: Arrangement, tonic: int, seconds: float, rng: np.random.Generator
     root = 40 + (tonic % 12) % 5  # low E..G#
     riff_deg = _pick(rng, [[0, 0, 1, 0, 3, 0, 5, 6], [0, 0, 0, 3, 0, 0, 5, 3], [0, 1, 0, 7, 6, 5, 3, 1],
                            [0, 0, 3, 0, 0, 5, 0, 6]])
-    g1 = arr.inst(30, level=rng.uniform(0.8, 1.0))
-    g2 = arr.inst(_pick(rng, [30, 29]), level=rng.uniform(0.6, 0.85))
+    g1 = arr.inst(30, level=rng.uniform(0.8, 1.0), stem="drive")
+    g2 = arr.inst(_pick(rng, [30, 29]), level=rng.uniform(0.6, 0.85), stem="drive")
     bass = arr.inst(_pick(rng, [34, 33, 35]), level=rng.uniform(0.8, 1.0))
     sixteenths = rng.random() < 0.5
     step = 0.25 if sixteenths else 0.5
@@ -180,7 +187,7 @@ def pop(arr: Arrangement, tonic: int, seconds: float, rng: np.random.Generator, 
     chords = _prog(tonic, prog, 0, bars)
     bass = arr.inst(_pick(rng, [33, 38, 34]), level=rng.uniform(0.8, 1.0))
     pad = arr.inst(_pick(rng, [0, 1, 4, 89, 90, 88, 5]), level=rng.uniform(0.55, 0.8))
-    lead = arr.inst(_pick(rng, [80, 81, 73, 11, 0, 54, 53]), level=rng.uniform(0.75, 0.95))
+    lead = arr.inst(_pick(rng, [80, 81, 54, 53, 52, 85, 11]), level=rng.uniform(0.75, 0.95))
     for b, root, q in chords:
         for k in range(8):
             arr.note(bass, root - 24, b + k * 0.5, 0.4, 95)
@@ -222,7 +229,7 @@ def rock(arr: Arrangement, tonic: int, seconds: float, rng: np.random.Generator,
     prog = _pick(rng, [[(0, "5"), (10, "5"), (5, "5"), (0, "5")], [(0, "maj"), (5, "maj"), (7, "maj"), (5, "maj")],
                        [(9, "min"), (5, "maj"), (0, "maj"), (7, "maj")], [(0, "5"), (3, "5"), (5, "5"), (3, "5")]])
     chords = _prog(tonic, prog, 0, bars)
-    gtr = arr.inst(_pick(rng, [29, 29, 30, 27]), level=rng.uniform(0.75, 0.95))
+    gtr = arr.inst(_pick(rng, [29, 29, 30, 27]), level=rng.uniform(0.75, 0.95), stem="crunch")
     bass = arr.inst(_pick(rng, [34, 33]), level=rng.uniform(0.85, 1.0))
     extra = arr.inst(_pick(rng, [0, 16, 29, 81]), level=rng.uniform(0.4, 0.65))
     for b, root, q in chords:

@@ -34,10 +34,12 @@ class Arrangement:
         self.spb = 60.0 / float(tempo)
         self.rng, self.swing, self.unit, self.hum = rng, float(swing), float(swing_unit), humanise_ms / 1000
 
-    def inst(self, program: int, drum: bool = False, level: float = 1.0):
-        """A new instrument track; ``level`` scales its velocities (the mix)."""
+    def inst(self, program: int, drum: bool = False, level: float = 1.0, stem: str = "main"):
+        """A new instrument track; ``level`` scales its velocities (the mix); tracks of stem 'drive' are
+        rendered separately and put through an amplifier-like distortion."""
         i = self._pm_mod.Instrument(program=int(program), is_drum=drum)
         i.level = float(level)  # type: ignore[attr-defined]
+        i.stem = stem  # type: ignore[attr-defined]
         self.pm.instruments.append(i)
         return i
 
@@ -65,8 +67,22 @@ class Arrangement:
         for k, p in enumerate(notes):
             self.note(inst, p, beat + k * strum, dur - k * strum, vel)
 
-    def write(self, path: str) -> None:
-        self.pm.write(path)
+    def stems(self) -> list[str]:
+        """Names of the stems present."""
+        return sorted({getattr(i, "stem", "main") for i in self.pm.instruments})
+
+    def write(self, path: str, stem: str | None = None, until: float | None = None) -> None:
+        """Write the MIDI file (only ``stem`` if given), dropping notes after ``until`` seconds."""
+        keep = [i for i in self.pm.instruments if stem is None or getattr(i, "stem", "main") == stem]
+        out = self._pm_mod.PrettyMIDI(initial_tempo=60.0 / self.spb)
+        for i in keep:
+            j = self._pm_mod.Instrument(program=i.program, is_drum=i.is_drum)
+            for n in i.notes:
+                if until is None or n.start < until:
+                    end = n.end if until is None else min(n.end, until + 0.3)
+                    j.notes.append(self._pm_mod.Note(velocity=n.velocity, pitch=n.pitch, start=n.start, end=end))
+            out.instruments.append(j)
+        out.write(path)
 
 
 def voicing(root: int, quality: str, rng: np.random.Generator, low: int = 52, high: int = 76) -> list[int]:

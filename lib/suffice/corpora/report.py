@@ -31,7 +31,8 @@ def write_readme(task: str, profile: str) -> None:
     by_sys.index.name = "system"
     lines = [f"# `{task}` corpus, profile `{profile}`", "",
              f"{len(df)} clips, each mono, {info['sample_rate']} Hz, exactly {info['duration']:.1f} s "
-             f"(16-bit PCM wav). Built in {info['build_seconds']} s with {info['jobs']} worker(s), seed "
+             f"(16-bit PCM wav). Built in {info['build_seconds']} s wall-clock ({info.get('cpu_seconds', '?')} CPU-s; "
+             f"load average {info.get('load_average', 0):.1f} at the end) with {info['jobs']} worker(s), seed "
              f"{info['seed']}, configuration hash `{info['hash']}`; {info['skipped']} planned clip(s) skipped "
              "(reasons in `build.log`). Rebuild: `python -m suffice.corpora build --profile "
              f"{profile} --task {task}` (skipped when the configuration is unchanged).", "",
@@ -44,6 +45,8 @@ def write_readme(task: str, profile: str) -> None:
     if checks.is_file():
         lines += ["## Checks (measured on this build)", ""]
         for name, res in json.loads(checks.read_text()).items():
+            if name.startswith("_"):
+                continue
             lines += [f"### {name}", "", str(res.get("summary", "")), ""]
             if "details" in res:
                 lines += ["```", json.dumps(res["details"], indent=1), "```", ""]

@@ -82,6 +82,13 @@ def check_clip(x: np.ndarray, n: int) -> np.ndarray:
     return x
 
 
+def band_limit(x: np.ndarray, low: float = 120.0, high: float = 7000.0) -> np.ndarray:
+    """Zero-phase 4th-order Butterworth band-pass ``low``-``high`` Hz at 16 kHz."""
+    from scipy.signal import butter, sosfiltfilt
+    sos = butter(4, [low, high], btype="bandpass", fs=SR, output="sos")
+    return sosfiltfilt(sos, np.asarray(x, dtype=np.float64)).astype(np.float32)
+
+
 def g722_roundtrip(x: np.ndarray) -> np.ndarray:
     """Encode and decode through the G.722 codec with ffmpeg (the channel of the real recordings)."""
     pcm = (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()

@@ -1,0 +1,135 @@
+"""Corpus generation: tiny real builds (limit=1 clip per label), signal utilities, errors."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from suffice.corpora import build, manifest
+from suffice.corpora.builder import config_hash, task_module
+from suffice.corpora.signal import SR, active_rms, band_limit, fit_length, g722_roundtrip, set_level, trim_silence
+from suffice.corpora.tools import MissingToolError, require_module, require_program
+from suffice.errors import OptionError, UnknownNameError
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Tiny real builds (one clip per label) of the three corpora, made once for this module."""
+    root = tmp_path_factory.mktemp("corpora")
+    old = os.environ.get("SUFFICE_DATA")
+    os.environ["SUFFICE_DATA"] = str(root / "a")
+    try:
+        paths = {task: build(task, "smoke", jobs=2, limit=1) for task in ("deepfake", "emotion", "genre")}
+        frames = {task: manifest(task, "smoke") for task in paths}
+        mtimes = {task: os.path.getmtime(p) for task, p in paths.items()}
+        again = {task: build(task, "smoke", jobs=2, limit=1) for task in paths}  # unchanged: not rebuilt
+        os.environ["SUFFICE_DATA"] = str(root / "b")
+        build("deepfake", "smoke", jobs=1, limit=1)
+        twin = manifest("deepfake", "smoke")
+    finally:
+        if old is None:
+            os.environ.pop("SUFFICE_DATA", None)
+        else:
+            os.environ["SUFFICE_DATA"] = old
+    return {"paths": paths, "frames": frames, "mtimes": mtimes, "again": again, "twin": twin}
+
+
+def _clips(df):
+    return {cid: sf.read(p, dtype="float32") for cid, p in zip(df.clip_id, df.path)}
+
+
+@pytest.mark.parametrize("task,seconds,n_labels", [("deepfake", 3.0, 2), ("emotion", 3.0, 8), ("genre", 4.0, 10)])
+def test_tiny_build_writes_a_valid_corpus(built, task, seconds, n_labels):
+    path, df = built["paths"][task], built["frames"][task]
+    d = path.parent
+    assert len(df) == n_labels and df.label.nunique() == n_labels
+    clips = _clips(df)
+    for x, sr in clips.values():
+        assert sr == SR and x.ndim == 1 and len(x) == int(seconds * SR)
+        assert np.abs(x).max() > 0.01 and np.isfinite(x).all()
+    first, second = list(clips.values())[:2]
+    assert not np.allclose(first[0], second[0])
+    assert (df.duration == seconds).all() and (df.sample_rate == SR).all()
+    assert (d / "build.log").read_text().startswith(f"# {task}/smoke")
+    readme = (d / "README.md").read_text()
+    assert "How it was made" in readme and "Clips per label and split" in readme
+    info = json.loads((d / "build.json").read_text())
+    assert info["built"] == n_labels and info["config"]["limit_per_label"] == 1
+    # an unchanged configuration is not rebuilt
+    assert built["again"][task] == path and os.path.getmtime(path) == built["mtimes"][task]
+
+
+def test_deepfake_pairs_share_transcripts_and_levels(built):
+    df = built["frames"]["deepfake"]
+    bona, spoof = df[df.label == "bonafide"].iloc[0], df[df.label == "spoof"].iloc[0]
+    assert bona.text == spoof.text and bona.split == spoof.split
+    levels = [20 * np.log10(active_rms(x)) for x, _ in _clips(df).values()]
+    assert all(-27 < v < -19 for v in levels)          # -23 dBFS +- 3 dB, before 16-bit rounding
+
+
+def test_build_is_deterministic_for_a_seed(built):
+    a, b = _clips(built["frames"]["deepfake"]), _clips(built["twin"])
+    assert a.keys() == b.keys()
+    for cid in a:
+        np.testing.assert_array_equal(a[cid][0], b[cid][0])
+
+
+def test_config_hash_changes_with_seed_and_profile():
+    mod = task_module("emotion")
+    h = config_hash(mod, mod.config("smoke"), 0)
+    assert h == config_hash(mod, mod.config("smoke"), 0)
+    assert h != config_hash(mod, mod.config("smoke"), 1)
+    assert h != config_hash(mod, mod.config("default"), 0)
+
+
+def test_default_sizes_and_durations():
+    sizes = {"genre": (1000, 4.0), "emotion": (1040, 3.0), "deepfake": (1000, 3.0)}
+    for task, (n, seconds) in sizes.items():
+        mod = task_module(task)
+        cfg = mod.config("default")
+        assert mod.DURATION == seconds
+        if task == "genre":
+            assert len(cfg["genres"]) * sum(cfg["per_genre_split"]) == n
+        elif task == "emotion":
+            assert len(cfg["emotions"]) * (5 * cfg["world_per_speaker_emotion"]
+                                           + sum(cfg["espeak_per_emotion_split"])) == n
+        else:
+            assert 2 * sum(cfg["pairs_per_split"]) == n
+
+
+def test_bad_arguments():
+    with pytest.raises(OptionError):
+        build("genre", "huge")
+    with pytest.raises(OptionError):
+        build("genre", "smoke", jobs=0)
+    with pytest.raises(UnknownNameError):
+        build("speech", "smoke")
+
+
+def test_missing_tools_name_the_package(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(MissingToolError, match="apt-get install -y fluidsynth"):
+        require_program("fluidsynth", "fluidsynth")
+    with pytest.raises(MissingToolError, match="pip install nosuchpkg==1"):
+        require_module("nosuchpkg_xyz", "nosuchpkg==1")
+
+
+def test_signal_utilities(rng):
+    t = np.arange(SR) / SR
+    x = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    y = set_level(x, -30.0)
+    assert abs(20 * np.log10(active_rms(y)) + 30.0) < 0.1
+    assert np.abs(set_level(x, 0.0)).max() <= 0.98          # limited, not clipped
+    padded = np.concatenate([np.zeros(8000, np.float32), x, np.zeros(8000, np.float32)])
+    assert abs(len(trim_silence(padded)) - SR) <= 320
+    f = fit_length(x, 20000)
+    assert len(f) == 20000 and f[0] == 0 and f[-1] == 0
+    assert len(fit_length(x, 3 * SR)) == 3 * SR
+    low = (0.5 * np.sin(2 * np.pi * 40 * t)).astype(np.float32)
+    assert active_rms(band_limit(low)) < 0.05 * active_rms(low)
+    assert active_rms(band_limit(x)) > 0.9 * active_rms(x)
+    g = g722_roundtrip(x)
+    assert len(g) == len(x) and active_rms(g) > 0.5 * active_rms(x)
