@@ -69,6 +69,12 @@ def test_compare_groups_flags_only_the_model_with_a_difference():
     assert (res["p_holm"] >= res["p"]).all()
     with pytest.raises(OptionError, match="nope"):
         st.compare_groups(_features(), "nope")
+    # a model whose bona fide values are all NaN (e.g. silent sufficient signals): NaN row, same columns
+    gap = _features()
+    gap.loc[(gap.model == "m0") & (gap.true_label == "bonafide"), "entropy"] = np.nan
+    res2 = st.compare_groups(gap, "entropy", n_boot=100).set_index("model")
+    assert list(res2.columns) == list(res.columns) and np.isnan(res2.loc["m0", "r_rb"])
+    assert res2.loc["m0", "n_b"] == 0 and not res2.loc["m0", "significant"] and res2.loc["m1", "significant"]
 
 
 def test_kruskal_wallis_effect_size_tracks_planted_difference():

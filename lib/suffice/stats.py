@@ -135,6 +135,9 @@ def mann_whitney(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarra
     }
 
 
+_MW_COLUMNS = ("n_a", "n_b", "median_a", "median_b", "hl_shift", "U", "p", "auc", "r_rb", "r_rb_lo", "r_rb_hi")
+
+
 def compare_groups(df: pd.DataFrame, value: str, *, group: str = "true_label", by: str = "model",
                    a: str = "spoof", b: str = "bonafide", n_boot: int = 1000, ci: float = 0.95,
                    seed: int = 0) -> pd.DataFrame:
@@ -153,8 +156,9 @@ def compare_groups(df: pd.DataFrame, value: str, *, group: str = "true_label", b
         row: dict[str, object] = {by: level, "value": value}
         if np.isfinite(va).any() and np.isfinite(vb).any():
             row.update(mann_whitney(va, vb, n_boot=n_boot, ci=ci, seed=seed))
-        else:
-            row.update({"n_a": int(np.isfinite(va).sum()), "n_b": int(np.isfinite(vb).sum()), "p": np.nan})
+        else:  # a group without finite values: every column present, NaN
+            row.update(dict.fromkeys(_MW_COLUMNS, np.nan))
+            row.update({"n_a": int(np.isfinite(va).sum()), "n_b": int(np.isfinite(vb).sum())})
         rows.append(row)
     if not rows:
         raise OptionError("compare_groups: the table is empty")
