@@ -68,3 +68,18 @@ def test_bad_maps_are_clear_errors():
         build_label_map("genre", ["blues", "blues"])
     with pytest.raises(UnknownNameError):
         build_label_map("cooking", ["blues"])
+
+
+def test_documented_hub_checkpoints_map_or_demand_a_map():
+    from suffice.models.hub import checkpoints
+    from suffice.models.labels import is_generic
+    assert checkpoints("deepfake") and checkpoints("genre") and checkpoints("emotion")
+    for hub_id, c in checkpoints().items():
+        if any(is_generic(r) for r in c["raw_labels"]) and c["label_map"] is None:
+            with pytest.raises(OptionError):
+                build_label_map(c["task"], c["raw_labels"], c["label_map"])
+        else:
+            lm = build_label_map(c["task"], c["raw_labels"], c["label_map"])
+            assert not lm.unmapped, hub_id
+    lm = build_label_map("deepfake", checkpoints()["MelodyMachine/Deepfake-audio-detection-V2"]["raw_labels"])
+    assert lm.mapping == {"fake": "spoof", "real": "bonafide"}

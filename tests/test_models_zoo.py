@@ -90,3 +90,17 @@ def test_tiny_transformer_training_beats_chance_and_is_deterministic():
     b, _ = train_hf("ast", "genre", data, **kw)
     assert a.identity() == b.identity()
     np.testing.assert_allclose(a.predict_proba(test.x), b.predict_proba(test.x), atol=1e-6)
+
+
+def test_trained_model_beats_chance_on_the_smoke_corpus():
+    from suffice.models.data import load_task
+    from suffice.models.metrics import evaluate
+    from suffice.models.training import train_head
+    try:
+        data, _ = load_task("genre", "smoke", progress=False)
+    except SufficeError:
+        pytest.skip("smoke genre corpus not built (make data PROFILE=smoke)")
+    clf, _ = train_head("yamnet", "genre", data, name="genre/yamnet-probe", code="YMP", progress=False)
+    ev = evaluate(clf, data["test"].x, data["test"].y)
+    assert ev["accuracy"] > 3 * ev["chance"], ev
+    assert sum(map(sum, ev["confusion"]["matrix"])) == ev["n"]
