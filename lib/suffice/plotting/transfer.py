@@ -93,15 +93,15 @@ def model_rates(table: pd.DataFrame, *, ax=None, title: str | None = None):
     n = len(table)
     ax = _ax(ax, (9.5, 1.2 + 0.45 * n))
     y = np.arange(n)
-    for role, off, colour, name in (("out", -0.12, OUT_COLOUR, "out-rate O (others accept its sufficiencies)"),
-                                    ("in", 0.12, IN_COLOUR, "in-rate I (it accepts others')")):
+    for role, off, colour, mk, name in (("out", -0.12, OUT_COLOUR, "o", "out-rate O (others accept its sufficiencies)"),
+                                        ("in", 0.12, IN_COLOUR, "s", "in-rate I (it accepts others')")):
         r = table[f"{role}_rate"].to_numpy(float)
         err = np.vstack([r - table[f"{role}_lo"].to_numpy(float), table[f"{role}_hi"].to_numpy(float) - r])
-        ax.errorbar(r, y + off, xerr=np.abs(np.nan_to_num(err)), fmt="o", color=colour, capsize=3, label=name)
+        ax.errorbar(r, y + off, xerr=np.abs(np.nan_to_num(err)), fmt=mk, color=colour, capsize=3, label=name)
         flag = table[f"{role}_flag"].to_numpy(bool) if f"{role}_flag" in table else np.zeros(n, bool)
         if flag.any():
-            ax.scatter(r[flag], (y + off)[flag], s=160, facecolors="none", edgecolors=FLAG_COLOUR, linewidths=2,
-                       label=f"flagged: {role}-rate below average", zorder=3)
+            ax.scatter(r[flag], (y + off)[flag], s=160, marker=mk, facecolors="none", edgecolors=FLAG_COLOUR,
+                       linewidths=2, label=f"flagged: {role}-rate below average", zorder=3)
     fe = table["flat_earther"].to_numpy(bool) if "flat_earther" in table else np.zeros(n, bool)
     ax.set_yticks(y, [str(name) + ("  (flat-earther)" if f else "") for name, f in zip(table["model"], fe)])
     for lab, flagged in zip(ax.get_yticklabels(), fe):
@@ -120,7 +120,7 @@ def model_rates(table: pd.DataFrame, *, ax=None, title: str | None = None):
 def accuracy_vs_transfer(table: pd.DataFrame, *, x: str = "accuracy", ax=None, title: str | None = None):
     """Scatter of each model's ``x`` (accuracy or macro_precision) against its out- and in-rate.
 
-    ``table``: :func:`suffice.transfer.model_table` output.  Flat-earthers are ringed in red.
+    ``table``: :func:`suffice.transfer.model_table` output.  A flagged out- or in-rate is ringed in red.
     """
     _need(table, ["model", x, "out_rate", "in_rate"], "accuracy_vs_transfer")
     ax = _ax(ax, (6, 4.5))
@@ -131,8 +131,10 @@ def accuracy_vs_transfer(table: pd.DataFrame, *, x: str = "accuracy", ax=None, t
     for role, marker, colour in (("out", "o", OUT_COLOUR), ("in", "s", IN_COLOUR)):
         yv = table[f"{role}_rate"].to_numpy(float)
         ax.scatter(xv, yv, marker=marker, color=colour, label=f"{role}-rate", zorder=2)
-        if flag.any():
-            ax.scatter(xv[flag], yv[flag], s=170, facecolors="none", edgecolors=FLAG_COLOUR, linewidths=2, zorder=3)
+        ring = table[f"{role}_flag"].to_numpy(bool) if f"{role}_flag" in table else flag
+        if ring.any():
+            ax.scatter(xv[ring], yv[ring], s=170, marker=marker, facecolors="none", edgecolors=FLAG_COLOUR,
+                       linewidths=2, zorder=3)
         for xi, yi, name in zip(xv, yv, table["model"]):
             ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(5, 3), fontsize=7)
     if flag.any():
