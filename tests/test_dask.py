@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -59,3 +60,30 @@ def test_dask_cluster_gives_the_local_tables_and_shares_the_cache(tmp_path, monk
     assert again.stats["explained_now"] == 1  # only the failed one is retried
     assert sum(m.calls for m in again_models[:2]) == 0
     pd.testing.assert_frame_equal(again.table, local.table, check_exact=True)
+
+
+class _WorkersElsewhere(ThreadPoolExecutor):
+    """Workers whose view of the cache folder is another path they cannot write (no shared disk)."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(2)
+        self.root = root
+
+    def submit(self, fn, /, *args, **kwargs):
+        args = list(args)
+        args[6] = self.root  # _explain_job's cache_root as the worker sees it
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_workers_without_the_cache_folder_still_deliver(tmp_path):
+    """Results come back to the study, which stores them itself; a resumed run recomputes nothing."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the workers expect the cache folder")
+    models, clips = _study_inputs()
+    with _WorkersElsewhere(str(blocked)) as ex, pytest.warns(UserWarning, match="could not store"):
+        res = run("deepfake", models[:2], clips, cache_dir=tmp_path / "cache", executor=ex, progress=False)
+    assert res.failures.empty and len(res.explanations) == 2 * len(clips)
+    again_models, clips = _study_inputs()
+    again = run("deepfake", again_models[:2], clips, cache_dir=tmp_path / "cache", progress=False)
+    assert again.stats["explained_now"] == 0 and again.stats["model_calls"] == 0
+    pd.testing.assert_frame_equal(again.table, res.table, check_exact=True)

@@ -393,3 +393,44 @@ def test_a_tiny_file_sample_rate_is_read_and_resampled(tmp_path):
     """Documented: any positive rate in the header is honoured (7 Hz: 100 samples become ~228,572)."""
     x = load_audio(_wav(tmp_path, x=_tone()[:100], rate=7))
     assert len(x) == pytest.approx(100 * SR / 7, abs=2)
+
+
+# ---- extremely long clips: a documented limit (suffice.audio.MAX_DURATION_S) ------------------
+TEN_MINUTES = 600 * SR
+
+
+def test_ten_minute_clip_is_refused_clearly_everywhere(tmp_path):
+    x = np.random.default_rng(0).normal(0, 0.1, TEN_MINUTES).astype(np.float32)
+    with pytest.raises(AudioError, match=r"too long: 600\.0 s; the limit is 120 s"):
+        suffice.validate_waveform(x, SR)
+    with pytest.raises(AudioError, match="too long"):
+        suffice.explain(BandEnergyOracle(300, 3000), x)
+    with pytest.raises(AudioError, match="too long"):  # judged before resampling 28.8 M samples
+        suffice.prepare_waveform(np.zeros((600 * 48000, 2), np.float32), 48000, SR)
+    p = tmp_path / "long.wav"
+    sf.write(p, x, SR, subtype="PCM_16")
+    with pytest.raises(AudioError, match="too long"):  # judged from the header, before reading
+        load_audio(p)
+    clips, failures = clips_from_arrays([("long", x, "bonafide")] + hm.clip_items(1), SR)
+    res = run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path / "c", failures=failures, progress=False)
+    assert res.failures.reason.str.contains("too long").any() and set(res.table.clip_id) == {"c0"}
+
+
+def test_the_limit_can_be_raised_knowingly(monkeypatch):
+    x = np.random.default_rng(0).normal(0, 0.1, 130 * SR).astype(np.float32)
+    assert len(suffice.validate_waveform(x, SR, max_duration=np.inf)) == 130 * SR
+    monkeypatch.setattr(suffice.audio, "MAX_DURATION_S", None)
+    assert len(suffice.validate_waveform(x, SR)) == 130 * SR
+    assert len(suffice.validate_waveform(x[:120 * SR], SR, max_duration=120)) == 120 * SR
+
+
+def test_a_long_clip_is_masked_exactly_in_chunks():
+    """Under the limit, the oracle synthesises a 2-minute clip's masks chunk by chunk, exactly."""
+    from suffice.search.oracle import MaskOracle
+    x = np.random.default_rng(1).normal(0, 0.1, 120 * SR).astype(np.float32)
+    m = BandEnergyOracle(300, 3000, 0.02)
+    o = MaskOracle(m, suffice.validate_waveform(x, SR), batch_size=2)
+    masks = np.random.default_rng(2).random((3, o.n_bins)) < 0.5
+    got = o.probs(masks)
+    want = m.predict_proba(suffice.keep_bins(x, masks))
+    assert o.n_batches == 1 + 2 and np.allclose(got, want, atol=1e-6)

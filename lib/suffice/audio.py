@@ -1,4 +1,4 @@
-"""Reading and checking audio: mono, the model's sample rate, finite, audible, long enough."""
+"""Reading and checking audio: mono, the model's sample rate, finite, audible, not too short or long."""
 from __future__ import annotations
 
 import os
@@ -15,6 +15,20 @@ from .errors import AudioError
 MIN_DURATION_S = 0.05
 #: peak amplitude under which a clip counts as silent
 SILENCE_PEAK = 1e-5
+#: longest clip accepted, in seconds (None: no limit).  Every model call of a search resynthesises the
+#: whole clip, so time and memory grow with length x batch_size: with an FFT-based analytic model on a
+#: busy 2-core machine a 10-minute clip cost 4.6 s per model call and 2.5 GB at batch_size 8, i.e.
+#: hours per explanation.  Cut long recordings into clips, or raise this (and lower ``batch_size``).
+MAX_DURATION_S: float | None = 120.0
+
+
+def _too_long(n_samples: int, sample_rate: int, name: str, max_duration: float | None) -> AudioError | None:
+    limit = MAX_DURATION_S if max_duration is None else max_duration
+    if limit is None or n_samples <= limit * sample_rate:
+        return None
+    return AudioError(f"{name} is too long: {n_samples / sample_rate:.1f} s; the limit is {limit:g} s "
+                      "(suffice.audio.MAX_DURATION_S) because every model call resynthesises the whole "
+                      "clip. Cut it into shorter clips, or raise the limit and lower batch_size")
 
 
 def resample(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -26,8 +40,11 @@ def resample(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
 
 
 def validate_waveform(x: np.ndarray, sample_rate: int, *, name: str = "waveform",
-                      min_duration: float = MIN_DURATION_S) -> np.ndarray:
-    """Return ``x`` as contiguous float32 mono, or raise :class:`AudioError` saying what is wrong."""
+                      min_duration: float = MIN_DURATION_S, max_duration: float | None = None) -> np.ndarray:
+    """Return ``x`` as contiguous float32 mono, or raise :class:`AudioError` saying what is wrong.
+
+    ``max_duration`` (seconds): None uses :data:`MAX_DURATION_S`; ``math.inf`` accepts any length.
+    """
     a = np.asarray(x)
     if a.size == 0:
         raise AudioError(f"{name} is empty (0 samples)")
@@ -43,13 +60,16 @@ def validate_waveform(x: np.ndarray, sample_rate: int, *, name: str = "waveform"
     if len(a) < min_duration * sample_rate:
         raise AudioError(f"{name} is too short: {len(a)} samples ({len(a) / sample_rate:.4f} s) at "
                          f"{sample_rate} Hz; at least {min_duration} s is needed")
+    long = _too_long(len(a), sample_rate, name, max_duration)
+    if long:
+        raise long
     if np.abs(a).max() < SILENCE_PEAK:
         raise AudioError(f"{name} is silent (peak amplitude {np.abs(a).max():.2e} < {SILENCE_PEAK:g})")
     return np.ascontiguousarray(a)
 
 
 def prepare_waveform(x: np.ndarray, sample_rate: int, target_rate: int, *, name: str = "waveform",
-                     channels_last: bool = True) -> np.ndarray:
+                     channels_last: bool = True, max_duration: float | None = None) -> np.ndarray:
     """Down-mix (T, C) or (C, T) audio to mono, resample to ``target_rate`` and validate it."""
     a = np.asarray(x)
     for what, r in (("sample_rate", sample_rate), ("target_rate", target_rate)):
@@ -68,8 +88,11 @@ def prepare_waveform(x: np.ndarray, sample_rate: int, target_rate: int, *, name:
         raise AudioError(f"{name} contains NaN or infinite samples")
     if a.size == 0:
         raise AudioError(f"{name} is empty (0 samples)")
+    long = _too_long(len(a), int(sample_rate), name, max_duration)
+    if long:  # refuse before resampling a huge array
+        raise long
     a = resample(a.astype(np.float32), int(sample_rate), int(target_rate))
-    return validate_waveform(a, target_rate, name=name)
+    return validate_waveform(a, int(target_rate), name=name, max_duration=max_duration)
 
 
 def wav_truncation(path: str | os.PathLike) -> str | None:
@@ -98,11 +121,13 @@ def wav_truncation(path: str | os.PathLike) -> str | None:
     return None
 
 
-def load_audio(path: str | os.PathLike, target_rate: int = 16000) -> np.ndarray:
+def load_audio(path: str | os.PathLike, target_rate: int = 16000, *,
+               max_duration: float | None = None) -> np.ndarray:
     """Read a sound file (wav, flac, ogg, ...), down-mix to mono, resample to ``target_rate``.
 
     The format is read from the file's content, not its extension.  Raises :class:`AudioError` for a
-    missing, unreadable, truncated, empty, non-finite, silent or too-short file.
+    missing, unreadable, truncated, empty, non-finite, silent, too-short or too-long file
+    (``max_duration``: see :func:`validate_waveform`).
     """
     p = Path(path)
     if not p.exists():
@@ -113,7 +138,15 @@ def load_audio(path: str | os.PathLike, target_rate: int = 16000) -> np.ndarray:
     if why:
         raise AudioError(why)
     try:
+        info = sf.info(str(p))
+    except Exception:  # noqa: BLE001 - unreadable: sf.read below says why
+        info = None
+    if info is not None and info.samplerate > 0:
+        long = _too_long(int(info.frames), int(info.samplerate), str(p), max_duration)
+        if long:  # refuse before reading it all into memory
+            raise long
+    try:
         data, sr = sf.read(str(p), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for corrupt input
         raise AudioError(f"cannot read {p} as audio: {exc}") from exc
-    return prepare_waveform(data, sr, target_rate, name=str(p))
+    return prepare_waveform(data, sr, target_rate, name=str(p), max_duration=max_duration)

@@ -39,25 +39,37 @@ class DiskCache:
     def _path(self, kind: str, digest: str) -> Path:
         return self.root / kind / digest[:2] / f"{digest}.json"
 
-    def get(self, kind: str, key: dict[str, Any]) -> Any | None:
-        path = self._path(kind, key_digest(key))
+    def _read(self, path: Path, key: dict[str, Any]) -> tuple[bool | None, Any]:
+        """(True, payload) for a sound entry, (None, None) when there is none, (False, None) if damaged."""
         try:
             entry = json.loads(path.read_text())
             payload = entry["payload"]
             ok = entry["sha256"] == hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
             # the entry must be the one asked for (a copied or misplaced file is not)
             ok = ok and entry["key"] == json.loads(json.dumps(key, sort_keys=True, default=str))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            return None, None
+        except (OSError, ValueError, KeyError, TypeError):
+            return False, None
+        return (True, payload) if ok else (False, None)
+
+    def get(self, kind: str, key: dict[str, Any]) -> Any | None:
+        """The payload stored under ``key``, or None (missing or damaged: recompute it)."""
+        path = self._path(kind, key_digest(key))
+        ok, payload = self._read(path, key)
+        if ok is None:
             self.misses += 1
             return None
-        except (OSError, ValueError, KeyError, TypeError):
-            ok = False
         if not ok:
             warnings.warn(f"ignoring corrupt cache entry {path}; it will be recomputed", stacklevel=2)
             self.misses += 1
             return None
         self.hits += 1
         return payload
+
+    def has(self, kind: str, key: dict[str, Any]) -> bool:
+        """Whether a sound entry is stored under ``key`` (no counting, no warning)."""
+        return bool(self._read(self._path(kind, key_digest(key)), key)[0])
 
     def check_writable(self) -> None:
         """Raise :class:`~suffice.errors.OptionError` now, not hours later, if entries cannot be written."""

@@ -15,6 +15,7 @@ workers load the models by name and share the on-disk cache.
 from __future__ import annotations
 
 import time
+import warnings
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,11 @@ def _worker_model(spec: str | Classifier, profile: str) -> Classifier:
 
 def _explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed: int, strategy: str,
                  options: dict, cache_root: str, key: dict) -> dict:
-    """Explain one clip, store the result in the shared cache, return the payload."""
+    """Explain one clip, store the result in the shared cache, return the payload.
+
+    A cache that cannot be written here (a worker without the shared folder, a full disk) costs a
+    warning, not the result: the payload still goes back to the study, which stores it on its side.
+    """
     cache = DiskCache(cache_root)
     hit = cache.get("explanation", key)
     if hit is not None:
@@ -121,7 +126,10 @@ def _explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, see
     payload = e.to_dict()
     payload.pop("waveform")  # the clip itself is known to the study; keep the cache small
     payload = {"explanation": payload, "seconds": time.perf_counter() - t0}
-    cache.put("explanation", key, payload)
+    try:
+        cache.put("explanation", key, payload)
+    except OSError as exc:
+        warnings.warn(f"could not store an explanation in the cache {cache_root}: {exc}", stacklevel=2)
     return payload
 
 
@@ -299,6 +307,9 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                 payloads[(mn, cid)] = f.result()
             except Exception as exc:  # noqa: BLE001 - a worker's error, recorded
                 fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
+            else:  # a worker that does not see our cache folder wrote elsewhere (or nowhere): keep it here
+                if not cache.has("explanation", ekeys[(mn, cid)]):
+                    cache.put("explanation", ekeys[(mn, cid)], payloads[(mn, cid)])
             bar.update(1)
     bar.close()
     expls = {k: _restore(p, clip_by_id[k[1]]) for k, p in payloads.items()}
