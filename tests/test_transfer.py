@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as hs
 
 from suffice import transfer as tr
 from suffice.errors import OptionError, SufficeError
@@ -281,3 +282,30 @@ def test_nothing_found_gives_nan_rates_and_no_test():
     assert np.isnan(s.task["rate"]) and s.matrix.isna().all().all() and s.task["n_pairs"] == 0
     fe = tr.flat_earthers(df, n_boot=50)
     assert (fe["method"] == "none").all() and not fe["flat_earther"].any()
+
+
+def _naive_matrix(df: pd.DataFrame, condition: str = "all") -> pd.DataFrame:
+    """Straightforward pandas version of R(f->g): mean of the class criterion over usable rows."""
+    d = df[df["found"]]
+    if condition == "agree":
+        d = d[d["target_pred_original"] == d["source_pred"]]
+    ok = (d["target_pred_sufficient"] == d["source_pred"]).astype(float)
+    return ok.groupby([d["source"], d["target"]]).mean().unstack()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=hs.integers(0, 10_000), n_clips=hs.integers(1, 12), condition=hs.sampled_from(["all", "agree"]))
+def test_matrix_matches_naive_groupby_and_ignores_row_order(seed, n_clips, condition):
+    rng = np.random.default_rng(seed)
+    rows = [_row(f, g, c, int(rng.random() < 0.5), found=bool(rng.random() < 0.8), agree=bool(rng.random() < 0.7))
+            for c in range(n_clips) for f in "ABC" for g in "ABC"]
+    df = pd.DataFrame(rows)
+    df["found"] = df.groupby(["source", "clip_id"])["found"].transform("first")  # one verdict per explanation
+    s = tr.summarise(df, condition=condition, n_boot=50, seed=1, models=list("ABC"))
+    naive = _naive_matrix(df, condition).reindex(index=list("ABC"), columns=list("ABC"))
+    np.testing.assert_allclose(s.matrix.to_numpy(), naive.to_numpy())
+    shuffled = tr.summarise(df.sample(frac=1.0, random_state=seed), condition=condition, n_boot=50, seed=1,
+                            models=list("ABC"))
+    pd.testing.assert_frame_equal(s.pairs, shuffled.pairs)
+    rated = s.pairs["rate"].notna()
+    assert (s.pairs.loc[rated, ["lo", "hi"]].stack().between(0, 1)).all()
