@@ -1,5 +1,5 @@
 """``python -m suffice.models build --profile default|smoke [--task T] [--only NAME] [--force]``;
-``python -m suffice.models list [--task T]``."""
+``python -m suffice.models list [--task T]``; ``python -m suffice.models cards --profile P``."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--only", action="append", help="only this model name (repeatable)")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    cs = sub.add_parser("cards", help="print the metrics table of the built models")
+    cs.add_argument("--profile", default="default")
+    cs.add_argument("--task")
     ls = sub.add_parser("list", help="list model names")
     ls.add_argument("--task")
     ls.add_argument("--profile", default="default")
@@ -26,6 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "list":
             print("\n".join(names(args.task, args.profile)))
+            return 0
+        if args.cmd == "cards":
+            from . import card
+            built = []
+            for n in names(args.task, args.profile):
+                try:
+                    built.append(card(n, args.profile))
+                except SufficeError as exc:
+                    print(f"{n}: {exc}", file=sys.stderr)
+            print(build_mod.summary(built))
             return 0
         t = time.perf_counter()
         cards = build_mod.build(args.profile, args.task, args.only, seed=args.seed, force=args.force)
