@@ -77,6 +77,24 @@ def time_profile(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def suggestions(profile: pd.DataFrame) -> list[str]:
+    """What the time split suggests, per method (rules of thumb on the measured shares)."""
+    out = []
+    for r in profile.itertuples(index=False):
+        if r.model_share >= 0.8:
+            out.append(f"{r.method}: model-bound ({r.model_share:.0%} of its time in the model): only fewer "
+                       "or cheaper model calls help")
+        if r.synth_share >= 0.2:
+            out.append(f"{r.method}: {r.synth_share:.0%} in masking and resynthesis: for small keep-sets "
+                       "synthesise the kept sinusoids directly (O(|S| T)) instead of a full irfft "
+                       "(O(K log K)), or run scipy.fft with workers")
+        if r.other_share >= 0.2:
+            out.append(f"{r.method}: {r.other_share:.0%} outside model and synthesis (search bookkeeping, "
+                       "mask building; for rex-xai also ReX's per-mutant Python work and the pipe to "
+                       "the host): the search's own code is worth profiling")
+    return out
+
+
 def targets(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
     """The issue's targets, measured: value, threshold, met."""
     rows = []
@@ -164,6 +182,9 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
     if not tables["scaling"].empty:
         md.append("## Scaling with the number of bins\n\n" + markdown_table(tables["scaling"]))
     md.append("## Where the time goes\n\n" + markdown_table(tables["profile"]))
+    tips = suggestions(tables["profile"]) if not tables["profile"].empty else []
+    if tips:
+        md.append("What the split suggests:\n\n" + "\n".join(f"- {t}" for t in tips) + "\n")
     if profile_text:
         md.append("### cProfile of one default-strategy explanation\n\n```\n" + profile_text + "\n```\n")
     bad = df[(df["error"].fillna("") != "") | (df.get("skipped", pd.Series("", index=df.index)).fillna("") != "")]
