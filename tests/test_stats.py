@@ -144,3 +144,33 @@ def test_tied_and_silent_edge_cases_give_nan_not_warnings():
         assert np.isnan(r["H"]) and np.isnan(r["p"])
         m = st.mann_whitney([1, 1, 1], [1, 1, 1], n_boot=20)
         assert m["auc"] == 0.5 and m["p"] == 1.0
+
+
+def _paired(shift: float, seed: int, n: int = 40) -> pd.DataFrame:
+    """Three models on the same clips: a large clip effect, model c shifted by ``shift``."""
+    rng = np.random.default_rng(seed)
+    clip = rng.normal(0, 3.0, n)
+    return pd.DataFrame({"clip_id": np.tile(np.arange(n), 3), "model": np.repeat(list("abc"), n),
+                         "v": np.concatenate([clip + rng.normal(0, 0.3, n) + s for s in (0.0, 0.0, shift)])})
+
+
+def test_friedman_matches_scipy_including_ties():
+    from scipy import stats as sps
+
+    df = _paired(0.4, 4).assign(v=lambda d: d["v"].round(0))  # rounding makes ties
+    r = st.friedman(df, "v", n_boot=100)
+    wide = df.pivot(index="clip_id", columns="model", values="v")
+    ref = sps.friedmanchisquare(*[wide[c] for c in wide])
+    assert r["chi2"] == pytest.approx(ref.statistic) and r["p"] == pytest.approx(ref.pvalue)
+    assert r["kendall_w"] == pytest.approx(ref.statistic / (40 * 2))
+
+
+def test_friedman_uses_the_pairing_that_kruskal_ignores():
+    shifted, null = _paired(0.5, 5), _paired(0.0, 6)
+    fr, kw = st.friedman(shifted, "v", n_boot=300), st.kruskal_wallis(shifted, "v", n_boot=100)
+    assert fr["p"] < 1e-4 and kw["p"] > 0.05          # the clip effect swamps the shift unless paired
+    assert fr["kendall_w_lo"] <= fr["kendall_w"] <= fr["kendall_w_hi"] and fr["kendall_w_lo"] > 0.2
+    f0 = st.friedman(null, "v", n_boot=300)
+    assert f0["p"] > 0.05 and f0["kendall_w_lo"] < 0.05
+    with pytest.raises(OptionError, match="complete"):
+        st.friedman(shifted[shifted.model == "a"], "v")
