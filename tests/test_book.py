@@ -218,3 +218,18 @@ def test_a_cell_past_its_time_limit_is_a_clear_error(tmp_path):
     with pytest.raises(SufficeError, match=r"CellTimeoutError, cell limit 1 s"):
         run_chapter("slow", None, root=tmp_path, timeout=1, quiet=True)
     assert not (tmp_path / "book" / "_generated" / "slow--defaults.stamp.json").exists()
+
+
+def test_provenance_lists_parameters_with_their_values(monkeypatch):
+    from suffice.book import provenance
+
+    monkeypatch.delenv("SUFFICE_NOTEBOOK", raising=False)
+    monkeypatch.setenv("SUFFICE_PARAMS_FILE", str(ROOT / "params" / "smoke-toy.yaml"))
+    monkeypatch.setenv("SUFFICE_ROOT", str(ROOT))
+    table = provenance({"seed": 7, "n_seeds": 2, "unrelated": 1}, notebook=ROOT / "notebooks" / "method_toy.md")
+    values = table["value"]
+    declared = notebook_parameters(ROOT / "notebooks" / "method_toy.md")
+    assert [i for i in table.index if i.startswith("parameter: ")] == [f"parameter: {k}" for k in declared]
+    assert values["parameter: seed"] == "7" and values["parameter: rex_iters"] == repr(declared["rex_iters"])
+    assert values["parameter file"] == "params/smoke-toy.yaml" and values["suffice"] == suffice.__version__
+    assert "parameter: unrelated" not in table.index
