@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m suffice.bench", description=__doc__)
     ap.add_argument("--profile", default="default", help="corpus/model profile of the real clips")
     ap.add_argument("--quick", action="store_true", help="fewer cases; no ReX on the 30 s clip")
-    ap.add_argument("--out", default="data/bench", help="output folder (default data/bench)")
+    ap.add_argument("--out", default=None, help="output folder (default: <data root>/bench, i.e. data/bench)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--methods", default=",".join(ALL_METHODS),
                     help=f"comma-separated subset of {', '.join(ALL_METHODS)}")
@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         plan.clips_per_task = a.clips_per_task
     if a.models_per_task is not None:
         plan.models_per_task = a.models_per_task
-    out = Path(a.out)
+    if a.out is None:
+        from ..corpora import data_root
+        out = data_root() / "bench"
+    else:
+        out = Path(a.out)
     t0 = time.perf_counter()
     cases = collect_cases(a.profile, a.quick, plan, print)
     df = run_all(out, profile=a.profile, quick=a.quick, seed=a.seed, methods=methods, plan=plan, cases=cases)
