@@ -30,20 +30,25 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(list(df.columns)).reset_index(drop=True)
 
 
-def test_dask_cluster_gives_the_local_tables_and_shares_the_cache(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def client():
+    """A LocalCluster of 2 single-threaded worker processes, shut down after the module's tests."""
     import cloudpickle
     cloudpickle.register_pickle_by_value(hm)  # workers need not import the tests' module
-    models, clips = _study_inputs()
-    local = run("deepfake", models, clips, cache_dir=tmp_path / "local", progress=False)
-
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, silence_logs=40) as cluster, \
-            distributed.Client(cluster) as client:
-        pids = set(client.run(os.getpid).values())
-        assert len(pids) == 2 and os.getpid() not in pids
-        models, clips = _study_inputs()
-        dist = run("deepfake", models, clips, cache_dir=tmp_path / "shared", progress=False,
-                   executor=client.get_executor())
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def test_dask_cluster_gives_the_local_tables_and_shares_the_cache(tmp_path, client):
+    models, clips = _study_inputs()
+    local = run("deepfake", models, clips, cache_dir=tmp_path / "local", progress=False)
+    pids = set(client.run(os.getpid).values())
+    assert len(pids) == 2 and os.getpid() not in pids
+    models, clips = _study_inputs()
+    dist = run("deepfake", models, clips, cache_dir=tmp_path / "shared", progress=False,
+               executor=client.get_executor())
 
     pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
     pd.testing.assert_frame_equal(dist.explanations.drop(columns="seconds"),
@@ -60,6 +65,25 @@ def test_dask_cluster_gives_the_local_tables_and_shares_the_cache(tmp_path, monk
     assert again.stats["explained_now"] == 1  # only the failed one is retried
     assert sum(m.calls for m in again_models[:2]) == 0
     pd.testing.assert_frame_equal(again.table, local.table, check_exact=True)
+
+
+@pytest.mark.slow
+def test_models_by_name_are_loaded_in_the_workers(tmp_path, client):
+    """The documented way: pass zoo names; each worker loads its own copy (here the offline YAMNet)."""
+    from suffice.errors import SufficeError
+    name = "deepfake/yamnet-zeroshot"
+    try:
+        from suffice.cli import resolve_model
+        resolve_model(name, "smoke")
+    except (SufficeError, ImportError) as exc:  # pragma: no cover - the zoo's backbone is not installed
+        pytest.skip(f"{name} unavailable: {exc}")
+    clips, _ = clips_from_arrays(hm.clip_items(2, length=16000), 16000)
+    local = run("deepfake", [name], clips, cache_dir=tmp_path / "a", profile="smoke", progress=False)
+    dist = run("deepfake", [name], clips, cache_dir=tmp_path / "b", profile="smoke", progress=False,
+               executor=client.get_executor())
+    pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
+    loaded = client.run(lambda: sorted(k[0] for k in __import__("suffice.study.run", fromlist=["x"])._WORKER_MODELS))
+    assert any(name in v for v in loaded.values())  # at least one worker loaded it by name
 
 
 class _WorkersElsewhere(ThreadPoolExecutor):
