@@ -164,6 +164,13 @@ def test_second_run_is_skipped(smoke_book):
     assert json.loads(again.read_text()) == {"skipped": True, "notebook": "method_toy--smoke-toy.ipynb"}
 
 
+def test_data_dependencies_follow_the_chapter_profile():
+    from suffice.book.run import resolve_depends
+
+    assert resolve_depends(chapters.DEFAULT_DEPENDS, "smoke") == ["data/corpora/smoke", "data/models/smoke"]
+    assert resolve_depends(chapters.DEFAULT_DEPENDS, None) == ["data/corpora", "data/models"]
+
+
 def test_run_key_changes_with_notebook_params_and_data(tmp_path):
     (tmp_path / "data").mkdir()
     key = run_key("text", {"seed": 0}, ["data"], tmp_path)

@@ -16,8 +16,9 @@ from ..errors import OptionError, UnknownNameError
 #: build profiles: ``default`` is the full book, ``smoke`` the small, fast one
 PROFILES: tuple[str, ...] = ("default", "smoke")
 
-#: data folders whose state is part of a notebook chapter's cache key unless it names its own
-DEFAULT_DEPENDS: tuple[str, ...] = ("data/corpora", "data/models")
+#: data folders whose state is part of a notebook chapter's cache key unless it names its own;
+#: ``{profile}`` is the chapter's ``profile`` parameter (the whole folder when it has none)
+DEFAULT_DEPENDS: tuple[str, ...] = ("data/corpora/{profile}", "data/models/{profile}")
 
 
 @dataclass(frozen=True)

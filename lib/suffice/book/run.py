@@ -86,6 +86,13 @@ def _static_only(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def resolve_depends(depends: tuple[str, ...] | list[str], profile: object) -> list[str]:
+    """Fill ``{profile}`` in data paths with the chapter's profile (drop the level when it has none)."""
+    if isinstance(profile, str) and profile:
+        return [d.format(profile=profile) for d in depends]
+    return [d.replace("/{profile}", "").format(profile="") for d in depends]
+
+
 def run_id(chapter: str, params_file: str | Path | None) -> str:
     """``<chapter>--<params stem>`` (``<chapter>--defaults`` without a parameter file)."""
     stem = Path(params_file).stem if params_file else "defaults"
@@ -118,6 +125,7 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
     declared = declared_parameters(parameters_cell(nb, str(source)), f"{source}: parameters cell")
     params = load_params(params_path, declared, where=f"notebooks/{name}.md")
 
+    depends = resolve_depends(depends, {**declared, **params}.get("profile"))
     out = Path(out_dir) if out_dir else root / "book" / "_generated"
     out.mkdir(parents=True, exist_ok=True)
     rid = run_id(name, params_path)
