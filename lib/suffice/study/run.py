@@ -220,8 +220,10 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     must be the task's canonical labels.  ``clips``: :class:`Clip` objects (see
     :func:`suffice.study.clips.load_clips`).  ``options``: search options of ``strategy``.
     ``executor``: any ``concurrent.futures.Executor`` for the explanations (e.g. a Dask
-    ``client.get_executor()``); workers load models given by name themselves, and share the cache
-    folder, which must be visible to them at the same path.  Returns a :class:`StudyResult`.
+    ``client.get_executor()``); workers load models given by name themselves (pass names: objects
+    are pickled into every job) and write to the cache folder at the same path when they can see it;
+    the study also stores every result they return, so resuming works either way.  Returns a
+    :class:`StudyResult`.
 
     Faults: a clip that is not a valid waveform, or on which a model raises or returns something that
     is not a probability vector, becomes a row of ``failures`` (clip, model, stage, reason) and the
