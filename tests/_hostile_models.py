@@ -56,7 +56,8 @@ class Poisoned(Relabelled):
     search or the cross-evaluation fails).
 
     ``mode``: ``nan`` (NaN probabilities), ``shape`` (one column too many), ``raise`` (RuntimeError),
-    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms).
+    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms), ``logits`` (rows that do
+    not sum to 1), ``strings`` (not numbers), ``none`` (returns None).
     """
 
     def __init__(self, name: str, mode: str, marker: float = 0.0625, length: int | None = None,
@@ -83,6 +84,12 @@ class Poisoned(Relabelled):
             p[hit] = [-0.5, 1.5]
         elif self.mode == "short":
             return p[~hit]
+        elif self.mode == "logits":
+            p[hit] = [2.0, -1.0]
+        elif self.mode == "strings":
+            return [["bonafide", "spoof"]] * len(p)
+        elif self.mode == "none":
+            return None
         return p
 
 

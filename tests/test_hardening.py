@@ -179,7 +179,8 @@ def test_integer_arrays_are_taken_at_face_value():
 
 # ---- models that misbehave -------------------------------------------------------------------
 @pytest.mark.parametrize("mode,msg", [("nan", "NaN"), ("shape", "shape"), ("short", "shape"),
-                                      ("negative", "probabilities")])
+                                      ("negative", "probabilities"), ("logits", "softmax"),
+                                      ("strings", "not an array of numbers"), ("none", "shape")])
 def test_bad_model_output_is_a_clear_error(mode, msg):
     m = hm.Poisoned("bad", mode)
     x = _tone().astype(np.float32)
@@ -254,16 +255,17 @@ def test_bad_clips_in_a_manifest_are_recorded_and_the_others_run(tmp_path):
     silent = _wav(tmp_path, "silent.wav", x=np.zeros(SR))
     text = tmp_path / "text.wav"
     text.write_text("not audio")
-    man = pd.DataFrame({"clip_id": ["good", "trunc", "silent", "text", "missing"],
-                        "path": [good, trunc, silent, text, tmp_path / "missing.wav"],
-                        "label": ["bonafide"] * 5})
+    man = pd.DataFrame({"clip_id": ["good", "trunc", "silent", "text", "missing", "blank"],
+                        "path": [good, trunc, silent, text, tmp_path / "missing.wav", None],
+                        "label": ["bonafide"] * 6})
     clips, failures = load_clips(man, SR)
     assert [c.clip_id for c in clips] == ["good"]
     reasons = {f["clip_id"]: f["reason"] for f in failures}
     assert "truncated" in reasons["trunc"] and "silent" in reasons["silent"]
     assert "cannot read" in reasons["text"] and "no such audio file" in reasons["missing"]
+    assert "cannot load" in reasons["blank"]
     res = run("deepfake", hm.models()[:2], clips, cache_dir=tmp_path / "c", failures=failures, progress=False)
-    assert set(res.table.clip_id) == {"good"} and len(res.failures) == 4
+    assert set(res.table.clip_id) == {"good"} and len(res.failures) == 5
 
 
 def test_invalid_clip_objects_are_recorded(tmp_path):

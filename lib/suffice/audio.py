@@ -102,6 +102,13 @@ def wav_truncation(path: str | os.PathLike) -> str | None:
     clip that lost its tail is not the clip the data set describes.  Streamed WAVs that leave the size
     unset (0 or 0xFFFFFFFF) and non-WAV files are not judged here.
     """
+    try:
+        return _wav_truncation(path)
+    except OSError:  # unreadable: the reader proper will say so
+        return None
+
+
+def _wav_truncation(path: str | os.PathLike) -> str | None:
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(12)

@@ -25,7 +25,11 @@ class Classifier(Protocol):
 
 def check_probabilities(probs: object, n: int, n_classes: int, model_name: str = "model") -> np.ndarray:
     """Validate a classifier's output: shape (n, C), finite, non-negative, rows summing to 1."""
-    p = np.asarray(probs, dtype=np.float64)
+    try:
+        p = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelOutputError(f"{model_name}.predict_proba returned something that is not an array of "
+                               f"numbers ({type(probs).__name__}: {exc})") from None
     if p.shape != (n, n_classes):
         raise ModelOutputError(
             f"{model_name}.predict_proba returned shape {p.shape}; expected ({n}, {n_classes}) "

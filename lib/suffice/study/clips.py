@@ -56,6 +56,10 @@ def load_clips(manifest: pd.DataFrame, sample_rate: int) -> tuple[list[Clip], li
         except SufficeError as exc:
             failures.append({"clip_id": cid, "model": None, "stage": "load", "reason": str(exc)})
             continue
+        except (OSError, TypeError, ValueError) as exc:  # unreadable path, a blank cell in the manifest ...
+            failures.append({"clip_id": cid, "model": None, "stage": "load",
+                             "reason": f"cannot load {row.path!r}: {type(exc).__name__}: {exc}"})
+            continue
         clips.append(Clip(cid, x, getattr(row, "label", None), str(row.path)))
     return clips, failures
 
