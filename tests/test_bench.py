@@ -134,3 +134,10 @@ def test_interleave_puts_rex_cases_first_round_robin_over_tasks():
     names = [c.name for c in bc.interleave(cs)]
     assert names[:4] == ["genre/a/0", "emotion/a/0", "deepfake/a/0", "genre/b/0"]
     assert all(n.endswith("/1") for n in names[6:])
+
+
+def test_empty_set_notes():
+    df = pd.DataFrame([{"case": "a", "method": "suffice", "found": True, "size": 0, "error": "", "skipped": ""},
+                       {"case": "b", "method": "suffice", "found": True, "size": 3, "error": "", "skipped": ""}])
+    notes = report.empty_set_notes(df)
+    assert len(notes) == 1 and "1 case(s) (a)" in notes[0]

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models-per-task", type=int, default=None)
     ap.add_argument("--rex-budget", type=float, default=None,
                     help="seconds the ReX family may spend on real clips (default 360; quick 120)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rebuild the summary tables from an existing results.csv, run nothing")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch / onnxruntime threads (default 1: comparable timings, no oversubscription)")
     a = ap.parse_args(argv)
@@ -54,12 +56,23 @@ def main(argv: list[str] | None = None) -> int:
         out = data_root() / "bench"
     else:
         out = Path(a.out)
+    if a.report_only:
+        import pandas as pd
+        df = pd.read_csv(out / "results.csv")
+        notes_path = out / "notes.txt"
+        notes = [n for n in notes_path.read_text().splitlines() if n] if notes_path.exists() else []
+        head = (out / "summary.md").read_text().split("## Targets")[0] if (out / "summary.md").exists() else ""
+        prof = out / "profile_top.txt"
+        write_reports(df, out, notes=notes, header=head, profile_text=prof.read_text() if prof.exists() else "")
+        print((out / "summary.md").read_text())
+        return 0
     t0 = time.perf_counter()
     cases = collect_cases(a.profile, a.quick, plan, print)
     df = run_all(out, profile=a.profile, quick=a.quick, seed=a.seed, methods=methods, plan=plan, cases=cases)
     real = [c for c in cases if c.kind == "real"]
     prof_case = real[0] if real else next(c for c in oracle_cases(True) if c.name == "tones3-decoys")
     text = profile_default(prof_case, a.seed)
+    (out / "profile_top.txt").write_text(text)
     notes = list(plan.skipped) + [n for n in (out / "notes.txt").read_text().splitlines() if n]
     notes = list(dict.fromkeys(notes))
     header = (f"# Benchmark (profile {a.profile}{', quick' if a.quick else ''}, seed {a.seed})\n\n"

@@ -77,6 +77,17 @@ def time_profile(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def empty_set_notes(df: pd.DataFrame) -> list[str]:
+    """Cases where a method found the *empty* set sufficient (the model gives the class to silence)."""
+    ok = _ok(df)
+    ok = ok[(ok["found"] == True) & (ok["size"] == 0)]  # noqa: E712
+    out = []
+    for m, g in ok.groupby("method", sort=True):
+        out.append(f"{m}: the empty set was sufficient on {len(g)} case(s) ({', '.join(sorted(g['case']))}): "
+                   "these models give the explained class to silence, so size comparisons there are trivial")
+    return out
+
+
 def suggestions(profile: pd.DataFrame) -> list[str]:
     """What the time split suggests, per method (rules of thumb on the measured shares)."""
     out = []
@@ -191,6 +202,7 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
     if not bad.empty:
         why = bad.assign(reason=bad["error"].fillna("") + bad.get("skipped", "").fillna(""))
         md.append("## Not run or failed\n\n" + markdown_table(why[["case", "method", "reason"]]))
+    notes = list(notes or []) + empty_set_notes(df)
     if notes:
         md.append("## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n")
     (out / "summary.md").write_text("\n".join(md))
