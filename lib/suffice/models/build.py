@@ -24,6 +24,8 @@ from .metrics import evaluate, ms_per_clip
 from .zoo import TRAIN, ModelSpec, SPECS, names
 
 BUILD_VERSION = "2"
+#: build order, cheapest first, so a task has several models early in a long build
+COST_ORDER = ("yamnet", "whisper-tiny", "ast", "whisper", "wav2vec2", "distilhubert", "hubert")
 
 
 def model_dir(name: str, profile: str) -> Path:
@@ -125,6 +127,7 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
     for task in (tasks or TASKS):
         todo = [SPECS[n] for n in names(task, profile) if not only or n in only]
         todo += [SPECS[n] for n in sorted(only) if SPECS[n].task == task and SPECS[n] not in todo]
+        todo.sort(key=lambda s: COST_ORDER.index(s.arch) if s.arch in COST_ORDER else len(COST_ORDER))
         if not todo:
             continue
         data, dhash = load_task(task, profile, progress=progress)

@@ -48,7 +48,7 @@ _HEADS = [
 ]
 #: models built for the smoke profile (>= 3 architectures per task, fast)
 SMOKE = {"wav2vec2-tiny", "ast-tiny", "yamnet-probe", "yamnet-zeroshot"}
-TRAIN = {"default": dict(epochs=12, lr=3e-3, batch_size=16), "smoke": dict(epochs=6, lr=3e-3, batch_size=8)}
+TRAIN = {"default": dict(epochs=8, lr=3e-3, batch_size=16), "smoke": dict(epochs=6, lr=3e-3, batch_size=8)}
 
 
 def _specs() -> list[ModelSpec]:
