@@ -16,9 +16,10 @@ MIN_DURATION_S = 0.05
 #: peak amplitude under which a clip counts as silent
 SILENCE_PEAK = 1e-5
 #: longest clip accepted, in seconds (None: no limit).  Every model call of a search resynthesises the
-#: whole clip, so time and memory grow with length x batch_size: with an FFT-based analytic model on a
-#: busy 2-core machine a 10-minute clip cost 4.6 s per model call and 2.5 GB at batch_size 8, i.e.
-#: hours per explanation.  Cut long recordings into clips, or raise this (and lower ``batch_size``).
+#: whole clip, so time and memory grow with length x batch_size.  Measured with an FFT-based analytic
+#: model on a busy 2-core machine at batch_size 8: a 120 s clip took 3,606 calls, 13 min and 4.0 GB
+#: for one explanation; a 10-minute clip cost 4.6 s per model call (hours per explanation).  Cut long
+#: recordings into clips, or raise this (and lower ``batch_size``) knowingly.
 MAX_DURATION_S: float | None = 120.0
 
 
