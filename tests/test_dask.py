@@ -111,3 +111,35 @@ def test_workers_without_the_cache_folder_still_deliver(tmp_path):
     again = run("deepfake", again_models[:2], clips, cache_dir=tmp_path / "cache", progress=False)
     assert again.stats["explained_now"] == 0 and again.stats["model_calls"] == 0
     pd.testing.assert_frame_equal(again.table, res.table, check_exact=True)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_study_changes_nothing(tmp_path, client):
+    """SIGKILL one worker process while it explains: Dask reruns its task elsewhere, same tables."""
+    import signal
+    import threading
+    import time
+
+    clips, _ = clips_from_arrays(hm.clip_items(4), 16000)
+    local = run("deepfake", hm.models(), clips, cache_dir=tmp_path / "local", progress=False)
+    victim = next(iter(client.run(os.getpid).values()))
+    cache = tmp_path / "shared"
+    killed = threading.Event()
+
+    def killer():
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 120:
+            if len(list((cache / "explanation").rglob("*.json"))) >= 2:
+                os.kill(victim, signal.SIGKILL)
+                killed.set()
+                return
+            time.sleep(0.005)
+
+    th = threading.Thread(target=killer, daemon=True)
+    th.start()
+    dist = run("deepfake", hm.models(delay=0.02), clips, cache_dir=cache, progress=False,
+               executor=client.get_executor())
+    th.join(5)
+    assert killed.is_set() and dist.failures.empty
+    pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the next test
