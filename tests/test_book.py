@@ -46,7 +46,8 @@ def test_toc_lists_every_page_once_and_matches_the_committed_file():
         text = toc_text(profile)
         for page in chapters.pages(profile):
             assert text.count(f" {page_doc(page)}\n") == 1
-    assert (ROOT / "book" / "_toc.yml").read_text() == toc_text("default")
+    assert (ROOT / "book" / "_toc.yml").read_text() == toc_text("default"), \
+        "book/_toc.yml is out of date: run `python -m suffice.book toc` and commit it"
 
 
 def test_unknown_names_are_errors():
