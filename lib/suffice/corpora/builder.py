@@ -66,7 +66,6 @@ _W: dict[str, Any] = {}
 
 
 def _init_worker(task: str, cfg: dict[str, Any], ctx: Any, seed: int, clips: str) -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     _W.update(mod=task_module(task), cfg=cfg, ctx=ctx, seed=seed, clips=Path(clips))
 
 
@@ -142,8 +141,7 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
     n_jobs = jobs or os.cpu_count() or 1
     rows, skips = [], []
     args = (task, cfg, ctx, seed, str(d / "clips"))
-    with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker, initargs=args) as ex:
-        it = ex.map(_render_one, plan, chunksize=max(1, min(8, len(plan) // (4 * n_jobs) or 1)))
+    def collect(it) -> None:
         for job, err, rel in tqdm(it, total=len(plan), desc=f"{task}/{profile}", unit="clip"):
             if err is not None:
                 skips.append((job.clip_id, err))
@@ -151,6 +149,13 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
             rows.append({"clip_id": job.clip_id, "path": str((d / rel).resolve()), "label": job.label,
                          "split": job.split, "source": job.source, "speaker": job.speaker,
                          "system": job.system, "text": job.text, "duration": mod.DURATION, "sample_rate": SR})
+
+    if n_jobs == 1:  # in this process: no pool to start (tiny builds, debugging)
+        _init_worker(*args)
+        collect(map(_render_one, plan))
+    else:
+        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker, initargs=args) as ex:
+            collect(ex.map(_render_one, plan, chunksize=max(1, min(8, len(plan) // (4 * n_jobs) or 1))))
     elapsed = time.time() - t0
     cpu = _cpu_seconds() - cpu0
     df = normalise(pd.DataFrame(rows, columns=list(COLUMNS)))
