@@ -165,8 +165,12 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
                   f"skipped={len(skips)} seconds={elapsed:.1f} jobs={n_jobs}\n")
         for cid, err in skips:
             log.write(f"SKIP {cid}: {err}\n")
+        source_skips = ctx.get("source_skips", []) if isinstance(ctx, dict) else []
+        for line in source_skips:
+            log.write(f"SOURCE-SKIP {line}\n")
     info = {"task": task, "profile": profile, "seed": seed, "hash": digest, "planned": len(plan),
-            "built": len(df), "skipped": len(skips), "build_seconds": round(elapsed, 1),
+            "built": len(df), "skipped": len(skips),
+            "source_files_skipped": len(ctx.get("source_skips", [])) if isinstance(ctx, dict) else 0, "build_seconds": round(elapsed, 1),
             "cpu_seconds": round(cpu, 1), "jobs": n_jobs, "load_average": os.getloadavg()[0],
             "duration": mod.DURATION, "sample_rate": SR, "config": cfg}
     (d / "build.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")

@@ -14,7 +14,7 @@ from .tools import require_module, require_program
 
 TASK = "deepfake"
 DURATION = 3.0
-VERSION = "2"
+VERSION = "3"
 #: spoofing systems never seen in train or val (like ASVspoof's unseen evaluation attacks)
 UNSEEN = ("piper-joe", "festival-slt-hts", "flite-rms")
 #: share of transcript pairs per language (the other languages have espeak-ng and WORLD spoofs only)
@@ -32,7 +32,8 @@ def prepare(cfg: dict[str, Any]) -> dict[str, Any]:
     tts.check_all()
     require_program("ffmpeg", "ffmpeg")
     require_module("pyworld", "pyworld==0.3.5 'setuptools<81'")
-    return {"prompts": {lang: speech.prompts(lang) for lang in speech.VOICES}}
+    skipped: list[str] = []
+    return {"prompts": {lang: speech.prompts(lang, skipped) for lang in speech.VOICES}, "source_skips": skipped}
 
 
 def _split_of(prompt: speech.Prompt) -> str:

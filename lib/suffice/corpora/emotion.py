@@ -18,7 +18,7 @@ from .tools import require_module, require_program
 
 TASK = "emotion"
 DURATION = 3.0
-VERSION = "1"
+VERSION = "2"
 EMOTIONS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 
 #: centre of each emotion's prosody profile (after Banse & Scherer 1996, Juslin & Laukka 2003)
@@ -54,7 +54,8 @@ def config(profile: str) -> dict[str, Any]:
 def prepare(cfg: dict[str, Any]) -> dict[str, Any]:
     require_program("espeak-ng", "espeak-ng")
     require_module("pyworld", "pyworld==0.3.5 'setuptools<81'")
-    return {"prompts": {lang: speech.prompts(lang) for lang in speech.VOICES}}
+    skipped: list[str] = []
+    return {"prompts": {lang: speech.prompts(lang, skipped) for lang in speech.VOICES}, "source_skips": skipped}
 
 
 def _espeak_speakers() -> dict[str, list[str]]:

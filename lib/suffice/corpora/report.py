@@ -33,8 +33,8 @@ def write_readme(task: str, profile: str) -> None:
              f"{len(df)} clips, each mono, {info['sample_rate']} Hz, exactly {info['duration']:.1f} s "
              f"(16-bit PCM wav). Built in {info['build_seconds']} s wall-clock ({info.get('cpu_seconds', '?')} CPU-s; "
              f"load average {info.get('load_average', 0):.1f} at the end) with {info['jobs']} worker(s), seed "
-             f"{info['seed']}, configuration hash `{info['hash']}`; {info['skipped']} planned clip(s) skipped "
-             "(reasons in `build.log`). Rebuild: `python -m suffice.corpora build --profile "
+             f"{info['seed']}, configuration hash `{info['hash']}`; {info['skipped']} planned clip(s) and "
+             f"{info.get('source_files_skipped', 0)} source file(s) skipped (each with its reason in `build.log`). Rebuild: `python -m suffice.corpora build --profile "
              f"{profile} --task {task}` (skipped when the configuration is unchanged).", "",
              "## How it was made", "", mod.describe(info["config"]).strip(), "",
              "## Clips per label and split", "", _table(counts), "",

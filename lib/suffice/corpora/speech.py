@@ -80,7 +80,8 @@ def _decode_batch(pairs: list[tuple[Path, Path]]) -> None:
 def prompts(lang: str, log: list[str] | None = None) -> list[Prompt]:
     """Every usable prompt of ``lang``, decoding G.722 to a wav cache on first use.
 
-    Files that cannot be decoded or are shorter than 0.3 s of speech are left out and noted in ``log``.
+    Files that cannot be decoded, are missing or hold under 0.3 s of speech are left out, each with its
+    reason appended to ``log`` (the corpus build writes them to build.log).
     """
     require_program("ffmpeg", "ffmpeg")
     v = VOICES[lang]
@@ -104,26 +105,33 @@ def prompts(lang: str, log: list[str] | None = None) -> list[Prompt]:
                 try:
                     _decode_batch([pair])
                 except subprocess.CalledProcessError as exc:
-                    if log is not None:
+                    if log is not None:  # not cached: it is retried (and reported) on every build
                         log.append(f"{pair[0]}: ffmpeg cannot decode it ({exc.stderr[-200:]!r})")
     index = cache / "index.json"
     if not todo and index.is_file():
-        return [Prompt(**d) for d in json.loads(index.read_text())]
+        saved = json.loads(index.read_text())
+        if isinstance(saved, dict):
+            if log is not None:
+                log.extend(saved["skipped"])
+            return [Prompt(**d) for d in saved["prompts"]]
     out = []
+    skipped: list[str] = []
     for name, text, dst in found:
         try:
             x, sr = sf.read(str(dst), dtype="float32")
         except Exception as exc:  # noqa: BLE001
-            if log is not None:
-                log.append(f"{dst}: unreadable ({exc})")
+            skipped.append(f"{dst}: unreadable ({exc})")
             continue
         dur = len(trim_silence(x)) / sr
         if dur < 0.3:
-            if log is not None:
-                log.append(f"{dst}: only {dur:.2f} s of speech, left out")
+            skipped.append(f"{root / name}.g722: only {dur:.2f} s of speech, left out")
             continue
         out.append(Prompt(lang, name, text, str(dst), round(dur, 3)))
-    index.write_text(json.dumps([asdict(p) for p in out]))
+    skipped += [f"{root / n}.g722: no such file for transcript {n!r}" for n in sorted(texts)
+                if not (root / f"{n}.g722").is_file()]
+    index.write_text(json.dumps({"prompts": [asdict(p) for p in out], "skipped": skipped}))
+    if log is not None:
+        log.extend(skipped)
     return out
 
 
