@@ -14,7 +14,7 @@ from .tools import require_module, require_program
 
 TASK = "deepfake"
 DURATION = 3.0
-VERSION = "3"
+VERSION = "4"
 #: spoofing systems never seen in train or val (like ASVspoof's unseen evaluation attacks)
 UNSEEN = ("piper-joe", "festival-slt-hts", "flite-rms")
 #: share of transcript pairs per language (the other languages have espeak-ng and WORLD spoofs only)
