@@ -135,6 +135,7 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
     cpu0 = _cpu_seconds()
     ctx = mod.prepare(cfg)
     plan = _limit(mod.plan(cfg, ctx, seed), limit)
+    final, d = d, d.with_name(d.name + ".building")  # built aside, swapped in when complete
     if d.exists():
         shutil.rmtree(d)
     (d / "clips").mkdir(parents=True)
@@ -146,7 +147,7 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
             if err is not None:
                 skips.append((job.clip_id, err))
                 continue
-            rows.append({"clip_id": job.clip_id, "path": str((d / rel).resolve()), "label": job.label,
+            rows.append({"clip_id": job.clip_id, "path": str((final / rel).resolve()), "label": job.label,
                          "split": job.split, "source": job.source, "speaker": job.speaker,
                          "system": job.system, "text": job.text, "duration": mod.DURATION, "sample_rate": SR})
 
@@ -178,8 +179,16 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
         print(f"[corpora] {task}/{profile}: {len(skips)} clip(s) skipped, reasons in {d / 'build.log'}")
     if len(df) == 0:
         raise AudioError(f"no clip of {task}/{profile} could be built; see {d / 'build.log'}")
+    (d / STAMP).write_text(digest + "\n")
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    d.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
     from .report import write_readme
     write_readme(task, profile)
-    (d / STAMP).write_text(digest + "\n")
-    print(f"[corpora] {task}/{profile}: {len(df)} clips in {elapsed:.0f} s -> {d / 'manifest.csv'}")
-    return d / "manifest.csv"
+    print(f"[corpora] {task}/{profile}: {len(df)} clips in {elapsed:.0f} s -> {final / 'manifest.csv'}")
+    return final / "manifest.csv"
