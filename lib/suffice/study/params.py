@@ -111,7 +111,7 @@ def resolve_models(params: dict[str, Any]) -> list[str]:
     models = params["models"]
     if models is None or models == "all":
         from .. import models as zoo
-        return list(zoo.names(params["task"]))
+        return list(zoo.names(params["task"], profile=params["profile"]))
     if isinstance(models, str):
         return [models]
     return [str(m) for m in models]
