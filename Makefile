@@ -22,7 +22,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup apt venv data models run book test test-fast bench clean
+.PHONY: help setup apt venv node data models run book test test-fast bench clean
 help:
 	@echo "make book    build the whole book (installs, builds data and models, runs every chapter)"
 	@echo "make test    run the test suite (installs what is missing first)"
@@ -55,6 +55,15 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	@touch $@
 endif
 
+# MathJax for the offline book, from package-lock.json (npm comes with Node.js; Debian's npm otherwise)
+MATHJAX := node_modules/mathjax/es5/tex-mml-chtml.js
+node: $(MATHJAX)
+$(MATHJAX): package.json package-lock.json
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 data: setup
 	$(PY) -m suffice.corpora build --profile $(PROFILE)
 
@@ -64,17 +73,18 @@ models: data
 run: models
 	$(PY) -m suffice.book run-chapter transferability --params $(PARAMS)
 
-book: models
+book: models node
 	$(PY) -m suffice.book build --profile $(PROFILE)
 
-test: setup
+test: setup node
 	$(PY) -m pytest -q -ra
 
-test-fast: setup
+test-fast: setup node
 	$(PY) -m pytest -q -ra -m "not slow"
 
+BENCH_ARGS ?=
 bench: models
-	$(PY) -m suffice.bench --profile $(PROFILE)
+	$(PY) -m suffice.bench --profile $(PROFILE) $(BENCH_ARGS)
 
 clean:
-	rm -rf book/_build book/_generated
+	rm -rf book/_build book/_generated book/*.ipynb
