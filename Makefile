@@ -73,7 +73,12 @@ models: data
 run: models
 	$(PY) -m suffice.book run-chapter transferability --params $(PARAMS)
 
-book: models node
+# the full book's performance chapter renders the benchmark's tables: a quick bench runs if none exist
+BOOK_NEEDS := models node $(if $(filter default,$(PROFILE)),data/bench/summary.csv)
+data/bench/summary.csv:
+	$(MAKE) bench PROFILE=$(PROFILE) BENCH_ARGS="--quick $(BENCH_ARGS)"
+
+book: $(BOOK_NEEDS)
 	$(PY) -m suffice.book build --profile $(PROFILE)
 
 test: setup node

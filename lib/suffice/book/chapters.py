@@ -85,6 +85,7 @@ BOOK: tuple[Page, ...] = (
         "default": "params/deepfake_information.yaml", "smoke": "params/smoke-deepfake_information.yaml"}),
     Page("paper_comparison", params={
         "default": "params/paper_comparison.yaml", "smoke": "params/smoke-paper_comparison.yaml"}),
+    Page("performance", params={"default": "params/performance.yaml"}, depends=("data/bench",)),
     Page("teaching", part="Teaching", depends=(),
          params={"default": "params/teaching.yaml", "smoke": "params/teaching.yaml"}),
     Page("reproduce", part="Using suffice"),
