@@ -21,7 +21,7 @@ from ..tasks import TASKS
 from .base import content_hash
 from .data import Split, load_task, models_dir
 from .metrics import evaluate, ms_per_clip
-from .zoo import TRAIN, ModelSpec, SPECS, names
+from .zoo import TRAIN, ModelSpec, SPECS, names, train_settings
 
 BUILD_VERSION = "2"
 #: build order, cheapest first, so a task has several models early in a long build
@@ -50,7 +50,8 @@ def backbone_file(arch: str) -> Path | None:
 
 
 def build_key(spec: ModelSpec, profile: str, seed: int, data_hash: str) -> str:
-    return content_hash([json.dumps(spec.to_dict(), sort_keys=True), json.dumps(TRAIN[profile], sort_keys=True),
+    return content_hash([json.dumps(spec.to_dict(), sort_keys=True),
+                         json.dumps(train_settings(spec, profile), sort_keys=True),
                          str(seed), data_hash, BUILD_VERSION])
 
 
@@ -79,7 +80,7 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     train_info: dict[str, Any] = {}
     if spec.kind == "hf":
         clf, train_info = train_hf(spec.arch, spec.task, data, name=spec.name, code=spec.code, seed=seed,
-                                   progress=progress, **TRAIN[profile])
+                                   progress=progress, **train_settings(spec, profile))
         save_hf(clf, tmp)
     elif spec.kind == "head":
         clf, train_info = train_head(spec.arch, spec.task, data, name=spec.name, code=spec.code, seed=seed,
