@@ -75,6 +75,8 @@ BOOK: tuple[Page, ...] = (
     Page("intro"),
     Page("method", part="Method"),
     Page("method_toy", params={"default": "params/toy.yaml", "smoke": "params/smoke-toy.yaml"}, depends=()),
+    Page("data_models", part="Data and models", params={
+        "default": "params/data_models.yaml", "smoke": "params/smoke-data_models.yaml"}),
     Page("genre", notebook="transferability", title="Music genre", part="Transferability by task",
          params={"default": "params/genre.yaml", "smoke": "params/smoke-genre.yaml"}),
     Page("emotion", notebook="transferability", title="Speech emotion",
