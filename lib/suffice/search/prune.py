@@ -43,7 +43,7 @@ from .result import SearchResult, rank_bins
 NAME = "suffice"
 DEFAULTS: dict = {
     "prior": "magnitude",   # ranking of the first prefix: "magnitude" or "none" (start from all bins)
-    "max_calls": 2000,      # model-call budget of the pruning (the result stays sufficient)
+    "max_calls": 1000,      # model-call budget of the pruning (the result stays sufficient)
     "min_block": 1,         # blocks of at most this many bins are tested whole, never split
     "final_check": 64,      # 1-minimality pass when at most this many bins remain (0: off)
 }
