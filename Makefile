@@ -22,7 +22,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup apt venv node data models run book test test-fast bench clean
+.PHONY: help setup apt venv node smoke-data data models run book test test-fast bench clean
 help:
 	@echo "make book    build the whole book (installs, builds data and models, runs every chapter)"
 	@echo "make test    run the test suite (installs what is missing first)"
@@ -47,10 +47,11 @@ $(APT_STAMP): apt-packages.txt
 
 venv: $(ENV_STAMP)
 ifneq ($(ENV_STAMP),)
-$(ENV_STAMP): requirements.txt pyproject.toml
+$(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q --upgrade pip wheel
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 endif
@@ -81,10 +82,14 @@ data/bench/summary.csv:
 book: $(BOOK_NEEDS)
 	$(PY) -m suffice.book build --profile $(PROFILE)
 
-test: setup node
+# the tests train and explain small models on the smoke corpora (built once, under a minute)
+smoke-data: setup
+	$(PY) -m suffice.corpora build --profile smoke
+
+test: setup node smoke-data
 	$(PY) -m pytest -q -ra
 
-test-fast: setup node
+test-fast: setup node smoke-data
 	$(PY) -m pytest -q -ra -m "not slow"
 
 BENCH_ARGS ?=
