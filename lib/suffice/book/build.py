@@ -60,9 +60,10 @@ def toc_text(profile: str = "default", only: Sequence[str] | None = None) -> str
 
 
 def write_toc(root: Path, profile: str = "default", only: Sequence[str] | None = None) -> Path:
-    """Write the TOC: ``book/_toc.yml`` for the whole book, ``book/_generated/_toc.partial.yml`` for
-    a partial one (so that the committed TOC always lists the whole book)."""
-    path = root / "book" / ("_toc.yml" if only is None else f"{GENERATED}/_toc.partial.yml")
+    """Write the TOC: ``book/_toc.yml`` for the whole default book, ``book/_generated/_toc.<profile>.yml``
+    for another profile or a partial book (so that the committed TOC always lists the whole book)."""
+    whole = only is None and profile == "default"
+    path = root / "book" / ("_toc.yml" if whole else f"{GENERATED}/_toc.{profile}{'' if only is None else '.partial'}.yml")
     path.parent.mkdir(parents=True, exist_ok=True)
     text = toc_text(profile, only)
     if not path.is_file() or path.read_text() != text:
