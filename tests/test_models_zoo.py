@@ -104,3 +104,21 @@ def test_trained_model_beats_chance_on_the_smoke_corpus():
     ev = evaluate(clf, data["test"].x, data["test"].y)
     assert ev["accuracy"] > 3 * ev["chance"], ev
     assert sum(map(sum, ev["confusion"]["matrix"])) == ev["n"]
+
+
+def test_build_writes_a_card_and_skips_what_did_not_change(tmp_path, monkeypatch):
+    from suffice.models.build import build_one
+    monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
+    data = {"train": _tones(4, seed=1), "val": _tones(2, seed=2), "test": _tones(3, seed=3)}
+    c = build_one(spec("genre/yamnet-probe"), "smoke", data, "h1", progress=False)
+    assert c["test"]["accuracy"] > 0.8 and c["test"]["chance"] == pytest.approx(1 / 3)
+    for key in ("parameters_trained", "training_data_hash", "seed", "identity", "ms_per_clip_batch32",
+                "size_bytes", "training_seconds"):
+        assert key in c
+    assert card("genre/yamnet-probe", "smoke") == c
+    assert load("genre/yamnet-probe", "smoke").identity() == c["identity"]
+    mtime = (tmp_path / "models/smoke/genre/yamnet-probe/head.safetensors").stat().st_mtime_ns
+    assert build_one(spec("genre/yamnet-probe"), "smoke", data, "h1", progress=False) == c
+    assert (tmp_path / "models/smoke/genre/yamnet-probe/head.safetensors").stat().st_mtime_ns == mtime
+    c2 = build_one(spec("genre/yamnet-probe"), "smoke", data, "h2", progress=False)  # data changed
+    assert c2["build_key"] != c["build_key"]
