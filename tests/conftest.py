@@ -36,3 +36,16 @@ class CountingModel:
 @pytest.fixture
 def counting():
     return CountingModel
+
+
+@pytest.fixture
+def strict_figures():
+    """Warnings are errors inside a figure test, and every figure is closed after it."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+    plt.close("all")

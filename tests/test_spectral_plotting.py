@@ -1,12 +1,10 @@
 """Spectral figures: return Figures, one panel per facet, effect sizes in tick labels, no warnings."""
 from __future__ import annotations
 
-import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -16,12 +14,7 @@ from suffice.errors import OptionError  # noqa: E402
 from suffice.plotting import spectral as ps  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _strict():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("strict_figures")
 
 
 def test_distributions_with_effect_sizes():

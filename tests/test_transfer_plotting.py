@@ -1,7 +1,6 @@
 """Transfer figures: return Figures, annotate the computed rates, mark flat-earthers, raise no warnings."""
 from __future__ import annotations
 
-import warnings
 
 import matplotlib
 
@@ -17,12 +16,7 @@ from suffice.plotting import transfer as pt  # noqa: E402
 from test_transfer import _planted, hand_table  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _strict():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("strict_figures")
 
 
 def test_heatmap_annotates_rates_and_cis():
