@@ -24,12 +24,17 @@ def _labels(labels: Sequence[str]) -> dict[str, Any]:
                 label2id={l: i for i, l in enumerate(labels)})
 
 
+def _waveform_extractor() -> Any:
+    """The raw-waveform front end shared by the wav2vec2 and HuBERT families (per-clip normalisation)."""
+    return T.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
+                                      return_attention_mask=False)
+
+
 def wav2vec2(labels: Sequence[str], seconds: float) -> tuple[Any, Any]:
     """Wav2Vec2: conv waveform encoder + 2 transformer layers of width 64."""
     cfg = T.Wav2Vec2Config(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128,
                            classifier_proj_size=64, **_CONV, **_NO_DROP, **_labels(labels))
-    fe = T.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
-                                    return_attention_mask=False)
+    fe = _waveform_extractor()
     return T.Wav2Vec2ForSequenceClassification(cfg), fe
 
 
@@ -37,8 +42,7 @@ def hubert(labels: Sequence[str], seconds: float) -> tuple[Any, Any]:
     """HuBERT: conv waveform encoder + 4 transformer layers of width 64."""
     cfg = T.HubertConfig(hidden_size=64, num_hidden_layers=4, num_attention_heads=4, intermediate_size=128,
                          classifier_proj_size=64, **_CONV, **_NO_DROP, **_labels(labels))
-    fe = T.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
-                                    return_attention_mask=False)
+    fe = _waveform_extractor()
     return T.HubertForSequenceClassification(cfg), fe
 
 
@@ -46,8 +50,7 @@ def distilhubert(labels: Sequence[str], seconds: float) -> tuple[Any, Any]:
     """DistilHuBERT-style: a HuBERT config with distillation-sized layers (2 wide layers, 96 x 4)."""
     cfg = T.HubertConfig(hidden_size=96, num_hidden_layers=2, num_attention_heads=4, intermediate_size=384,
                          classifier_proj_size=96, **_CONV, **_NO_DROP, **_labels(labels))
-    fe = T.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
-                                    return_attention_mask=False)
+    fe = _waveform_extractor()
     return T.HubertForSequenceClassification(cfg), fe
 
 
