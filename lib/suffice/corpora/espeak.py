@@ -1,16 +1,11 @@
 """espeak-ng synthesis with SSML prosody, as float32 at 16 kHz."""
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
 from xml.sax.saxutils import escape
 
 import numpy as np
-import soundfile as sf
 
-from ..errors import AudioError
-from .signal import to_16k
+from .external import run_to_wav
 from .tools import require_program
 
 #: espeak-ng voices per language of the Asterisk transcripts
@@ -31,15 +26,5 @@ def speak(text: str, voice: str, *, pitch: str = "+0%", rate: str = "100%", volu
     exe = require_program("espeak-ng", "espeak-ng")
     ssml = (f'<speak><prosody pitch="{pitch}" rate="{rate}" volume="{volume}" range="{prange}">'
             f"{escape(text)}</prosody></speak>")
-    fd, path = tempfile.mkstemp(suffix=".wav")
-    os.close(fd)
-    try:
-        r = subprocess.run([exe, "-m", "-v", voice, "-w", path, ssml], capture_output=True, timeout=60)
-        if r.returncode != 0:
-            raise AudioError(f"espeak-ng failed for voice {voice}: {r.stderr.decode(errors='replace')[-200:]}")
-        x, sr = sf.read(path, dtype="float32")
-    finally:
-        os.unlink(path)
-    if x.size == 0:
-        raise AudioError(f"espeak-ng produced no audio for voice {voice}")
-    return to_16k(x, sr)
+    return run_to_wav([exe, "-m", "-v", voice, "-w", "{out}", ssml], what=f"espeak-ng (voice {voice})",
+                      timeout=60)

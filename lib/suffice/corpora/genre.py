@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
 from ..errors import AudioError
 from . import classical
 from .genre_styles import STYLES
 from .jobs import ClipJob
 from .music import Arrangement
-from .signal import SR, fit_length, set_level, to_16k
+from .external import run_to_wav
+from .signal import SR, fit_length, set_level
 from .tools import require_file, require_module, require_program
 
 TASK = "genre"
@@ -64,17 +63,8 @@ def plan(cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> list[ClipJob]:
 
 
 def _render_midi(mid: str, sf2: str) -> np.ndarray:
-    fd, wav = tempfile.mkstemp(suffix=".wav")
-    os.close(fd)
-    try:
-        r = subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", wav, sf2, mid],
-                           capture_output=True, timeout=120)
-        if r.returncode != 0:
-            raise AudioError(f"fluidsynth failed: {r.stderr.decode(errors='replace')[-300:]}")
-        x, sr = sf.read(wav, dtype="float32")
-    finally:
-        os.unlink(wav)
-    return to_16k(x, sr)
+    return run_to_wav(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", "{out}", sf2, mid],
+                      what="fluidsynth", allow_empty=True)
 
 
 #: stems put through an amplifier-like distortion: name -> gain range

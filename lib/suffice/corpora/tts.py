@@ -2,48 +2,29 @@
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import tempfile
 from typing import Callable
 
 import numpy as np
-import soundfile as sf
 
 from ..errors import AudioError
 from . import espeak
+from .external import run_to_wav
 from .signal import to_16k
 from .tools import require_module, require_program
 
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")  # 'kal' is 8 kHz: left out (bandwidth would give it away)
 
 
-def _run_to_wav(args: list[str], stdin: str | None = None) -> np.ndarray:
-    fd, path = tempfile.mkstemp(suffix=".wav")
-    os.close(fd)
-    try:
-        r = subprocess.run([a.replace("{out}", path) for a in args], input=stdin, capture_output=True,
-                           text=True, timeout=120)
-        if r.returncode != 0:
-            raise AudioError(f"{args[0]} failed: {r.stderr[-300:]}")
-        x, sr = sf.read(path, dtype="float32")
-    finally:
-        os.unlink(path)
-    if x.size == 0:
-        raise AudioError(f"{args[0]} produced no audio")
-    return to_16k(x, sr)
-
-
 def festival(text: str, voice: str) -> np.ndarray:
     """Festival's text2wave with ``voice`` ('kal_diphone' or 'cmu_us_slt_arctic_hts')."""
     exe = require_program("text2wave", "festival festvox-kallpc16k festvox-us-slt-hts")
-    return _run_to_wav([exe, "-eval", f"(voice_{voice})", "-o", "{out}"], stdin=text)
+    return run_to_wav([exe, "-eval", f"(voice_{voice})", "-o", "{out}"], stdin=text)
 
 
 def flite(text: str, voice: str) -> np.ndarray:
     """Flite with a built-in voice."""
     exe = require_program("flite", "flite")
-    return _run_to_wav([exe, "-voice", voice, "-t", text, "-o", "{out}"])
+    return run_to_wav([exe, "-voice", voice, "-t", text, "-o", "{out}"])
 
 
 @functools.lru_cache(maxsize=1)
