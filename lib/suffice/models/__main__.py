@@ -9,6 +9,13 @@ import time
 from ..errors import SufficeError
 
 
+def _int(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # rejected with a clear message by resolve_workers
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m suffice.models", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -18,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--only", action="append", help="only this model name (repeatable)")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    b.add_argument("--jobs", default="auto",
+                   help="worker processes for training: auto (one per available CPU) or a number")
     cs = sub.add_parser("cards", help="print the metrics table of the built models")
     cs.add_argument("--profile", default="default")
     cs.add_argument("--task")
@@ -41,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             print(build_mod.summary(built))
             return 0
         t = time.perf_counter()
-        cards = build_mod.build(args.profile, args.task, args.only, seed=args.seed, force=args.force)
+        jobs = args.jobs if args.jobs == "auto" else _int(args.jobs)
+        cards = build_mod.build(args.profile, args.task, args.only, seed=args.seed, force=args.force, jobs=jobs)
         print(build_mod.summary(cards))
         print(f"{len(cards)} models up to date in {time.perf_counter() - t:.0f} s")
     except SufficeError as exc:

@@ -9,8 +9,11 @@ import json
 import platform
 import shutil
 import time
+from concurrent.futures import as_completed
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -23,8 +26,8 @@ from .data import Split, load_task, models_dir
 from .metrics import evaluate, ms_per_clip
 from .zoo import TRAIN, ModelSpec, SPECS, names, train_settings
 
-BUILD_VERSION = "2"
-#: build order, cheapest first, so a task has several models early in a long build
+BUILD_VERSION = "3"
+#: architectures from the cheapest to train to the most expensive (builds start with the expensive ones)
 COST_ORDER = ("yamnet", "whisper-tiny", "ast", "whisper", "wav2vec2", "distilhubert", "hubert")
 
 
@@ -55,6 +58,16 @@ def build_key(spec: ModelSpec, profile: str, seed: int, data_hash: str) -> str:
                          str(seed), data_hash, BUILD_VERSION])
 
 
+def current_card(spec: ModelSpec, profile: str, key: str) -> dict[str, Any] | None:
+    """The saved card of ``spec`` when it was built with ``key`` (None: missing, unreadable or stale)."""
+    path = model_dir(spec.name, profile) / "card.json"
+    try:
+        card = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return card if card.get("build_key") == key else None
+
+
 def _versions() -> dict[str, str]:
     import torch
     import transformers
@@ -70,10 +83,9 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     folder = model_dir(spec.name, profile)
     key = build_key(spec, profile, seed, data_hash)
     card_path = folder / "card.json"
-    if card_path.exists() and not force:
-        old = json.loads(card_path.read_text())
-        if old.get("build_key") == key:
-            return old
+    old = current_card(spec, profile, key)
+    if old is not None and not force:
+        return old
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     t0 = time.perf_counter()
@@ -114,9 +126,49 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     return card
 
 
+def _todo(profile: str, tasks: Iterable[str] | None, only: set[str]) -> list[ModelSpec]:
+    """The specs to build, most expensive first (so that a pool of workers finishes together)."""
+    todo = []
+    for task in (tasks or TASKS):
+        specs = [SPECS[n] for n in names(task, profile) if not only or n in only]
+        todo += specs + [SPECS[n] for n in sorted(only) if SPECS[n].task == task and SPECS[n] not in specs]
+    rank = {a: i for i, a in enumerate(COST_ORDER)}
+    return sorted(todo, key=lambda s: -rank.get(s.arch, -1))
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Train on one intra-op thread, in this process or a worker alike: the models then do not depend
+    on how many workers built them (and tiny models run as fast on one thread as on two)."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@lru_cache(maxsize=None)
+def _task_data(task: str, profile: str) -> tuple[dict[str, Split], str]:
+    return load_task(task, profile, progress=False)
+
+
+def _build_job(name: str, profile: str, seed: int, force: bool, progress: bool) -> dict[str, Any]:
+    data, dhash = _task_data(SPECS[name].task, profile)
+    with _one_thread():
+        return build_one(SPECS[name], profile, data, dhash, seed=seed, force=force, progress=progress)
+
+
 def build(profile: str = "default", tasks: Iterable[str] | None = None, only: Iterable[str] | None = None,
-          *, seed: int = 0, force: bool = False, progress: bool = True) -> list[dict[str, Any]]:
-    """Build every model of ``profile`` (optionally some tasks / names); returns their cards."""
+          *, seed: int = 0, force: bool = False, progress: bool = True, jobs: Any = "auto"
+          ) -> list[dict[str, Any]]:
+    """Build every model of ``profile`` (optionally some tasks / names); returns their cards.
+
+    Models already up to date are only checked; the others are trained by ``jobs`` worker processes
+    (``"auto"``: one per available CPU), one thread each.
+    """
+    from ..parallel import local_executor, resolve_workers
     if profile not in TRAIN:
         raise SufficeError(f"unknown profile {profile!r}; profiles: {', '.join(TRAIN)}")
     only = set(only or [])
@@ -124,17 +176,36 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
     if unknown:
         from .zoo import spec
         spec(unknown[0])
-    cards = []
-    for task in (tasks or TASKS):
-        todo = [SPECS[n] for n in names(task, profile) if not only or n in only]
-        todo += [SPECS[n] for n in sorted(only) if SPECS[n].task == task and SPECS[n] not in todo]
-        todo.sort(key=lambda s: COST_ORDER.index(s.arch) if s.arch in COST_ORDER else len(COST_ORDER))
-        if not todo:
-            continue
-        data, dhash = load_task(task, profile, progress=progress)
-        for s in tqdm(todo, desc=f"models {profile}/{task}", disable=not progress):
-            cards.append(build_one(s, profile, data, dhash, seed=seed, force=force, progress=progress))
-    return cards
+    cards: dict[str, dict[str, Any]] = {}
+    stale: list[ModelSpec] = []
+    for s in _todo(profile, tasks, only):
+        data, dhash = _task_data(s.task, profile)
+        card = current_card(s, profile, build_key(s, profile, seed, dhash))
+        if card is not None and not force:
+            cards[s.name] = card
+        else:
+            stale.append(s)
+    workers = resolve_workers(jobs, jobs=max(1, len(stale)))
+    bar = tqdm(total=len(stale), desc=f"models {profile} ({workers} worker{'s' * (workers > 1)})",
+               disable=not progress or not stale)
+
+    def done(card: dict[str, Any]) -> None:
+        cards[card["name"]] = card
+        bar.update(1)
+        bar.write(f"built {card['name']}: test accuracy {card['test']['accuracy']:.3f}, "
+                  f"macro-F1 {card['test']['macro_f1']:.3f}, {card['training_seconds']:.0f} s")
+
+    if workers == 1:
+        for s in stale:
+            done(_build_job(s.name, profile, seed, force, progress))
+    else:
+        with local_executor(workers) as ex:
+            futs = [ex.submit(_build_job, s.name, profile, seed, force, False) for s in stale]
+            for f in as_completed(futs):
+                done(f.result())
+    bar.close()
+    order = [n for t in (tasks or TASKS) for n in names(t, profile)] + sorted(only)
+    return [cards[n] for n in dict.fromkeys(order) if n in cards]
 
 
 def summary(cards: list[dict[str, Any]]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SufficeError
+from ..parallel import default_threads
 from .base import file_hash
 from .frontends import whisper_logmel
 
@@ -28,12 +29,12 @@ class WhisperTinyEncoder:
 
     dim = 768
 
-    def __init__(self, threads: int = 2, compute_type: str = "int8") -> None:
+    def __init__(self, threads: int | None = None, compute_type: str = "int8") -> None:
         import ctranslate2
         path = model_dir()
         self.weights_hash = file_hash(str(path / "model.bin"))
         self.model = ctranslate2.models.Whisper(str(path), device="cpu", compute_type=compute_type,
-                                                intra_threads=threads)
+                                                intra_threads=threads or default_threads())
         self._lock = threading.Lock()
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import SufficeError
+from ..parallel import default_threads
 from .base import MappedClassifier, content_hash
 from .frontends import yamnet_patches
 from .labels import build_label_map
@@ -46,7 +47,7 @@ def class_names() -> tuple[str, ...]:
 class YAMNetBackbone:
     """Batched YAMNet: ``forward(x) -> (logits (N, 521), embeddings (N, 1024))`` averaged over patches."""
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         import onnx
         import onnxruntime as ort
         from onnx import TensorProto, helper, numpy_helper
@@ -82,7 +83,7 @@ class YAMNetBackbone:
         g.output.extend([helper.make_tensor_value_info(LOGIT_TENSOR, TensorProto.FLOAT, ["N", 521]),
                          helper.make_tensor_value_info(EMBED_TENSOR, TensorProto.FLOAT, ["N", 1024])])
         so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
+        so.intra_op_num_threads = threads or default_threads()
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
         self.session = ort.InferenceSession(proto.SerializeToString(), so, providers=["CPUExecutionProvider"])

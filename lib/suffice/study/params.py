@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "manifest": None,         # a CSV manifest of your own data instead of the built corpus
     "cache_dir": None,        # default: <data root>/study-cache; a relative path is under the data root
     "output_dir": None,       # where the tables are written (None: not written); relative: under the data root
+    "workers": "auto",        # local processes for the explanations: auto = the available CPUs (1 with a GPU)
 }
 #: parameters of the analysis that the transferability notebook adds
 ANALYSIS_DEFAULTS: dict[str, Any] = {
@@ -89,6 +91,8 @@ def _check_types(params: dict[str, Any]) -> None:
     for key in ("split", "manifest", "cache_dir", "output_dir"):
         if params[key] is not None and not isinstance(params[key], (str, os.PathLike)):
             raise bad(key, "a string (a path) or null")
+    from ..parallel import resolve_workers
+    resolve_workers(params["workers"])
     m = params["models"]
     if not (m is None or isinstance(m, str) or (isinstance(m, (list, tuple)) and m
                                                 and all(isinstance(x, str) for x in m))):
@@ -121,6 +125,7 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
                **overrides: Any):
     """Run the study a parameter set describes; writes the tables when ``output_dir`` is set."""
     from ..corpora import data_root
+    from ..parallel import local_executor, resolve_workers
     from .clips import load_clips, select_clips
     from .run import run
     params = load_params(source, **overrides)
@@ -136,9 +141,14 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
         manifest = corpus_manifest(task, params["profile"])
     chosen = select_clips(manifest, int(params["clips_per_class"]), split=params["split"], seed=int(params["seed"]))
     clips, failures = load_clips(chosen, 16000)
-    result = run(task, resolve_models(params), clips, params["options"], seed=int(params["seed"]),
-                 strategy=params["strategy"], cache_dir=params["cache_dir"], executor=executor,
-                 profile=params["profile"], failures=failures, progress=progress)
+    models = resolve_models(params)
+    workers = resolve_workers(params["workers"], jobs=len(models) * len(clips))
+    with ExitStack() as stack:
+        if executor is None and workers > 1:
+            executor = stack.enter_context(local_executor(workers))
+        result = run(task, models, clips, params["options"], seed=int(params["seed"]),
+                     strategy=params["strategy"], cache_dir=params["cache_dir"], executor=executor,
+                     profile=params["profile"], failures=failures, progress=progress)
     result.params.update({k: params[k] for k in ALL_DEFAULTS if k not in result.params})
     if params["output_dir"]:
         result.save(params["output_dir"])
