@@ -22,11 +22,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup apt venv node smoke-data data models run book test test-fast bench clean
+.PHONY: help setup apt venv node musicnn smoke-data data models run book test test-fast bench clean
 help:
 	@echo "make book    build the whole book (installs, builds data and models, runs every chapter)"
 	@echo "make test    run the test suite (installs what is missing first)"
-	@echo "steps: setup apt venv data models run TASK=genre|emotion|deepfake bench clean"
+	@echo "steps: setup apt venv musicnn data models run TASK=genre|emotion|deepfake bench clean"
 	@echo "PROFILE=smoke gives the small book; SUFFICE_OWN_ENV=1 uses your active Python environment"
 
 setup: apt venv
@@ -65,10 +65,21 @@ $(MATHJAX): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# musicnn's TF1 checkpoints -> ONNX, once, in their own environment (tensorflow needs numpy<2; Python 3.9-3.11)
+MUSICNN_VENV := .venv-musicnn
+MUSICNN_DIR := $(or $(SUFFICE_DATA),data)/models/musicnn
+musicnn: $(MUSICNN_DIR)/MSD_musicnn.onnx
+$(MUSICNN_VENV)/.installed: requirements-musicnn.txt
+	@test -x $(MUSICNN_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(MUSICNN_VENV)
+	$(MUSICNN_VENV)/bin/python -m pip install -q --no-deps -r requirements-musicnn.txt
+	@touch $@
+$(MUSICNN_DIR)/MSD_musicnn.onnx: $(MUSICNN_VENV)/.installed lib/suffice/models/musicnn_export.py
+	$(MUSICNN_VENV)/bin/python lib/suffice/models/musicnn_export.py --out $(MUSICNN_DIR)
+
 data: setup
 	$(PY) -m suffice.corpora build --profile $(PROFILE)
 
-models: data
+models: data musicnn
 	$(PY) -m suffice.models build --profile $(PROFILE)
 
 run: models

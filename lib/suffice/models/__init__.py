@@ -29,6 +29,9 @@ def load(name: str, profile: str = "default") -> Any:
     from .build import model_dir
     s = spec(name)
     if s.kind == "zeroshot":
+        if s.arch == "musicnn":
+            from .musicnn import MusicnnZeroShot
+            return MusicnnZeroShot(s.task, name=s.name, code=s.code)
         from .yamnet import YAMNetZeroShot
         return YAMNetZeroShot(s.task, name=s.name, code=s.code)
     folder = model_dir(name, profile)

@@ -28,7 +28,7 @@ from .zoo import TRAIN, ModelSpec, SPECS, names, train_settings
 
 BUILD_VERSION = "3"
 #: architectures from the cheapest to train to the most expensive (builds start with the expensive ones)
-COST_ORDER = ("yamnet", "whisper-tiny", "ast", "whisper", "wav2vec2", "distilhubert", "hubert")
+COST_ORDER = ("yamnet", "whisper-tiny", "musicnn", "ast", "whisper", "wav2vec2", "distilhubert", "hubert")
 
 
 def model_dir(name: str, profile: str) -> Path:
@@ -49,6 +49,9 @@ def backbone_file(arch: str) -> Path | None:
     if arch == "whisper-tiny":
         from .whisper_ct2 import model_dir as wdir
         return wdir() / "model.bin"
+    if arch == "musicnn":
+        from .musicnn import onnx_path
+        return onnx_path("MSD_musicnn")
     return None
 
 
@@ -109,7 +112,9 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
         "description": spec.description, "profile": profile, "labels": list(model.labels),
         "label_map": model.label_map.to_dict() if spec.kind != "zeroshot" else {
             "mapped": {r: c for r, c in model.label_map.mapping.items() if c is not None},
-            "unmapped": f"{len(model.label_map.unmapped)} other AudioSet classes (dropped, renormalised)"},
+            "unmapped": f"{len(model.label_map.unmapped)} other {model.info['vocabulary']} (dropped, "
+                        "renormalised)",
+            "unreachable": model.info["unreachable"]},
         "parameters_trained": int(getattr(model, "n_parameters", 0)), "size_bytes": _size(folder),
         "backbone_weights_bytes": (backbone_file(spec.arch).stat().st_size
                                    if spec.kind != "hf" and backbone_file(spec.arch) else None),

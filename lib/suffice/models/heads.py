@@ -29,17 +29,26 @@ def _whisper() -> Callable[[np.ndarray], np.ndarray]:
     return backbone().forward
 
 
+def _musicnn() -> Callable[[np.ndarray], np.ndarray]:
+    from .musicnn import backbone
+    b = backbone("MSD_musicnn")
+    return lambda x: b.forward(x)[1]
+
+
 def _backbone_hash(name: str) -> str:
     if name == "yamnet":
         from .yamnet import backbone
         return backbone().weights_hash
+    if name == "musicnn":
+        from .musicnn import backbone as mb
+        return mb("MSD_musicnn").weights_hash
     from .whisper_ct2 import backbone as wb
     return wb().weights_hash
 
 
 #: frozen embedding backbones: name -> factory of ``embed(x: (N, T)) -> (N, D)``
 BACKBONES: dict[str, Callable[[], Callable[[np.ndarray], np.ndarray]]] = {
-    "yamnet": _yamnet, "whisper-tiny": _whisper,
+    "yamnet": _yamnet, "whisper-tiny": _whisper, "musicnn": _musicnn,
 }
 
 

