@@ -85,3 +85,54 @@ def test_zoo_built_by_two_workers_equals_one_worker(tmp_path, monkeypatch):
     again = build_mod.build("smoke", only=names, jobs=2, progress=False)
     assert [c["training_seconds"] for c in again] == [c["training_seconds"] for c in cards[2]]
     assert np.all([c["test"]["accuracy"] > c["test"]["chance"] for c in again])
+
+
+def test_a_model_that_fails_to_build_does_not_stop_the_others(tmp_path, monkeypatch):
+    """One model's error is reported at the end, with its name and reason; the rest are built and saved."""
+    from suffice.errors import SufficeError
+    from suffice.models import build as build_mod
+    from suffice.models.data import Split
+
+    rng = np.random.default_rng(0)
+
+    def split(n):
+        x = rng.normal(0, 0.1, (n * 10, 16000)).astype(np.float32)
+        return Split(x, [lab for lab in ("blues", "classical") for _ in range(n * 5)],
+                     [f"c{i}" for i in range(n * 10)])
+
+    monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
+    monkeypatch.setattr(build_mod, "_task_data", lambda task, profile: (
+        {"train": split(2), "val": split(1), "test": split(1)}, "hash"))
+    real = build_mod.build_one
+
+    def flaky(spec, *args, **kwargs):
+        if spec.short == "ast-tiny":
+            raise RuntimeError("simulated crash while training")
+        return real(spec, *args, **kwargs)
+
+    monkeypatch.setattr(build_mod, "build_one", flaky)
+    with pytest.raises(SufficeError, match=r"1 of 2 models failed.*genre/ast-tiny: RuntimeError: simulated"):
+        build_mod.build("smoke", only=["genre/ast-tiny", "genre/yamnet-probe"], tasks=["genre"], jobs=1,
+                        progress=False)
+    assert (tmp_path / "models/smoke/genre/yamnet-probe/card.json").is_file()
+    assert not (tmp_path / "models/smoke/genre/ast-tiny").exists()
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_still_gets_its_study(tmp_path):
+    """Spawned workers import the caller's script; without ``if __name__ == '__main__':`` they cannot
+    start.  The study then explains the clips in its own process, warns how to fix it, and loses nothing."""
+    import subprocess
+    import sys
+    script = tmp_path / "study.py"
+    script.write_text(
+        "from suffice.study import run_params\n"
+        f"r = run_params({{'task': 'deepfake', 'models': ['deepfake/yamnet-zeroshot'], 'manifest': "
+        f"{_manifest(tmp_path)!r}, 'clips_per_class': 1, 'workers': 2, 'cache_dir': {str(tmp_path / 'c')!r}}}, "
+        "progress=False)\n"
+        "print('RESULT', len(r.explanations), len(r.failures))\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "RESULT 2 0" in out.stdout
+    assert "__name__ == '__main__'" in out.stderr

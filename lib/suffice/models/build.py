@@ -194,21 +194,32 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
     bar = tqdm(total=len(stale), desc=f"models {profile} ({workers} worker{'s' * (workers > 1)})",
                disable=not progress or not stale)
 
-    def done(card: dict[str, Any]) -> None:
-        cards[card["name"]] = card
+    failed: dict[str, str] = {}
+
+    def done(name: str, job: Any) -> None:
+        try:
+            card = job() if callable(job) else job.result()
+        except Exception as exc:  # noqa: BLE001 - the other models still build; reported at the end
+            failed[name] = str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
+            bar.write(f"FAILED {name}: {failed[name]}")
+        else:
+            cards[name] = card
+            bar.write(f"built {name}: test accuracy {card['test']['accuracy']:.3f}, "
+                      f"macro-F1 {card['test']['macro_f1']:.3f}, {card['training_seconds']:.0f} s")
         bar.update(1)
-        bar.write(f"built {card['name']}: test accuracy {card['test']['accuracy']:.3f}, "
-                  f"macro-F1 {card['test']['macro_f1']:.3f}, {card['training_seconds']:.0f} s")
 
     if workers == 1:
         for s in stale:
-            done(_build_job(s.name, profile, seed, force, progress))
+            done(s.name, lambda s=s: _build_job(s.name, profile, seed, force, progress))
     else:
         with local_executor(workers) as ex:
-            futs = [ex.submit(_build_job, s.name, profile, seed, force, False) for s in stale]
+            futs = {ex.submit(_build_job, s.name, profile, seed, force, False): s.name for s in stale}
             for f in as_completed(futs):
-                done(f.result())
+                done(futs[f], f)
     bar.close()
+    if failed:
+        raise SufficeError(f"{len(failed)} of {len(stale)} models failed to build (the others are saved): "
+                           + "; ".join(f"{n}: {why}" for n, why in failed.items()))
     order = [n for t in (tasks or TASKS) for n in names(t, profile)] + sorted(only)
     return [cards[n] for n in dict.fromkeys(order) if n in cards]
 

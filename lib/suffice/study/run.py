@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -288,15 +288,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     clip_by_id = {c.clip_id: c for c in clips}
     bar = tqdm(total=len(ekeys), initial=len(ekeys) - len(todo), desc=f"{task}: explanations",
                disable=not progress)
-    if executor is None:
-        for mn, cid in todo:
-            try:
-                payloads[(mn, cid)] = _explain_job(by_name[mn][1], profile, clip_by_id[cid].waveform, seed,
-                                                   strategy, opts, str(cache.root), ekeys[(mn, cid)])
-            except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
-                fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
-            bar.update(1)
-    else:
+    local = list(todo) if executor is None else []
+    if executor is not None:
         futs = {}
         for mn, cid in todo:
             spec = by_name[mn][0]
@@ -307,12 +300,27 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
             mn, cid = futs[f]
             try:
                 payloads[(mn, cid)] = f.result()
+            except BrokenExecutor as exc:  # the workers died (not the job): do it here instead
+                if not local:
+                    warnings.warn(f"the study's worker processes stopped ({type(exc).__name__}: {exc}); "
+                                  "explaining the remaining clips in this process.  In a Python script, "
+                                  "start the study under `if __name__ == '__main__':` (worker processes "
+                                  "import the script), or pass workers=1.", RuntimeWarning, stacklevel=2)
+                local.append((mn, cid))
+                continue
             except Exception as exc:  # noqa: BLE001 - a worker's error, recorded
                 fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
             else:  # a worker that does not see our cache folder wrote elsewhere (or nowhere): keep it here
                 if not cache.has("explanation", ekeys[(mn, cid)]):
                     cache.put("explanation", ekeys[(mn, cid)], payloads[(mn, cid)])
             bar.update(1)
+    for mn, cid in local:
+        try:
+            payloads[(mn, cid)] = _explain_job(by_name[mn][1], profile, clip_by_id[cid].waveform, seed,
+                                               strategy, opts, str(cache.root), ekeys[(mn, cid)])
+        except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
+            fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
+        bar.update(1)
     bar.close()
     expls = {k: _restore(p, clip_by_id[k[1]]) for k, p in payloads.items()}
 
