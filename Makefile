@@ -93,14 +93,15 @@ data/bench/summary.csv:
 book: $(BOOK_NEEDS)
 	$(PY) -m suffice.book build --profile $(PROFILE)
 
-# the tests train and explain small models on the smoke corpora (built once, under a minute)
+# the tests train and explain small models on the smoke corpora (built once, under a minute) and check
+# the musicnn ONNX conversion against TensorFlow's outputs (make musicnn, about a minute once)
 smoke-data: setup
 	$(PY) -m suffice.corpora build --profile smoke
 
-test: setup node smoke-data
+test: setup node smoke-data musicnn
 	$(PY) -m pytest -q -ra
 
-test-fast: setup node smoke-data
+test-fast: setup node smoke-data musicnn
 	$(PY) -m pytest -q -ra -m "not slow"
 
 BENCH_ARGS ?=
