@@ -55,8 +55,14 @@ def backbone_file(arch: str) -> Path | None:
     return None
 
 
+#: spec fields that do not change what is built (left out of the build key)
+NOT_BUILT = ("in_default_study",)
+
+
 def build_key(spec: ModelSpec, profile: str, seed: int, data_hash: str) -> str:
-    return content_hash([json.dumps(spec.to_dict(), sort_keys=True),
+    """Content key of a build: what the model is, how it is trained, on which data, by which code."""
+    built = {k: v for k, v in spec.to_dict().items() if k not in NOT_BUILT}
+    return content_hash([json.dumps(built, sort_keys=True),
                          json.dumps(train_settings(spec, profile), sort_keys=True),
                          str(seed), data_hash, BUILD_VERSION])
 

@@ -37,6 +37,10 @@ from .taggers import ZeroShotTagger, onnx_session
 
 MODELS = ("MSD_musicnn", "MTT_musicnn")
 SR, N_FFT, HOP, N_MELS, PATCH = 16000, 512, 256, 96, 187
+#: patches per onnxruntime call.  onnxruntime's memory arena keeps its largest request: a batch of 64
+#: genre clips (128 patches) in one call left the process at 8.0 GB (peak RSS, measured) and cost 60 ms
+#: per clip; in calls of 16 patches, 1.3 GB and 40 ms per clip (2 threads)
+PATCH_BATCH = 16
 #: changes whenever :func:`logmel` or :func:`patches` change what the network sees (part of the identity)
 FRONT_END = "musicnn log-mel float16 v1; patches: even starts over F - 1 frames, repeat-pad, mean v1"
 
@@ -125,7 +129,10 @@ class MusicnnBackbone:
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(N, T) float32 16 kHz -> (mean patch tag probabilities (N, 50), mean patch embeddings (N, D))."""
         p, n_p = patches(x)
-        tags, emb = self.session.run(["tags", "embedding"], {"patches": p})
+        parts = [self.session.run(["tags", "embedding"], {"patches": p[i:i + PATCH_BATCH]})
+                 for i in range(0, len(p), PATCH_BATCH)]
+        tags = np.concatenate([t for t, _ in parts])
+        emb = np.concatenate([e for _, e in parts])
         n = len(x)
         return tags.reshape(n, n_p, -1).mean(1), emb.reshape(n, n_p, -1).mean(1)
 

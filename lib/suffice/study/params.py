@@ -14,7 +14,7 @@ from ..tasks import task_labels
 #: parameters of the study itself
 STUDY_DEFAULTS: dict[str, Any] = {
     "task": "genre",
-    "models": None,           # None (or "all") = every zoo model of the task, or a list of names
+    "models": None,           # None (or "all") = the zoo's default study set of the task, or a list of names
     "profile": "default",     # zoo and corpus profile: default or smoke
     "clips_per_class": 3,
     "split": "test",
@@ -115,7 +115,7 @@ def resolve_models(params: dict[str, Any]) -> list[str]:
     models = params["models"]
     if models is None or models == "all":
         from .. import models as zoo
-        return list(zoo.names(params["task"], profile=params["profile"]))
+        return list(zoo.names(params["task"], profile=params["profile"], study=True))
     if isinstance(models, str):
         return [models]
     return [str(m) for m in models]
