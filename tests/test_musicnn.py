@@ -171,3 +171,15 @@ def test_identity_is_the_recorded_conversion(tmp_path, monkeypatch):
     monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
     with pytest.raises(SufficeError, match="not the file recorded"):
         M.weights_hash("MSD_musicnn")
+
+
+@needs_onnx
+def test_patches_in_chunks_give_what_one_call_gives(monkeypatch):
+    """Calls of PATCH_BATCH patches (they bound onnxruntime's arena) change no output."""
+    b = M.backbone()
+    x = _clips(10, 4.0, seed=3)  # 20 patches: one full chunk of 16 and a partial one
+    chunked = b.forward(x)
+    monkeypatch.setattr(M, "PATCH_BATCH", 1000)
+    whole = b.forward(x)
+    for c, w in zip(chunked, whole):
+        np.testing.assert_allclose(c, w, rtol=1e-5, atol=1e-6)
