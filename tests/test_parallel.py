@@ -55,6 +55,10 @@ def test_study_with_worker_processes_equals_one_process(tmp_path):
     one = run_params({**common, "workers": 1, "cache_dir": str(tmp_path / "a")}, progress=False)
     two = run_params({**common, "workers": 2, "cache_dir": str(tmp_path / "b")}, progress=False)
     assert len(one.explanations) == 4 and two.stats["explained_now"] == 4
+    # the workers' model calls are counted apart from this process's (predictions, cross-evaluation)
+    assert one.stats["model_calls_in_workers"] == 0
+    assert two.stats["model_calls_in_workers"] == one.explanations.n_model_calls.sum() > 0
+    assert two.stats["model_calls"] + two.stats["model_calls_in_workers"] == one.stats["model_calls"]
     pd.testing.assert_frame_equal(two.table, one.table, check_exact=True)
     pd.testing.assert_frame_equal(two.explanations.drop(columns="seconds"),
                                   one.explanations.drop(columns="seconds"), check_exact=True)

@@ -104,10 +104,10 @@ SPECS: dict[str, ModelSpec] = {s.name: s for s in _specs()}
 
 
 #: why a model is left out of the default study (shown where the study lists its models)
-NOT_IN_DEFAULT_STUDY = ("the musicnn models are built, carded and loadable, but not in the default genre "
-                        "study: at about 70 ms per 4 s clip on one CPU thread, one explanation (about 600 "
-                        "model calls) costs about 40 s, which would double the genre study; name them in "
-                        "`models` to include them")
+NOT_IN_DEFAULT_STUDY = ("The musicnn models are built, carded and loadable, but not in the default genre "
+                        "study: at 40-70 ms per 4 s clip, one explanation (about 600 model calls) costs "
+                        "25-40 s of CPU, which more than doubled the genre study when they were in it; name "
+                        "them in `models` to include them")
 
 
 def names(task: str | None = None, profile: str = "default", *, study: bool = False) -> list[str]:

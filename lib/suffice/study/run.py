@@ -384,8 +384,10 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     params = {"task": task, "models": names, "seed": int(seed), "strategy": strategy, "options": opts,
               "profile": profile, "n_clips": len(clips), "version": __version__,
               "model_identities": idents}
-    stats = {"model_calls": int(sum(m.calls for m in counting)), "explained_now": len(todo),
-             "cache_hits": cache.hits, "cache_misses": cache.misses}
+    in_workers = [k for k in todo if k not in set(local) and k in payloads]
+    stats = {"model_calls": int(sum(m.calls for m in counting)),  # in this process
+             "model_calls_in_workers": int(sum(payloads[k]["explanation"]["n_model_calls"] for k in in_workers)),
+             "explained_now": len(todo), "cache_hits": cache.hits, "cache_misses": cache.misses}
     return StudyResult(
         table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), predictions=pd.DataFrame(pred_rows),
         explanations=pd.DataFrame(erows),
