@@ -23,9 +23,18 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_workers(value: Any) -> None:
+    """An :class:`OptionError` unless ``value`` is ``"auto"``, None or an integer >= 1 (cheap: no torch)."""
+    if value is None or value == "auto":
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise OptionError(f"workers must be 'auto' or an integer >= 1, got {value!r}")
+
+
 def resolve_workers(value: Any, *, jobs: int | None = None) -> int:
     """``"auto"``/None -> the available CPUs (1 when a CUDA GPU is present: one process feeds it best);
     an integer >= 1 as given; capped at ``jobs`` when known.  Anything else is an :class:`OptionError`."""
+    check_workers(value)
     if value is None or value == "auto":
         n = available_cpus()
         try:
@@ -34,8 +43,6 @@ def resolve_workers(value: Any, *, jobs: int | None = None) -> int:
                 n = 1
         except ImportError:
             pass
-    elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise OptionError(f"workers must be 'auto' or an integer >= 1, got {value!r}")
     else:
         n = value
     return max(1, min(n, jobs)) if jobs is not None else n

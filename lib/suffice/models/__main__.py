@@ -9,11 +9,12 @@ import time
 from ..errors import SufficeError
 
 
-def _int(text: str) -> int | str:
+def _jobs(text: str) -> int | str:
+    """``--jobs``: a number, or the text itself ("auto"; anything else is rejected by resolve_workers)."""
     try:
         return int(text)
     except ValueError:
-        return text  # rejected with a clear message by resolve_workers
+        return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             print(build_mod.summary(built))
             return 0
         t = time.perf_counter()
-        jobs = args.jobs if args.jobs == "auto" else _int(args.jobs)
-        cards = build_mod.build(args.profile, args.task, args.only, seed=args.seed, force=args.force, jobs=jobs)
+        cards = build_mod.build(args.profile, args.task, args.only, seed=args.seed, force=args.force,
+                                jobs=_jobs(args.jobs))
         print(build_mod.summary(cards))
         print(f"{len(cards)} models up to date in {time.perf_counter() - t:.0f} s")
     except SufficeError as exc:

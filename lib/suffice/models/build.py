@@ -13,7 +13,7 @@ from concurrent.futures import as_completed
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -202,9 +202,9 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
 
     failed: dict[str, str] = {}
 
-    def done(name: str, job: Any) -> None:
+    def done(name: str, result: Callable[[], dict[str, Any]]) -> None:
         try:
-            card = job() if callable(job) else job.result()
+            card = result()
         except Exception as exc:  # noqa: BLE001 - the other models still build; reported at the end
             failed[name] = str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
             bar.write(f"FAILED {name}: {failed[name]}")
@@ -218,10 +218,11 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
         for s in stale:
             done(s.name, lambda s=s: _build_job(s.name, profile, seed, force, progress))
     else:
+        _task_data.cache_clear()  # the workers load their own copies; do not hold a third one here
         with local_executor(workers) as ex:
             futs = {ex.submit(_build_job, s.name, profile, seed, force, False): s.name for s in stale}
             for f in as_completed(futs):
-                done(futs[f], f)
+                done(futs[f], f.result)
     bar.close()
     if failed:
         raise SufficeError(f"{len(failed)} of {len(stale)} models failed to build (the others are saved): "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -18,46 +18,49 @@ from .base import MappedClassifier, file_hash
 from .labels import build_label_map
 
 
-def _yamnet() -> Callable[[np.ndarray], np.ndarray]:
+Embed = Callable[[np.ndarray], np.ndarray]
+
+
+def _yamnet() -> tuple[Any, Embed]:
     from .yamnet import backbone
     b = backbone()
-    return lambda x: b.forward(x)[1]
+    return b, lambda x: b.forward(x)[1]
 
 
-def _whisper() -> Callable[[np.ndarray], np.ndarray]:
+def _whisper() -> tuple[Any, Embed]:
     from .whisper_ct2 import backbone
-    return backbone().forward
+    b = backbone()
+    return b, b.forward
 
 
-def _musicnn() -> Callable[[np.ndarray], np.ndarray]:
+def _musicnn() -> tuple[Any, Embed]:
     from .musicnn import backbone
     b = backbone("MSD_musicnn")
-    return lambda x: b.forward(x)[1]
+    return b, lambda x: b.forward(x)[1]
 
 
-def _backbone_hash(name: str) -> str:
-    if name == "yamnet":
-        from .yamnet import backbone
-        return backbone().weights_hash
-    if name == "musicnn":
-        from .musicnn import backbone as mb
-        return mb("MSD_musicnn").weights_hash
-    from .whisper_ct2 import backbone as wb
-    return wb().weights_hash
-
-
-#: frozen embedding backbones: name -> factory of ``embed(x: (N, T)) -> (N, D)``
-BACKBONES: dict[str, Callable[[], Callable[[np.ndarray], np.ndarray]]] = {
+#: frozen embedding backbones: name -> factory of (the shared backbone object, with its ``weights_hash``;
+#: ``embed(x: (N, T)) -> (N, D)``)
+BACKBONES: dict[str, Callable[[], tuple[Any, Embed]]] = {
     "yamnet": _yamnet, "whisper-tiny": _whisper, "musicnn": _musicnn,
 }
 
 
-def embedder(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The embedding function of backbone ``name``."""
+def _backbone(name: str) -> tuple[Any, Embed]:
     try:
-        return BACKBONES[name]()
+        factory = BACKBONES[name]
     except KeyError:
         raise UnknownNameError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}") from None
+    return factory()
+
+
+def embedder(name: str) -> Embed:
+    """The embedding function of backbone ``name``."""
+    return _backbone(name)[1]
+
+
+def _backbone_hash(name: str) -> str:
+    return _backbone(name)[0].weights_hash
 
 
 def embed_all(embed: Callable[[np.ndarray], np.ndarray], x: np.ndarray, batch: int = 32) -> np.ndarray:

@@ -91,8 +91,8 @@ def _check_types(params: dict[str, Any]) -> None:
     for key in ("split", "manifest", "cache_dir", "output_dir"):
         if params[key] is not None and not isinstance(params[key], (str, os.PathLike)):
             raise bad(key, "a string (a path) or null")
-    from ..parallel import resolve_workers
-    resolve_workers(params["workers"])
+    from ..parallel import check_workers
+    check_workers(params["workers"])
     m = params["models"]
     if not (m is None or isinstance(m, str) or (isinstance(m, (list, tuple)) and m
                                                 and all(isinstance(x, str) for x in m))):

@@ -384,7 +384,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     params = {"task": task, "models": names, "seed": int(seed), "strategy": strategy, "options": opts,
               "profile": profile, "n_clips": len(clips), "version": __version__,
               "model_identities": idents}
-    in_workers = [k for k in todo if k not in set(local) and k in payloads]
+    here = set(local)
+    in_workers = [k for k in todo if k not in here and k in payloads]
     stats = {"model_calls": int(sum(m.calls for m in counting)),  # in this process
              "model_calls_in_workers": int(sum(payloads[k]["explanation"]["n_model_calls"] for k in in_workers)),
              "explained_now": len(todo), "cache_hits": cache.hits, "cache_misses": cache.misses}
