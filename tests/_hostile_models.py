@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from suffice.oracles import BandEnergyOracle
+from suffice.toys import BandEnergyClassifier
 
 LABELS = ("bonafide", "spoof")
 
@@ -29,7 +29,7 @@ class Relabelled:
 
     def __init__(self, name: str, low: float, high: float, level: float, *, delay: float = 0.0,
                  log: str | None = None) -> None:
-        self.inner = BandEnergyOracle(low, high, level)
+        self.inner = BandEnergyClassifier(low, high, level)
         self.name = name
         self.delay = float(delay)
         self.log = log

@@ -7,7 +7,7 @@ import soundfile as sf
 
 import suffice
 from suffice import AudioError, load_audio, prepare_waveform, validate_waveform
-from suffice.oracles import ToneOracle, tone_clip
+from suffice.toys import ToneClassifier, tone_clip
 
 
 def test_reads_stereo_and_resamples(tmp_path):
@@ -72,7 +72,7 @@ def test_validate_rejects(x, msg):
 
 
 def test_explain_rejects_bad_waveforms():
-    m = ToneOracle([10])
+    m = ToneClassifier([10])
     for bad in (np.zeros(16000, np.float32), np.full(16000, np.nan, np.float32), np.ones(3, np.float32)):
         with pytest.raises(AudioError):
             suffice.explain(m, bad)
@@ -80,7 +80,7 @@ def test_explain_rejects_bad_waveforms():
 
 def test_explain_resamples_when_told_the_rate():
     x = tone_clip([1000], 48000, 0.2)  # 1 kHz: 1000 cycles in 1 s at 48 kHz
-    m = ToneOracle(freqs=[1000.0])
+    m = ToneClassifier(freqs=[1000.0])
     e = suffice.explain(m, x, sample_rate=48000)
     assert len(e.waveform) == 16000 and e.found and e.target == "tones"
 

@@ -9,8 +9,8 @@ from suffice.bench import cases as bc
 from suffice.bench import report, run
 from suffice.bench.methods import METHODS, mel_band_edges, occlusion_order, prefix_baseline
 from suffice.bench.rexxai import RexXai, default_env_dir
-from suffice.oracles import ToneOracle, tone_clip
-from suffice.search.oracle import MaskOracle
+from suffice.toys import ToneClassifier, tone_clip
+from suffice.search.evaluator import MaskEvaluator
 from suffice.search.result import rank_bins
 
 N = 16000
@@ -18,7 +18,7 @@ N = 16000
 
 def test_magnitude_baseline_finds_loudest_needed_bin_in_log_calls():
     x = tone_clip([1000, 250], N, [0.05, 0.02], noise=0.002, seed=0)
-    model = ToneOracle(bins=[1000])
+    model = ToneClassifier(bins=[1000])
     r = METHODS["magnitude"](model, x, 0)
     assert r.found and np.flatnonzero(r.keep).tolist() == [1000]
     assert r.n_model_calls <= 2 * np.log2(len(r.keep)) + 2
@@ -26,7 +26,7 @@ def test_magnitude_baseline_finds_loudest_needed_bin_in_log_calls():
 
 def test_prefix_baseline_is_shortest_sufficient_prefix():
     x = tone_clip([300, 700, 2000], N, [0.1, 0.05, 0.03], noise=0.002, seed=1)
-    oracle = MaskOracle(ToneOracle(bins=[2000]), x)
+    oracle = MaskEvaluator(ToneClassifier(bins=[2000]), x)
     order = rank_bins(oracle.magnitude)
     keep, found = prefix_baseline(oracle, order)
     assert found and keep.sum() == 3 and keep[[300, 700, 2000]].all()  # the third loudest is needed
@@ -34,7 +34,7 @@ def test_prefix_baseline_is_shortest_sufficient_prefix():
 
 def test_occlusion_ranks_the_needed_band_first():
     x = tone_clip([500, 3000], N, [0.05, 0.05], noise=0.002, seed=2)
-    oracle = MaskOracle(ToneOracle(bins=[3000]), x)
+    oracle = MaskEvaluator(ToneClassifier(bins=[3000]), x)
     order = occlusion_order(oracle, 16)
     assert order[0] == 3000 and oracle.n_calls == 1 + 16
 
@@ -52,7 +52,7 @@ def test_oracle_cases_have_true_minimum():
         if c.expect_found:
             assert c.true_min >= 1
             # the true minimum really is sufficient for tone oracles: keep exactly the required bins
-            if isinstance(c.model, ToneOracle):
+            if isinstance(c.model, ToneClassifier):
                 keep = np.zeros(c.n_bins, bool)
                 keep[c.model.required_bins(len(c.waveform))] = True
                 ok, _ = run.recheck(c, keep, 0)
@@ -108,7 +108,7 @@ def _bench_env_built() -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not _bench_env_built(), reason="the rex-xai benchmark environment (.venv-bench) is not built")
 def test_real_rexxai_bridge_counts_every_call_and_shows_its_prefix_defect():
-    class Counting(ToneOracle):
+    class Counting(ToneClassifier):
         calls = 0
 
         def predict_proba(self, w):

@@ -18,7 +18,7 @@ import soundfile as sf
 import suffice
 from suffice import AudioError, OptionError, load_audio
 from suffice.errors import ModelOutputError, SufficeError, UnknownNameError
-from suffice.oracles import BandEnergyOracle
+from suffice.toys import BandEnergyClassifier
 from suffice.study import Clip, clips_from_arrays, load_clips, load_params, run
 
 import _hostile_models as hm
@@ -125,7 +125,7 @@ def test_clipped_and_overrange_audio_is_kept_as_is(tmp_path):
 def test_dc_only_clip_is_accepted_and_explained(tmp_path):
     x = load_audio(_wav(tmp_path, x=np.full(SR, 0.5)))
     assert np.allclose(x, 0.5, atol=1e-3)
-    e = suffice.explain(BandEnergyOracle(0, 50, 0.1), x)
+    e = suffice.explain(BandEnergyClassifier(0, 50, 0.1), x)
     assert e.found and np.flatnonzero(e.keep).tolist() == [0]  # all the energy is in bin 0
 
 
@@ -406,7 +406,7 @@ def test_ten_minute_clip_is_refused_clearly_everywhere(tmp_path):
     with pytest.raises(AudioError, match=r"too long: 600\.0 s; the limit is 120 s"):
         suffice.validate_waveform(x, SR)
     with pytest.raises(AudioError, match="too long"):
-        suffice.explain(BandEnergyOracle(300, 3000), x)
+        suffice.explain(BandEnergyClassifier(300, 3000), x)
     with pytest.raises(AudioError, match="too long"):  # judged before resampling 28.8 M samples
         suffice.prepare_waveform(np.zeros((600 * 48000, 2), np.float32), 48000, SR)
     p = tmp_path / "long.wav"
@@ -428,10 +428,10 @@ def test_the_limit_can_be_raised_knowingly(monkeypatch):
 
 def test_a_long_clip_is_masked_exactly_in_chunks():
     """Under the limit, the oracle synthesises a 2-minute clip's masks chunk by chunk, exactly."""
-    from suffice.search.oracle import MaskOracle
+    from suffice.search.evaluator import MaskEvaluator
     x = np.random.default_rng(1).normal(0, 0.1, 120 * SR).astype(np.float32)
-    m = BandEnergyOracle(300, 3000, 0.02)
-    o = MaskOracle(m, suffice.validate_waveform(x, SR), batch_size=2)
+    m = BandEnergyClassifier(300, 3000, 0.02)
+    o = MaskEvaluator(m, suffice.validate_waveform(x, SR), batch_size=2)
     masks = np.random.default_rng(2).random((3, o.n_bins)) < 0.5
     got = o.probs(masks)
     want = m.predict_proba(suffice.keep_bins(x, masks))

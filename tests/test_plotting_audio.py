@@ -14,7 +14,7 @@ import soundfile as sf  # noqa: E402
 
 import suffice  # noqa: E402
 from suffice.errors import AudioError, SufficeError  # noqa: E402
-from suffice.oracles import ToneOracle, tone_clip  # noqa: E402
+from suffice.toys import ToneClassifier, tone_clip  # noqa: E402
 from suffice.plotting import audio as pa  # noqa: E402
 
 N = 4000  # 0.25 s at 16 kHz
@@ -24,7 +24,7 @@ TONE_BINS = [40, 100, 300]
 @pytest.fixture(scope="module")
 def explanation():
     x = tone_clip(TONE_BINS + [20, 500], n_samples=N, amplitude=[0.05, 0.05, 0.05, 0.2, 0.2], noise=0.002)
-    return suffice.explain(ToneOracle(TONE_BINS), x, seed=0, contrastive=True, complete=True)
+    return suffice.explain(ToneClassifier(TONE_BINS), x, seed=0, contrastive=True, complete=True)
 
 
 def _srcs(html: str) -> list[str]:

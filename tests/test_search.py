@@ -7,7 +7,7 @@ import pytest
 import suffice
 from suffice import Explanation, OptionError, UnknownNameError
 from suffice.errors import ModelOutputError
-from suffice.oracles import BandEnergyOracle, ToneOracle, WholeSpectrumOracle, tone_clip
+from suffice.toys import BandEnergyClassifier, ToneClassifier, WholeSpectrumClassifier, tone_clip
 
 
 LAYOUTS = [
@@ -24,7 +24,7 @@ LAYOUTS = [
 def test_default_finds_exact_tone_minimum(n, required, distractors, a_req, a_dis, noise):
     amps = [a_req] * len(required) + [a_dis] * len(distractors)
     x = tone_clip(required + distractors, n, amps, noise=noise, seed=3)
-    e = suffice.explain(ToneOracle(required), x, seed=0)
+    e = suffice.explain(ToneClassifier(required), x, seed=0)
     assert e.found and e.target == "tones"
     assert sorted(np.flatnonzero(e.keep)) == sorted(required)
     assert e.sufficient_confidence >= 0.5
@@ -39,14 +39,14 @@ def test_targets_buried_below_the_magnitude_prior():
     loud = sorted(rng.choice(np.arange(10, 7990), 400, replace=False).tolist())
     loud = [b for b in loud if b not in required]
     x = tone_clip(required + loud, n, [0.03] * 3 + [0.2] * len(loud), seed=1)
-    e = suffice.explain(ToneOracle(required), x, seed=5)
+    e = suffice.explain(ToneClassifier(required), x, seed=5)
     assert sorted(np.flatnonzero(e.keep)) == required
     assert e.meta["start_size"] >= 400
 
 
 def test_band_energy_near_minimum(rng):
     x = rng.normal(0, 0.2, 16000).astype(np.float32)
-    m = BandEnergyOracle(300, 3000, min_rms=0.05)
+    m = BandEnergyClassifier(300, 3000, min_rms=0.05)
     e = suffice.explain(m, x, seed=0)
     f = e.frequencies()
     assert e.found and f.min() >= 300 and f.max() <= 3000
@@ -56,14 +56,14 @@ def test_band_energy_near_minimum(rng):
 
 def test_whole_spectrum_needed_is_not_found(rng):
     x = rng.normal(0, 0.2, 2000).astype(np.float32)
-    e = suffice.explain(WholeSpectrumOracle(x), x, seed=0, max_calls=400)
+    e = suffice.explain(WholeSpectrumClassifier(x), x, seed=0, max_calls=400)
     assert not e.found and e.keep.all() and e.size == e.n_bins
 
 
 @pytest.mark.parametrize("strategy_opts", [{}, {"contrastive": True, "complete": True}])
 def test_batch_size_never_changes_the_result(rng, strategy_opts):
     x = rng.normal(0, 0.2, 8000).astype(np.float32)
-    m = BandEnergyOracle(200, 2500, min_rms=0.06)
+    m = BandEnergyClassifier(200, 2500, min_rms=0.06)
     ref = suffice.explain(m, x, seed=3, batch_size=1, **strategy_opts)
     for bs in (7, 64):
         e = suffice.explain(m, x, seed=3, batch_size=bs, **strategy_opts)
@@ -72,7 +72,7 @@ def test_batch_size_never_changes_the_result(rng, strategy_opts):
 
 def test_same_seed_same_result_and_seed_matters_only_through_cuts(rng):
     x = rng.normal(0, 0.2, 8000).astype(np.float32)
-    m = BandEnergyOracle(200, 2500, min_rms=0.06)
+    m = BandEnergyClassifier(200, 2500, min_rms=0.06)
     a, b = suffice.explain(m, x, seed=11), suffice.explain(m, x, seed=11)
     assert a.same_result(b)
     c = suffice.explain(m, x, seed=12)
@@ -81,7 +81,7 @@ def test_same_seed_same_result_and_seed_matters_only_through_cuts(rng):
 
 def test_model_calls_are_counted_exactly(counting):
     x = tone_clip([50, 900, 100, 2000], 8000, [0.05, 0.05, 0.3, 0.3])
-    m = counting(ToneOracle([50, 900]))
+    m = counting(ToneClassifier([50, 900]))
     e = suffice.explain(m, x, seed=0, batch_size=5, contrastive=True, complete=True)
     assert e.n_model_calls == m.calls
     assert max(m.batch_sizes) <= 5
@@ -90,7 +90,7 @@ def test_model_calls_are_counted_exactly(counting):
 
 def test_delta_sufficiency_keeps_more(rng):
     x = rng.normal(0, 0.2, 8000).astype(np.float32)
-    m = BandEnergyOracle(200, 2500, min_rms=0.06)
+    m = BandEnergyClassifier(200, 2500, min_rms=0.06)
     loose = suffice.explain(m, x, seed=0)
     strict = suffice.explain(m, x, seed=0, min_confidence=0.9)
     assert strict.sufficient_confidence >= 0.9 * strict.confidence
@@ -100,7 +100,7 @@ def test_delta_sufficiency_keeps_more(rng):
 def test_contrastive_and_complete():
     required, distractors = [40, 700, 2100], [90, 1500]
     x = tone_clip(required + distractors, 8000, [0.05, 0.05, 0.05, 0.3, 0.3])
-    m = ToneOracle(required)
+    m = ToneClassifier(required)
     e = suffice.explain(m, x, seed=0, contrastive=True, complete=True)
     nec = e.necessary_keep
     assert nec is not None and e.meta["necessary_found"]
@@ -132,7 +132,7 @@ def test_complete_adds_low_responsibility_bins():
 
 def test_explaining_another_target():
     x = tone_clip([30, 60], 4000, [0.1, 0.1])
-    m = ToneOracle([30, 99])  # bin 99 is absent: the model says "other"
+    m = ToneClassifier([30, 99])  # bin 99 is absent: the model says "other"
     e = suffice.explain(m, x, seed=0)
     assert e.target == "other"
     e2 = suffice.explain(m, x, target="other")
@@ -143,7 +143,7 @@ def test_explaining_another_target():
 
 def test_bad_options_fail_loudly():
     x = tone_clip([30], 4000, 0.1)
-    m = ToneOracle([30])
+    m = ToneClassifier([30])
     with pytest.raises(OptionError, match="unknown option"):
         suffice.explain(m, x, iterations=3)
     with pytest.raises(OptionError, match="batch_size"):
@@ -176,7 +176,7 @@ def test_bad_model_outputs_are_caught(bad):
 
 def test_explanation_json_round_trip(tmp_path):
     x = tone_clip([40, 700], 8000, [0.05, 0.05], noise=0.001)
-    e = suffice.explain(ToneOracle([40, 700]), x, seed=4, contrastive=True, complete=True)
+    e = suffice.explain(ToneClassifier([40, 700]), x, seed=4, contrastive=True, complete=True)
     text = e.to_json(tmp_path / "e.json")
     back = Explanation.from_json(tmp_path / "e.json")
     assert back.same_result(e) and Explanation.from_json(text).same_result(e)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from suffice import OptionError
-from suffice.oracles import BandEnergyOracle
+from suffice.toys import BandEnergyClassifier
 from suffice.study import TABLE_COLUMNS, clips_from_arrays, load_params, run
 from suffice.study.cache import DiskCache
 
@@ -20,7 +20,7 @@ class Relabelled:
     labels = ("bonafide", "spoof")
 
     def __init__(self, name, low, high, level):
-        self.inner = BandEnergyOracle(low, high, level)
+        self.inner = BandEnergyClassifier(low, high, level)
         self.name = name
         self.calls = 0
         self.fail_after = None

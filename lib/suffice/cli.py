@@ -14,9 +14,9 @@ from .errors import OptionError, SufficeError
 
 
 def resolve_model(name: str, profile: str = "default"):
-    """A classifier by name: ``oracle/...`` (analytic test models) or a zoo / hub model."""
-    if name.startswith("oracle/"):
-        from .oracles import from_name
+    """A classifier by name: ``toy/...`` (analytic test models) or a zoo / hub model."""
+    if name.startswith(("toy/", "oracle/")):
+        from .toys import from_name
         return from_name(name)
     from . import models  # the zoo; imported lazily (torch)
     return models.load(name, profile=profile)
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     e = sub.add_parser("explain", help="find a minimal sufficient set of frequencies for one clip")
     e.add_argument("file", help="sound file (any rate, mono or multichannel)")
-    e.add_argument("--model", required=True, help="zoo model (e.g. genre/ast-tiny), hub id/folder, or oracle/...")
+    e.add_argument("--model", required=True, help="zoo model (e.g. genre/ast-tiny), hub id/folder, or toy/...")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--strategy", default="suffice", help="suffice (default) or rex")
     e.add_argument("--option", "-o", action="append", metavar="KEY=VALUE", help="search option (repeatable)")

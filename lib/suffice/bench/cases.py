@@ -1,6 +1,6 @@
 """The benchmark's work items: (model, clip) pairs, with the true minimum where it is known.
 
-* ``oracle``: analytic classifiers (:mod:`suffice.oracles`) whose minimal sufficient sets are known
+* ``oracle``: analytic classifiers (:mod:`suffice.toys`) whose minimal sufficient sets are known
   exactly (tones: the required bins; band: the fewest loudest in-band bins), plus one clip where only
   the whole spectrum is sufficient.  1 s clips at 16 kHz (8,001 bins).  Standalone: no data needed.
 * ``scaling``: one tone oracle on 1 s, 4 s and 30 s clips (8,001, 32,001 and 240,001 bins; 30 s at
@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..classifier import Classifier
-from ..oracles import BandEnergyOracle, ToneOracle, WholeSpectrumOracle, tone_clip
+from ..toys import BandEnergyClassifier, ToneClassifier, WholeSpectrumClassifier, tone_clip
 from ..tasks import TASKS
 
 RATE = 16000
@@ -52,7 +52,7 @@ def _tone_case(name: str, required_hz: list[float], decoys_hz: list[float], seco
     dec = [int(round(f * n / RATE)) for f in decoys_hz]
     amps = [0.05] * len(bins) + [0.05 * decoy_gain] * len(dec)
     x = tone_clip(bins + dec, n, amps, noise=0.003, seed=seed)
-    model = ToneOracle(freqs=required_hz, min_amplitude=0.02, name=f"oracle/tones:{len(bins)}")
+    model = ToneClassifier(freqs=required_hz, min_amplitude=0.02, name=f"toy/tones:{len(bins)}")
     return Case(kind, name, model, x, clip=name, true_min=len(bins))
 
 
@@ -68,11 +68,11 @@ def oracle_cases(quick: bool = False) -> list[Case]:
     t = np.arange(RATE) / RATE
     band_clip = (0.02 * rng.standard_normal(RATE) + 0.05 * np.sin(2 * np.pi * 1200 * t)
                  + 0.03 * np.sin(2 * np.pi * 2400 * t + 1.0)).astype(np.float32)
-    band = BandEnergyOracle(800.0, 3000.0, min_rms=0.02)
+    band = BandEnergyClassifier(800.0, 3000.0, min_rms=0.02)
     cases.append(Case("oracle", "band800-3000", band, band_clip, clip="band800-3000",
                       true_min=band.minimum_size(band_clip)))
     whole_clip = (0.05 * rng.standard_normal(RATE)).astype(np.float32)
-    cases.append(Case("oracle", "whole-spectrum", WholeSpectrumOracle(whole_clip), whole_clip,
+    cases.append(Case("oracle", "whole-spectrum", WholeSpectrumClassifier(whole_clip), whole_clip,
                       clip="whole-spectrum", true_min=None, expect_found=False))
     if quick:
         cases = [c for c in cases if c.name in ("tones1-loudest", "tones3-decoys", "band800-3000",

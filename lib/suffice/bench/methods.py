@@ -20,7 +20,7 @@ import numpy as np
 from ..classifier import Classifier
 from ..search import explain
 from ..search.extraction import first_prefix, prefix_masks, sufficient_predicate
-from ..search.oracle import MaskOracle
+from ..search.oracle import MaskEvaluator
 from ..search.result import rank_bins
 
 
@@ -49,7 +49,7 @@ def _via_explain(strategy: str, **options) -> Callable[..., MethodResult]:
     return run
 
 
-def prefix_baseline(oracle: MaskOracle, order: np.ndarray) -> tuple[np.ndarray, bool]:
+def prefix_baseline(oracle: MaskEvaluator, order: np.ndarray) -> tuple[np.ndarray, bool]:
     """Shortest sufficient prefix of ``order`` by galloping + bisection; (keep, found)."""
     K = oracle.n_bins
     m = first_prefix(order, K, sufficient_predicate(oracle), mode="gallop", start=1)
@@ -67,7 +67,7 @@ def mel_band_edges(n_bins: int, n_bands: int, sample_rate: int, n_samples: int) 
     return np.unique(edges)
 
 
-def occlusion_order(oracle: MaskOracle, n_bands: int = 32) -> np.ndarray:
+def occlusion_order(oracle: MaskEvaluator, n_bands: int = 32) -> np.ndarray:
     """Bins ranked by the target-probability drop when their band is removed (one batch)."""
     K = oracle.n_bins
     edges = mel_band_edges(K, n_bands, int(oracle.model.sample_rate), oracle.n_samples)
@@ -82,7 +82,7 @@ def occlusion_order(oracle: MaskOracle, n_bands: int = 32) -> np.ndarray:
 def _baseline(kind: str, n_bands: int = 32) -> Callable[..., MethodResult]:
     def run(model: Classifier, x: np.ndarray, seed: int, batch_size: int = 64) -> MethodResult:
         t0 = time.perf_counter()
-        oracle = MaskOracle(model, x, batch_size=batch_size)
+        oracle = MaskEvaluator(model, x, batch_size=batch_size)
         if kind == "magnitude":
             order = rank_bins(oracle.magnitude)
         else:

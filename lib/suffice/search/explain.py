@@ -2,7 +2,7 @@
 
 Strategies live in their own modules and register here.  Each module provides ``NAME``,
 ``DEFAULTS`` (its own options and their default values) and
-``search(oracle: MaskOracle, *, seed: int, **options) -> SearchResult``; ``search`` also computes
+``search(oracle: MaskEvaluator, *, seed: int, **options) -> SearchResult``; ``search`` also computes
 the contrastive (``necessary``) and ``complete`` sets when the oracle asks for them through the
 ``contrastive`` / ``complete`` flags it receives.
 """
@@ -20,12 +20,12 @@ from ..audio import load_audio, prepare_waveform, validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, UnknownNameError
 from ..explanation import Explanation
-from .oracle import MaskOracle
+from .evaluator import MaskEvaluator
 
 #: strategy name -> module (imported lazily)
 STRATEGIES: dict[str, str] = {
-    "suffice": "suffice.search.prune",
-    "rex": "suffice.search.rex",
+    "suffice": "suffice.search.strategies.suffice",
+    "rex": "suffice.search.strategies.rex",
 }
 DEFAULT_STRATEGY = "suffice"
 
@@ -113,7 +113,7 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         x = prepare_waveform(np.asarray(waveform), int(sample_rate), rate)
     else:
         x = validate_waveform(waveform, rate)
-    oracle = MaskOracle(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
+    oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
                         min_confidence=opts["min_confidence"])
     own = {k: opts[k] for k in module.DEFAULTS}
     res = module.search(oracle, seed=int(seed), contrastive=opts["contrastive"],

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from .oracle import MaskOracle
+from .evaluator import MaskEvaluator
 
 Predicate = Callable[[np.ndarray], np.ndarray]
 
@@ -72,11 +72,11 @@ def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: 
     return hi
 
 
-def sufficient_predicate(oracle: MaskOracle) -> Predicate:
+def sufficient_predicate(oracle: MaskEvaluator) -> Predicate:
     return lambda masks: oracle.passes(masks)[0]
 
 
-def contrastive_predicate(oracle: MaskOracle) -> Predicate:
+def contrastive_predicate(oracle: MaskEvaluator) -> Predicate:
     """Sufficient, and the complement (every other bin) no longer gives the target class."""
     def pred(masks: np.ndarray) -> np.ndarray:
         both = np.concatenate([masks, ~masks])
@@ -87,7 +87,7 @@ def contrastive_predicate(oracle: MaskOracle) -> Predicate:
     return pred
 
 
-def complete_predicate(oracle: MaskOracle, decimals: int = 2) -> Predicate:
+def complete_predicate(oracle: MaskEvaluator, decimals: int = 2) -> Predicate:
     """Target class, and the target probability equals the original's to ``decimals`` places."""
     goal = round(oracle.confidence, decimals)
     def pred(masks: np.ndarray) -> np.ndarray:
@@ -97,7 +97,7 @@ def complete_predicate(oracle: MaskOracle, decimals: int = 2) -> Predicate:
     return pred
 
 
-def extract_extras(oracle: MaskOracle, keep: np.ndarray, ranking: np.ndarray, *, contrastive: bool,
+def extract_extras(oracle: MaskEvaluator, keep: np.ndarray, ranking: np.ndarray, *, contrastive: bool,
                    complete: bool, mode: str, chunk: int = 10, window: int = 16) -> dict:
     """Contrastive (``necessary_keep``) and ``complete_keep`` sets along ``ranking``.
 

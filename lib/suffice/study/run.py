@@ -216,7 +216,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         progress: bool = True) -> StudyResult:
     """Run (or resume) the transfer grid of ``models`` on ``clips``.
 
-    ``models``: zoo names (``genre/ast-tiny``), ``oracle/...`` names or Classifier objects; their labels
+    ``models``: zoo names (``genre/ast-tiny``), ``toy/...`` names or Classifier objects; their labels
     must be the task's canonical labels.  ``clips``: :class:`Clip` objects (see
     :func:`suffice.study.clips.load_clips`).  ``options``: search options of ``strategy``.
     ``executor``: any ``concurrent.futures.Executor`` for the explanations (e.g. a Dask

@@ -57,10 +57,10 @@ import numpy as np
 from scipy.stats import betabinom
 from tqdm.auto import tqdm
 
-from ..errors import OptionError
-from .extraction import extract_extras, first_prefix, prefix_masks, sufficient_predicate
-from .oracle import MaskOracle
-from .result import SearchResult, rank_bins
+from ...errors import OptionError
+from ..extraction import extract_extras, first_prefix, prefix_masks, sufficient_predicate
+from ..evaluator import MaskEvaluator
+from ..result import SearchResult, rank_bins
 
 NAME = "rex"
 DEFAULTS: dict = {
@@ -275,7 +275,7 @@ def _dense(requests: list[tuple[int, int]], n_bins: int) -> np.ndarray:
     return mask
 
 
-def _evaluate(oracle: MaskOracle, requests: Request, max_bytes: int = 1 << 26) -> np.ndarray:
+def _evaluate(oracle: MaskEvaluator, requests: Request, max_bytes: int = 1 << 26) -> np.ndarray:
     """Probabilities of interval-list masks, densified a bounded number at a time."""
     K = oracle.n_bins
     step = max(1, max_bytes // K)
@@ -286,7 +286,7 @@ def _evaluate(oracle: MaskOracle, requests: Request, max_bytes: int = 1 << 26) -
     return np.concatenate(out)
 
 
-def responsibility_map(oracle: MaskOracle, seed: int, opts: dict) -> tuple[np.ndarray, dict]:
+def responsibility_map(oracle: MaskEvaluator, seed: int, opts: dict) -> tuple[np.ndarray, dict]:
     """Run ``iters`` iterations in lockstep, one model batch per round; merged map and statistics."""
     K = oracle.n_bins
     gens = {i: iteration(np.random.default_rng(seed + i), K, oracle.target_index, oracle.confidence, opts)
@@ -335,7 +335,7 @@ def responsibility_map(oracle: MaskOracle, seed: int, opts: dict) -> tuple[np.nd
     return total, info
 
 
-def search(oracle: MaskOracle, *, seed: int, contrastive: bool, complete: bool, **opts) -> SearchResult:
+def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, **opts) -> SearchResult:
     """ReX's responsibility search and linear extraction (see the module docstring)."""
     unknown = set(opts) - set(DEFAULTS)
     if unknown:

@@ -1,6 +1,6 @@
 """The default strategy (``strategy="suffice"``): a magnitude-prior prefix, then causal pruning.
 
-Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.rex`):
+Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.strategies.rex`):
 
 1. **Prior prefix.**  Rank the bins by magnitude |X_k|.  Test the prefixes of 1, 2, 4, ... K bins of
    that ranking in *one* batch (about log2 K model calls) and start from the shortest that is
@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import OptionError
-from .extraction import extract_extras, prefix_masks
-from .oracle import MaskOracle
-from .result import SearchResult, rank_bins
+from ...errors import OptionError
+from ..extraction import extract_extras, prefix_masks
+from ..evaluator import MaskEvaluator
+from ..result import SearchResult, rank_bins
 
 NAME = "suffice"
 DEFAULTS: dict = {
@@ -52,7 +52,7 @@ DEFAULTS: dict = {
 class _Tracker:
     """Evaluates masks through the oracle and records, per bin, the smallest passing mask holding it."""
 
-    def __init__(self, oracle: MaskOracle) -> None:
+    def __init__(self, oracle: MaskEvaluator) -> None:
         self.oracle = oracle
         self.best = np.full(oracle.n_bins, float(oracle.n_bins))
 
@@ -170,7 +170,7 @@ def _one_minimal(tracker: _Tracker, keep: np.ndarray, limit: int, max_calls: int
     return keep
 
 
-def search(oracle: MaskOracle, *, seed: int, contrastive: bool, complete: bool, prior: str,
+def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, prior: str,
            max_calls: int, min_block: int, final_check: int) -> SearchResult:
     """Run the strategy; see the module docstring."""
     if prior not in ("magnitude", "none"):

@@ -3,15 +3,15 @@
 Each is a :class:`~suffice.Classifier` on 16 kHz mono audio whose minimal sufficient sets can be
 computed by hand:
 
-* :class:`ToneOracle` says ``"tones"`` iff every required bin (or frequency) carries a sinusoid of at
+* :class:`ToneClassifier` says ``"tones"`` iff every required bin (or frequency) carries a sinusoid of at
   least ``min_amplitude``; its unique minimal sufficient set is exactly the required bins.
-* :class:`BandEnergyOracle` says ``"band"`` iff the energy inside a frequency band reaches a fixed
+* :class:`BandEnergyClassifier` says ``"band"`` iff the energy inside a frequency band reaches a fixed
   level; its smallest sufficient sets are the loudest in-band bins (see :meth:`minimum_size`).
-* :class:`WholeSpectrumOracle` says ``"same"`` only when every bin of a reference clip is still there:
+* :class:`WholeSpectrumClassifier` says ``"same"`` only when every bin of a reference clip is still there:
   nothing short of the whole spectrum is sufficient.
 
-:func:`tone_clip` builds clips whose sinusoids sit exactly on rfft bin centres.  Oracles can be named
-on the command line: ``oracle/tones:440,1000,2500`` (Hz), ``oracle/band:300-3000``.
+:func:`tone_clip` builds clips whose sinusoids sit exactly on rfft bin centres.  Toy models can be named
+on the command line: ``toy/tones:440,1000,2500`` (Hz), ``toy/band:300-3000``.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def tone_clip(bins: Sequence[int], n_samples: int = 16000, amplitude: float | Se
     return x.astype(np.float32)
 
 
-class ToneOracle:
+class ToneClassifier:
     """Class ``"tones"`` iff every required bin's amplitude is at least ``min_amplitude``.
 
     Give ``bins`` (indices, for a fixed clip length) or ``freqs`` (Hz, mapped to the nearest bin of
@@ -68,7 +68,7 @@ class ToneOracle:
         self.bins = None if bins is None else np.asarray(bins, dtype=np.int64)
         self.freqs = None if freqs is None else np.asarray(freqs, dtype=np.float64)
         self.min_amplitude = float(min_amplitude)
-        self.name = name or f"oracle/tones:{','.join(str(int(b)) for b in (bins if bins is not None else freqs))}"
+        self.name = name or f"toy/tones:{','.join(str(int(b)) for b in (bins if bins is not None else freqs))}"
 
     def required_bins(self, n_samples: int) -> np.ndarray:
         if self.bins is not None:
@@ -82,7 +82,7 @@ class ToneOracle:
         return _two_class(score)
 
 
-class BandEnergyOracle:
+class BandEnergyClassifier:
     """Class ``"band"`` iff the RMS of the signal's content in ``[low, high]`` Hz is >= ``min_rms``."""
 
     sample_rate = SAMPLE_RATE
@@ -92,7 +92,7 @@ class BandEnergyOracle:
         if not 0 <= low < high:
             raise ValueError(f"need 0 <= low < high, got {low}, {high}")
         self.low, self.high, self.min_rms = float(low), float(high), float(min_rms)
-        self.name = name or f"oracle/band:{low:g}-{high:g}"
+        self.name = name or f"toy/band:{low:g}-{high:g}"
 
     def band_bins(self, n_samples: int) -> np.ndarray:
         f = np.arange(n_samples // 2 + 1) * self.sample_rate / n_samples
@@ -122,13 +122,13 @@ class BandEnergyOracle:
         return int(hit[0]) + 1 if len(hit) else -1
 
 
-class WholeSpectrumOracle:
+class WholeSpectrumClassifier:
     """Class ``"same"`` only when every bin keeps at least half its amplitude in ``reference``."""
 
     sample_rate = SAMPLE_RATE
     labels = ("same", "other")
 
-    def __init__(self, reference: np.ndarray, name: str = "oracle/whole") -> None:
+    def __init__(self, reference: np.ndarray, name: str = "toy/whole") -> None:
         self.reference = amplitudes(reference)[0]
         if (self.reference <= 0).any():
             raise ValueError("the reference clip must have energy in every bin (add noise)")
@@ -137,19 +137,19 @@ class WholeSpectrumOracle:
     def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
         amp = amplitudes(waveforms)
         if amp.shape[-1] != len(self.reference):
-            raise ValueError("WholeSpectrumOracle only accepts clips as long as its reference")
+            raise ValueError("WholeSpectrumClassifier only accepts clips as long as its reference")
         return _two_class((amp / self.reference).min(axis=1) * 2.0)
 
 
 def from_name(name: str):
-    """An oracle from a command-line name: ``oracle/tones:F1,F2,...`` (Hz) or ``oracle/band:LO-HI``."""
-    kind, _, arg = name.removeprefix("oracle/").partition(":")
+    """A toy classifier from a command-line name: ``toy/tones:F1,F2,...`` (Hz) or ``toy/band:LO-HI``."""
+    kind, _, arg = name.removeprefix("toy/").removeprefix("oracle/").partition(":")  # oracle/: old name
     try:
         if kind == "tones" and arg:
-            return ToneOracle(freqs=[float(f) for f in arg.split(",")], name=name)
+            return ToneClassifier(freqs=[float(f) for f in arg.split(",")], name=name)
         if kind == "band" and arg:
             lo, hi = (float(v) for v in arg.split("-"))
-            return BandEnergyOracle(lo, hi, name=name)
+            return BandEnergyClassifier(lo, hi, name=name)
     except ValueError as exc:
-        raise UnknownNameError(f"cannot parse oracle name {name!r}: {exc}") from None
-    raise UnknownNameError(f"unknown oracle {name!r}; use oracle/tones:F1,F2,... (Hz) or oracle/band:LO-HI (Hz)")
+        raise UnknownNameError(f"cannot parse toy model name {name!r}: {exc}") from None
+    raise UnknownNameError(f"unknown toy model {name!r}; use toy/tones:F1,F2,... (Hz) or toy/band:LO-HI (Hz)")

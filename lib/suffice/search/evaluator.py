@@ -1,6 +1,6 @@
 """The model as seen by a search: keep-masks in, (passes, target probability) out.
 
-One :class:`MaskOracle` serves one (model, clip, target).  It synthesises every mask exactly
+One :class:`MaskEvaluator` serves one (model, clip, target).  It synthesises every mask exactly
 (:mod:`suffice.masking`), sends them to the model in chunks of ``batch_size`` (a chunk is one model
 call of up to ``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the
 answer for each mask so that a repeated mask costs nothing.  Chunking never changes which masks are
@@ -17,7 +17,7 @@ from ..classifier import Classifier, predict_in_batches
 from ..masking import spectrum, synthesise
 
 
-class MaskOracle:
+class MaskEvaluator:
     """Evaluate keep-masks of one clip under one model, for one target class."""
 
     def __init__(self, model: Classifier, waveform: np.ndarray, *, batch_size: int = 64,
