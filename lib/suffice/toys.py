@@ -22,7 +22,7 @@ import scipy.fft as sfft
 
 from .errors import UnknownNameError
 
-SAMPLE_RATE = 16000
+from .constants import SAMPLE_RATE
 
 
 def _two_class(score: np.ndarray, sharpness: float = 12.0) -> np.ndarray:

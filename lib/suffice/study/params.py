@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from ..constants import SAMPLE_RATE
 from ..errors import OptionError
 from ..tasks import task_labels
 
@@ -104,8 +105,8 @@ def _existing(path: str | os.PathLike) -> Path:
     p = Path(path)
     if p.is_absolute() or p.exists():
         return p
-    from ..corpora.paths import _repo_root
-    repo = _repo_root()
+    from ..paths import find_repo_root
+    repo = find_repo_root()
     if repo is not None and (repo / p).exists():
         return repo / p
     raise OptionError(f"no such file: {p}")
@@ -124,7 +125,7 @@ def resolve_models(params: dict[str, Any]) -> list[str]:
 def run_params(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
                **overrides: Any):
     """Run the study a parameter set describes; writes the tables when ``output_dir`` is set."""
-    from ..corpora import data_root
+    from ..paths import data_root
     from ..parallel import local_executor, resolve_workers
     from .clips import load_clips, select_clips
     from .run import run
@@ -140,7 +141,7 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
         from ..corpora import manifest as corpus_manifest
         manifest = corpus_manifest(task, params["profile"])
     chosen = select_clips(manifest, int(params["clips_per_class"]), split=params["split"], seed=int(params["seed"]))
-    clips, failures = load_clips(chosen, 16000)
+    clips, failures = load_clips(chosen, SAMPLE_RATE)
     models = resolve_models(params)
     workers = resolve_workers(params["workers"], jobs=len(models) * len(clips))
     with ExitStack() as stack:

@@ -104,7 +104,7 @@ def _worker_model(spec: str | Classifier, profile: str) -> Classifier:
         return spec
     key = (spec, profile)
     if key not in _WORKER_MODELS:
-        from ..cli import resolve_model
+        from ..models.resolve import resolve_model
         _WORKER_MODELS[key] = resolve_model(spec, profile)
     return _WORKER_MODELS[key]
 
@@ -239,7 +239,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     if not models:
         raise OptionError("a study needs at least one model")
     if cache_dir is None:
-        from ..corpora import data_root
+        from ..paths import data_root
         cache_dir = data_root() / "study-cache"
     cache = DiskCache(cache_dir)
     cache.check_writable()
