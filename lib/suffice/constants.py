@@ -4,9 +4,11 @@ This module is the bottom of the package: it imports nothing from ``suffice``.
 """
 from __future__ import annotations
 
+#: the library's version (pyproject.toml says the same)
+VERSION: str = "0.1.0"
 #: every model, corpus and search works on mono audio at this rate (Hz)
 SAMPLE_RATE: int = 16000
 #: build profiles of corpora, models and the book: the full ``default`` and the small, fast ``smoke``
 PROFILES: tuple[str, ...] = ("default", "smoke")
 
-__all__ = ["SAMPLE_RATE", "PROFILES"]
+__all__ = ["VERSION", "SAMPLE_RATE", "PROFILES"]

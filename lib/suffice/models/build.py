@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import __version__
+from ..constants import VERSION as __version__
 from ..constants import SAMPLE_RATE
 from ..errors import SufficeError
 from ..tasks import TASKS

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import __version__
+from ..constants import VERSION as __version__
 from ..audio import validate_waveform
 from ..classifier import Classifier, predict_in_batches
 from ..errors import OptionError, SufficeError
