@@ -1,6 +1,6 @@
 """Spectral descriptors of (sufficient) signals: Welch PSD, spectral entropy, centroid, band energies.
 
-Settings (METHOD.md section 5): Welch PSD with a Hann window, ``nperseg=512``, 50% overlap, 16 kHz, no
+Settings (our choices, not the paper's): Welch PSD with a Hann window, ``nperseg=512``, 50% overlap, 16 kHz, no
 detrending (a kept DC bin is part of the signal); spectral entropy ``H = -sum p log2 p`` of the PSD
 normalised to sum 1, also divided by ``log2`` of the number of PSD bins (1 = flat spectrum, 0 = one bin);
 periodogram entropy of the kept rfft bins (divided by ``log2 |S|`` when normalised); ``|S| / K``; spectral
