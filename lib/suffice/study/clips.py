@@ -70,10 +70,15 @@ def select_clips(manifest: pd.DataFrame, per_class: int, *, split: str | None = 
 
 
 def _regular_file(path) -> None:
-    """Raise OSError unless ``path`` names a regular file (links followed); FIFOs would block forever."""
-    mode = os.stat(path).st_mode
+    """Raise :class:`SufficeError` if ``path`` exists but is not a regular file (links followed): a FIFO
+    or a device would block the study forever.  A missing path is left to the loader's own message."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
     if not stat.S_ISREG(mode):
-        raise OSError(f"{path!r} is not a regular file")
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise SufficeError(f"{path} is {kind}; only regular files are opened as clips")
 
 
 def load_clips(manifest: pd.DataFrame, sample_rate: int) -> tuple[list[Clip], list[dict]]:

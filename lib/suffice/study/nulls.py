@@ -77,19 +77,21 @@ def nulls_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Expla
                 ) -> tuple[dict[tuple[str, int], np.ndarray], dict[tuple[str, str, str], np.ndarray]]:
     """Silence ``{(target, n_samples): probs}`` and nulls ``{(source, target, digest): (n + 1, C) probs}``
     (the ``n`` random draws, then the top-magnitude set)."""
-    lengths = sorted({len(e.waveform) for e in expls.values()})
+    lengths: dict[int, str] = {}  # clip length -> the first clip of that length (for failure records)
+    for k in sorted(expls):
+        lengths.setdefault(len(expls[k].waveform), clip_of[k[1]])
     silence: dict[tuple[str, int], np.ndarray] = {}
     nulls: dict[tuple[str, str, str], np.ndarray] = {}
     for g in models:
         one = _rows_check(1, len(g.labels))
-        for t in lengths:
+        for t, first in sorted(lengths.items()):
             key = {**code_key(), "target": idents[g.name], "n_samples": int(t)}
             hit = cache.get("silence", key, one)
             if hit is None:
                 rows, why = predict_many(g, [np.zeros(t, np.float32)], 1)
                 if rows[0] is None:
-                    fails.append({"clip_id": None, "model": g.name, "stage": "null",
-                                  "reason": f"on silence of {t} samples: {why[0]}"})
+                    fails.append({"clip_id": first, "model": g.name, "stage": "null",
+                                  "reason": f"on silence of {t} samples (as long as this clip): {why[0]}"})
                     continue
                 hit = [rows[0].tolist()]
                 cache.put_or_record("silence", key, hit)
