@@ -228,8 +228,8 @@ def test_bad_model_on_one_clip_is_recorded_and_the_rest_is_complete(tmp_path, cl
     f = res.failures
     assert (f.clip_id == "c1").all() and (f.model == "bad").all()
     assert stage in set(f.stage)
-    if stage == "explain":  # the others' sufficient signals of c1 fail in the bad model too
-        assert set(f.stage) == {"explain", "transfer"}
+    if stage == "explain":  # the others' sufficient and null signals of c1 fail in the bad model too
+        assert set(f.stage) == {"explain", "transfer", "null"}
         assert f[f.stage == "transfer"].reason.str.contains("sufficient signal of").all()
     # every other cell is there, and equals the clean study's
     t, c = res.table, clean_study.table

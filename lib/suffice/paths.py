@@ -74,4 +74,24 @@ def resolve_user_path(value: str | os.PathLike, base_dir: str | os.PathLike | No
     return (Path(base_dir) if base_dir is not None else Path.cwd()) / p
 
 
-__all__ = ["DATA_ENV", "DATA_PLACEHOLDER", "data_root", "find_repo_root", "repo_root", "resolve_user_path"]
+
+
+def param_file_dir(source: object) -> Path:
+    """The folder relative paths of a parameter set resolve against: a parameter file's own folder; for a
+    mapping, the folder of ``$SUFFICE_PARAMS_FILE`` (set while the book runs a chapter under a parameter
+    file), else the working directory."""
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).expanduser().resolve().parent
+    env = os.environ.get("SUFFICE_PARAMS_FILE")
+    return Path(env).resolve().parent if env else Path.cwd()
+
+
+def resolve_param_paths(params: dict, keys: tuple[str, ...], source: object) -> dict:
+    """``{key: path}`` for each of ``keys`` set in ``params``, resolved by :func:`resolve_user_path`
+    against :func:`param_file_dir` of ``source``."""
+    base = param_file_dir(source)
+    return {k: str(resolve_user_path(params[k], base)) for k in keys if params.get(k)}
+
+
+__all__ = ["DATA_ENV", "DATA_PLACEHOLDER", "data_root", "find_repo_root", "param_file_dir", "repo_root",
+           "resolve_param_paths", "resolve_user_path"]

@@ -101,6 +101,18 @@ def model_spec(entry: str | Mapping[str, Any], base_dir: str | os.PathLike | Non
     return json.dumps(spec, sort_keys=True) if len(spec) > 1 else spec["model"]
 
 
+def model_specs(models: Any, source: object = None) -> Any:
+    """A study's ``models:`` with every entry made a :func:`model_spec` string (relative folders and label
+    files against the parameter file's folder, :func:`suffice.paths.param_file_dir`); ``None``/``"all"``
+    unchanged."""
+    from ..paths import param_file_dir
+    if models is None or models == "all":
+        return models
+    base = param_file_dir(source)
+    entries = [models] if isinstance(models, (str, Mapping)) else list(models)
+    return [model_spec(m, base) for m in entries]
+
+
 def _rebased(name: str, base_dir: str | os.PathLike | None) -> str:
     """A folder given relative to ``base_dir`` as an absolute path; other names unchanged."""
     if base_dir is None or name.startswith(TOY_PREFIXES) or Path(name).expanduser().is_absolute():
@@ -170,4 +182,4 @@ def _no_labels(name: str, given: bool) -> None:
                           "(a folder or hub id)")
 
 
-__all__ = ["resolve_model", "model_spec", "parse_labels", "HUB_ID"]
+__all__ = ["resolve_model", "model_spec", "model_specs", "parse_labels", "HUB_ID"]
