@@ -205,3 +205,30 @@ def test_not_built_message_names_the_profile_that_has_it(tmp_path, monkeypatch, 
     assert "PROFILE=default" in err and "--profile smoke" in err
 
 
+
+
+@pytest.mark.slow
+def test_study_from_a_parameter_file_with_a_local_checkpoint(tmp_path, capsys):
+    """The whole route of a user's own checkpoint and data: a folder, a label-map file, a manifest and an
+    output folder, all relative to the parameter file's folder; the CLI ends with where things went."""
+    import yaml
+    home = tmp_path / "project"
+    (home / "clips").mkdir(parents=True)
+    _checkpoint(home / "ckpt-a", labels=("LABEL_0", "LABEL_1"))
+    _checkpoint(home / "ckpt-b", labels=("LABEL_0", "LABEL_1"), family="wav2vec2")
+    (home / "map.yaml").write_text("LABEL_0: bonafide\nLABEL_1: spoof\n")
+    rows = ["clip_id,path,label,split"]
+    for i, label in enumerate(["bonafide", "spoof"]):
+        p = home / "clips" / f"c{i}.wav"
+        sf.write(p, tone_clip([300 + 200 * i, 1200], 16000, [0.2, 0.1]), 16000)
+        rows.append(f"c{i},{p},{label},test")
+    (home / "manifest.csv").write_text("\n".join(rows) + "\n")
+    params = {"task": "deepfake", "manifest": "manifest.csv", "clips_per_class": 1, "workers": 1,
+              "options": {"max_calls": 30}, "output_dir": "out", "cache_dir": "cache", "null_random_n": 0,
+              "models": [{"model": "ckpt-a", "labels": "map.yaml"}, {"model": "./ckpt-b", "labels": "map.yaml"}]}
+    (home / "study.yaml").write_text(yaml.safe_dump(params))
+    assert main(["study", "--params", str(home / "study.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert f"tables          {home / 'out'}" in out and f"cache           {home / 'cache'}" in out
+    table = __import__("pandas").read_csv(home / "out" / "table.csv")
+    assert set(table["source"]) == {"deepfake/ckpt-a", "deepfake/ckpt-b"}
