@@ -170,7 +170,7 @@ def build_label_map(task: str, raw_labels: Sequence[str], mapping: Mapping[str, 
                 "(some deepfake models use 0=fake), so give label_map explicitly."
                 if any(is_generic(m) for m in missing) else "")
         raise OptionError(f"cannot map raw labels {missing} of a {task} model onto {list(canon)}.{hint} "
-                          "Pass label_map={raw: canonical or None}.")
+                          "Pass label_map={raw: canonical or None} (on the command line: --labels RAW=CANONICAL,...).")
     if all(v is None for v in final.values()):
         raise OptionError(f"no raw label maps onto a {task} label: the model cannot be compared")
     if task == "deepfake":
