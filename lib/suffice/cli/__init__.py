@@ -19,7 +19,6 @@ import traceback
 from typing import Sequence
 
 from ..errors import SufficeError
-from ..models.resolve import resolve_model  # noqa: F401  (kept for scripts that import it from here)
 from . import bench, book, corpora, explain, models, study
 
 #: exit status of a user error and of a failure
@@ -59,6 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"suffice: failed: {type(exc).__name__}: {exc} (SUFFICE_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return FAILURE
+
+
+def __getattr__(name: str):
+    """``suffice.cli.resolve_model`` for older scripts (lazily: it imports torch); use
+    :func:`suffice.models.resolve.resolve_model`."""
+    if name == "resolve_model":
+        from ..models.resolve import resolve_model
+        return resolve_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def alias(command: str) -> int:
