@@ -178,3 +178,18 @@ def test_known_module_cycles_are_gone():
     g = graph()
     edges = {m: {d for d in deps if not d.startswith(m + ".")} for m, deps in g.items()}
     assert not [c for c in cycles(edges) if c in KNOWN_MODULE_CYCLES]
+
+
+def test_the_sample_rate_and_profiles_are_written_once():
+    """16000 appears as a number only in suffice.constants (musicnn_export runs in musicnn's own
+    environment, without suffice); ``PROFILES = ("default", "smoke")`` likewise."""
+    found = []
+    for path in sorted(PKG.rglob("*.py")):
+        if path.name in ("constants.py", "musicnn_export.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and type(node.value) is int and node.value == 16000:
+                found.append(f"{module_name(path)}:{node.lineno}")
+            if isinstance(node, ast.Tuple) and [getattr(e, "value", None) for e in node.elts] == ["default", "smoke"]:
+                found.append(f"{module_name(path)}:{node.lineno} (profiles)")
+    assert not found, f"write suffice.constants.SAMPLE_RATE / PROFILES instead of: {found}"

@@ -78,14 +78,14 @@ def _specs() -> list[ModelSpec]:
     out: list[ModelSpec] = []
     for task in TASKS:
         for short, code, fam, desc in _HF:
-            prof = ("default", "smoke") if short in SMOKE else ("default",)
+            prof = PROFILES if short in SMOKE else ("default",)
             out.append(ModelSpec(task, short, code, "hf", fam, desc, prof))
         for short, code, bb, desc in _HEADS:
-            prof = ("default", "smoke") if short in SMOKE else ("default",)
+            prof = PROFILES if short in SMOKE else ("default",)
             out.append(ModelSpec(task, short, code, "head", bb, desc, prof))
     out.append(ModelSpec("genre", "yamnet-zeroshot", "YZS", "zeroshot", "yamnet",
                          "pretrained YAMNet, zero-shot: AudioSet genre classes mapped onto the 10 genres",
-                         ("default", "smoke")))
+                         PROFILES))
     out.append(ModelSpec("genre", "musicnn-zeroshot", "MZS", "zeroshot", "musicnn",
                          "pretrained musicnn (MSD tagger, ONNX), zero-shot: its genre tags mapped onto 7 of the "
                          "10 genres (no MSD tag names classical, disco or reggae)", ("default",),

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..constants import VERSION as __version__
+from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..audio import validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, SufficeError
@@ -105,7 +105,7 @@ def check_strategy_options(strategy: str, options: dict | None) -> dict:
             raise OptionError(f"option {k!r} of strategy {strategy!r} must be >= 0, got {v}")
     if "max_calls" in opts and opts["max_calls"] < 1:
         raise OptionError(f"option 'max_calls' must be >= 1, got {opts['max_calls']}")
-    t = np.arange(1600) / 16000
+    t = np.arange(1600) / SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32)
     try:
         explain(ToneClassifier(freqs=[500]), tone, strategy=strategy, **opts)
