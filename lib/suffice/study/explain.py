@@ -124,8 +124,9 @@ def explain_stage(specs: dict[str, str | Classifier], models: dict[str, TimedMod
                   idents: dict[str, str], cache: DiskCache, executor: Executor | None, profile: str,
                   timeout_s: float | None, fails: list[dict], progress: bool, desc: str
                   ) -> tuple[dict[tuple[str, str], dict], dict[str, int]]:
-    """Payloads ``{(model name, clip digest): payload}`` and counts (``explained_now``, ``in_workers``,
-    ``model_calls_in_workers``, ``cache_hits``)."""
+    """Payloads ``{(model name, clip digest): payload}`` and counts: ``explained_now`` (distinct searches
+    run now, failed ones included), ``in_workers`` (of those, finished in workers),
+    ``model_calls_in_workers``, ``cache_hits`` (explanations read from the cache)."""
     distinct: dict[str, Clip] = {}
     for c in clips:
         distinct.setdefault(c.digest, c)
@@ -186,5 +187,5 @@ def explain_stage(specs: dict[str, str | Classifier], models: dict[str, TimedMod
             failed(k, reason(exc))
         bar.update(1)
     bar.close()
-    counts["explained_now"] = sum(1 for k in todo if k in payloads)
+    counts["explained_now"] = len(todo)  # distinct (model, content) searches run now, failed ones included
     return payloads, counts
