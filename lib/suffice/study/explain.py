@@ -96,7 +96,8 @@ def explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed
     (a worker without the shared folder, a full disk) costs nothing but the entry: the payload still
     goes back to the study, which stores it on its side.
     """
-    cache = cache if isinstance(cache, DiskCache) else DiskCache(cache)
+    own = not isinstance(cache, DiskCache)
+    cache = DiskCache(cache) if own else cache
     model = worker_model(spec, profile)
     if lookup:
         hit = cache.get("explanation", key, explanation_check(bins_of(len(waveform)), model.labels))
@@ -108,7 +109,9 @@ def explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed
     payload = e.to_dict()
     payload.pop("waveform")  # the clip itself is known to the study; keep the cache small
     payload = {"explanation": payload, "seconds": time.perf_counter() - t0}
-    cache.put_or_record("explanation", key, payload)
+    if not cache.put_or_record("explanation", key, payload) and own:  # the study reports its own
+        warnings.warn(f"could not store an explanation in the cache {cache.root} ({cache.first_write_error}); "
+                      "it goes back to the study, which stores it", UserWarning, stacklevel=2)
     return payload
 
 
