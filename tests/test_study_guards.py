@@ -13,7 +13,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -261,3 +260,13 @@ def test_entries_are_group_readable_and_stale_temporaries_are_cleaned(tmp_path):
 def test_toy_models_are_refused_with_a_pointer_to_explain(tmp_path):
     with pytest.raises(OptionError, match="toy/... models speak their own"):
         run("deepfake", ["toy/band:300-3000"], _clips(1), cache_dir=tmp_path, progress=False)
+
+
+def test_a_killed_save_leaves_nothing_that_lasts(tmp_path):
+    res = run("deepfake", hm.models()[:1], _clips(1), cache_dir=tmp_path / "c", progress=False)
+    stale = tmp_path / ".tmp-out-abandoned"
+    stale.mkdir()
+    (stale / "table.csv").write_text("half")
+    os.utime(stale, (time.time() - 7200,) * 2)
+    res.save(tmp_path / "out")
+    assert not stale.exists() and check_stamp(tmp_path / "out")
