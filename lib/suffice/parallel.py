@@ -75,17 +75,23 @@ def _watch_parent(parent: int, period: float) -> None:
         time.sleep(period)
 
 
-def start_parent_watchdog(period: float = WATCHDOG_PERIOD_S) -> threading.Thread:
-    """Exit this process (``os._exit``) soon after its parent process ends; returns the daemon thread."""
-    t = threading.Thread(target=_watch_parent, args=(os.getppid(), float(period)), daemon=True,
+def start_parent_watchdog(parent: int | None = None, period: float = WATCHDOG_PERIOD_S) -> threading.Thread:
+    """Exit this process (``os._exit``) soon after ``parent`` (default: the current parent) ends.
+
+    Pass the parent's pid as the parent knew it: a worker whose parent died while it was still
+    starting up has already been re-parented, and must exit at once.  Returns the daemon thread.
+    """
+    parent = os.getppid() if parent is None else int(parent)
+    t = threading.Thread(target=_watch_parent, args=(parent, float(period)), daemon=True,
                          name="suffice-parent-watchdog")
     t.start()
     return t
 
 
-def _worker_init() -> None:
-    """A worker's start: one intra-op thread (torch reads the variable when it is imported) and a watchdog."""
-    start_parent_watchdog()
+def _worker_init(parent: int | None = None) -> None:
+    """A worker's start: a watchdog on ``parent`` and one intra-op thread (torch reads the variable
+    when it is imported)."""
+    start_parent_watchdog(parent)
     os.environ["OMP_NUM_THREADS"] = "1"
     if "torch" in sys.modules:  # already imported (by unpickling): set it directly
         sys.modules["torch"].set_num_threads(1)
@@ -97,4 +103,4 @@ _one_thread = _worker_init  # the old name
 def local_executor(workers: int) -> Executor:
     """A pool of ``workers`` spawned processes with one intra-op thread each that end with this process."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init)
+                               initializer=_worker_init, initargs=(os.getpid(),))

@@ -93,7 +93,8 @@ def explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed
     (a worker without the shared folder, a full disk) costs nothing but the entry: the payload still
     goes back to the study, which stores it on its side.
     """
-    cache = cache if isinstance(cache, DiskCache) else DiskCache(cache)
+    own = not isinstance(cache, DiskCache)
+    cache = DiskCache(cache) if own else cache
     model = worker_model(spec, profile)
     if lookup:
         hit = cache.get("explanation", key, explanation_check(bins_of(len(waveform)), model.labels))
@@ -105,7 +106,9 @@ def explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed
     payload = e.to_dict()
     payload.pop("waveform")  # the clip itself is known to the study; keep the cache small
     payload = {"explanation": payload, "seconds": time.perf_counter() - t0}
-    cache.put_or_record("explanation", key, payload)
+    if not cache.put_or_record("explanation", key, payload) and own:  # the study reports its own
+        warnings.warn(f"could not store an explanation in the cache {cache.root} ({cache.first_write_error}); "
+                      "it goes back to the study, which stores it", UserWarning, stacklevel=2)
     return payload
 
 
@@ -121,8 +124,9 @@ def explain_stage(specs: dict[str, str | Classifier], models: dict[str, TimedMod
                   idents: dict[str, str], cache: DiskCache, executor: Executor | None, profile: str,
                   timeout_s: float | None, fails: list[dict], progress: bool, desc: str
                   ) -> tuple[dict[tuple[str, str], dict], dict[str, int]]:
-    """Payloads ``{(model name, clip digest): payload}`` and counts (``explained_now``, ``in_workers``,
-    ``model_calls_in_workers``, ``cache_hits``)."""
+    """Payloads ``{(model name, clip digest): payload}`` and counts: ``explained_now`` (distinct searches
+    run now, failed ones included), ``in_workers`` (of those, finished in workers),
+    ``model_calls_in_workers``, ``cache_hits`` (explanations read from the cache)."""
     distinct: dict[str, Clip] = {}
     for c in clips:
         distinct.setdefault(c.digest, c)
@@ -183,5 +187,5 @@ def explain_stage(specs: dict[str, str | Classifier], models: dict[str, TimedMod
             failed(k, reason(exc))
         bar.update(1)
     bar.close()
-    counts["explained_now"] = sum(1 for k in todo if k in payloads)
+    counts["explained_now"] = len(todo)  # distinct (model, content) searches run now, failed ones included
     return payloads, counts

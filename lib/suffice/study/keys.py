@@ -23,8 +23,13 @@ _LEAVES = frozenset({"cli.py", "__main__.py", "book", "plotting", "bench", "tran
 
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """SHA-256 (hex, 16 characters) over the path and bytes of every result-making ``.py`` file."""
-    root = Path(__file__).resolve().parents[1]
+    """:func:`source_digest` of this installed package, computed once per process."""
+    return source_digest(Path(__file__).resolve().parents[1])
+
+
+def source_digest(root: Path) -> str:
+    """SHA-256 (hex, 16 characters) over the path and bytes of every result-making ``.py`` file under
+    the package folder ``root`` (the leaves in ``_LEAVES`` left out)."""
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
         rel = p.relative_to(root)

@@ -116,6 +116,8 @@ def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
             raise OptionError(f"{p} expands to more than {MAX_YAML_NODES} YAML nodes (nested anchors?); "
                               "write the parameters out plainly")
         loaded = yaml.safe_load(text) if node is not None else {}
+    except OptionError:
+        raise
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise OptionError(f"{p} is not valid YAML: {_short.repr(first)}") from None

@@ -80,6 +80,7 @@ class StudyResult:
         """Write the tables as CSV, the parameters as YAML and ``stamp.json`` to ``folder``, atomically."""
         import yaml
         out = check_output_dir(folder)
+        _remove_stale(out)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".tmp-{out.name}-"))
         old = None
         try:
@@ -111,6 +112,19 @@ class StudyResult:
         return (f"StudyResult(task={self.params.get('task')!r}, models={self.table['source'].nunique() if len(self.table) else 0}, "
                 f"clips={self.predictions['clip_id'].nunique() if len(self.predictions) else 0}, "
                 f"rows={len(self.table)}, failures={len(self.failures)}, stats={self.stats})")
+
+
+def _remove_stale(out: Path, older_than_s: float = 3600.0) -> None:
+    """Delete ``.tmp-<name>-*`` / ``.old-<name>-*`` folders that a killed save left beside ``out``."""
+    import time
+    now = time.time()
+    for pattern in (f".tmp-{out.name}-*", f".old-{out.name}-*"):
+        for p in out.parent.glob(pattern):
+            try:
+                if p.is_dir() and now - p.stat().st_mtime > older_than_s:
+                    shutil.rmtree(p, ignore_errors=True)
+            except OSError:
+                pass
 
 
 def _umask() -> int:
