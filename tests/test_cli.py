@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from suffice.cli import main
@@ -47,7 +48,7 @@ def test_errors_are_clear_and_exit_2(tmp_path, capsys):
     assert main(["explain", str(p), "--model", "toy/tones:440", "-o", "bogus=1"]) == 2
     assert "unknown option" in capsys.readouterr().err
     assert main(["explain", str(p), "--model", "toy/wat"]) == 2
-    assert "unknown oracle" in capsys.readouterr().err
+    assert "unknown toy model" in capsys.readouterr().err
 
 
 def test_console_script_runs(tmp_path):
@@ -56,3 +57,178 @@ def test_console_script_runs(tmp_path):
                         "--json"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["target"] in ("band", "other")
+
+
+# ---- issue 15: own checkpoints, outputs checked first, what is surprising is said ------------------
+def _checkpoint(folder, labels=("calm-ish", "tense-ish"), family="ast"):
+    """A tiny transformers audio classifier saved as safetensors (labels of a task of our own)."""
+    import torch
+
+    from suffice.models import tiny
+    torch.manual_seed(0)
+    model, fe = tiny.build(family, list(labels), 1.0)
+    model.save_pretrained(folder, safe_serialization=True)
+    fe.save_pretrained(folder)
+    return folder
+
+
+def test_explain_a_local_checkpoint_with_its_own_labels(tmp_path, capsys):
+    """A folder with labels that fit no project task is explained with its labels as they are."""
+    folder = _checkpoint(tmp_path / "my-model")
+    p = _wav(tmp_path)
+    assert main(["explain", str(p), "--model", str(folder), "--json", "-o", "max_calls=40"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["model"] == "custom/my-model" and s["target"] in ("calm-ish", "tense-ish")
+    # a label map renames them (inline), and a task of one's own names them
+    assert main(["explain", str(p), "--model", str(folder), "--labels", "calm-ish=calm,tense-ish=tense",
+                 "--task", "mood", "--json", "-o", "max_calls=40"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["model"] == "mood/my-model" and s["target"] in ("calm", "tense")
+
+
+def test_explain_a_checkpoint_mapped_onto_a_task_from_a_file(tmp_path, capsys):
+    folder = _checkpoint(tmp_path / "df", labels=("LABEL_0", "LABEL_1"))
+    (tmp_path / "map.yaml").write_text("LABEL_0: spoof\nLABEL_1: bonafide\n")
+    p = _wav(tmp_path)
+    assert main(["explain", str(p), "--model", str(folder), "--task", "deepfake", "--labels",
+                 str(tmp_path / "map.yaml"), "--json", "-o", "max_calls=40"]) == 0
+    assert json.loads(capsys.readouterr().out)["target"] in ("bonafide", "spoof")
+    # without the map, generic labels onto a project task are refused in one line
+    assert main(["explain", str(p), "--model", str(folder), "--task", "deepfake"]) == 2
+    assert "label_map" in capsys.readouterr().err
+
+
+def test_missing_folder_and_bad_model_names_are_one_line(tmp_path, capsys):
+    p = _wav(tmp_path)
+    assert main(["explain", str(p), "--model", str(tmp_path / "nope" / "model")]) == 2
+    assert "no such model folder" in capsys.readouterr().err
+    assert main(["explain", str(p), "--model", "genre/not-a-model"]) == 2
+    assert "unknown zoo model" in capsys.readouterr().err
+    assert main(["explain", str(p), "--model", "toy/tones:440", "--labels", "a=b"]) == 2
+    assert "for checkpoints" in capsys.readouterr().err
+
+
+def test_outputs_are_checked_before_the_search(tmp_path, capsys):
+    p = _wav(tmp_path)
+    for out, why in [(tmp_path / "missing" / "s.wav", "does not exist"), (tmp_path / "s.txt", "cannot write .txt"),
+                     (tmp_path, "is a folder")]:
+        assert main(["explain", str(p), "--model", "toy/tones:440", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert why in err and err.startswith("suffice: error:") and err.count("\n") == 1
+    assert main(["explain", str(p), "--model", "toy/tones:440", "--save", str(tmp_path / "e.txt")]) == 2
+    assert "*.json" in capsys.readouterr().err
+
+
+def test_flac_and_ogg_outputs_get_a_subtype_they_hold(tmp_path, capsys):
+    p = _wav(tmp_path)
+    for ext, subtype in ((".flac", "PCM_24"), (".ogg", "VORBIS")):
+        out = tmp_path / f"s{ext}"
+        assert main(["explain", str(p), "--model", "toy/tones:440,1000", "--out", str(out)]) == 0
+        assert sf.info(out).subtype == subtype
+        y, _ = sf.read(out)
+        spec = np.abs(np.fft.rfft(y))
+        assert set(np.argsort(spec)[-2:]) == {440, 1000}
+    capsys.readouterr()
+
+
+def test_kept_frequencies_are_printed_as_ranges():
+    from suffice.cli.explain import hz_ranges
+    keep = np.zeros(20, bool)
+    keep[[2, 3, 4, 7, 12, 13]] = True
+    assert hz_ranges(keep, 10.0) == "20-40 (3 bins), 70, 120-130 (2 bins)"
+    assert hz_ranges(keep, 10.0, max_ranges=1) == "20-40 (3 bins) and 2 more ranges"
+    assert hz_ranges(np.zeros(5, bool), 1.0) == "none"
+
+
+def test_text_output_names_kept_hz_and_a_non_predicted_target(tmp_path, capsys):
+    p = _wav(tmp_path)
+    assert main(["explain", str(p), "--model", "toy/tones:440,1000"]) == 0
+    out = capsys.readouterr().out
+    assert "kept (Hz)       440, 1000" in out
+    assert main(["explain", str(p), "--model", "toy/tones:440,1000", "--target", "other"]) == 0
+    out = capsys.readouterr().out
+    assert "is not the model's prediction ('tones')" in out
+
+
+def test_an_empty_sufficient_set_is_said(tmp_path, capsys):
+    """A model that says 'quiet' for silence: the empty set suffices for 'quiet', and the CLI says why."""
+    from suffice.cli.explain import notes
+    from suffice.search import explain
+
+    class Quiet:
+        name, labels, sample_rate = "quiet", ("quiet", "loud"), 16000
+
+        def predict_proba(self, x):
+            e = (np.asarray(x, np.float64) ** 2).mean(axis=1)
+            loud = (e > 1.0).astype(float)      # nothing here is that loud
+            return np.stack([0.9 - 0.8 * loud, 0.1 + 0.8 * loud], axis=1)
+
+    x = tone_clip([440], 16000, 0.1)
+    e = explain(Quiet(), x, seed=0)
+    assert e.found and e.size == 0
+    said = notes(Quiet(), e, e.waveform, target_given=False)
+    assert len(said) == 1 and "says 'quiet' for silence" in said[0]
+
+
+def test_clip_length_limit_is_a_parameter(tmp_path, capsys):
+    p = tmp_path / "long.wav"
+    sf.write(p, tone_clip([440], 16000 * 3, 0.1), 16000)
+    assert main(["explain", str(p), "--model", "toy/tones:440", "--max-seconds", "2"]) == 2
+    assert "too long" in capsys.readouterr().err
+    assert main(["explain", str(p), "--model", "toy/tones:440", "--max-seconds", "4", "--json"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("module", ["suffice.book", "suffice.models", "suffice.corpora", "suffice.bench"])
+def test_module_entry_points_are_aliases(module):
+    """``python -m suffice.X`` is ``suffice X``: same usage line, exit 2 and one format for a user error."""
+    r = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and f"usage: suffice {module.split('.')[1]}" in r.stdout
+    r = subprocess.run([sys.executable, "-m", module, "--no-such-flag"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "error:" in r.stderr
+
+
+def test_models_list_says_what_is_built(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
+    assert main(["models", "list", "--profile", "smoke", "--task", "genre"]) == 0
+    out = capsys.readouterr()
+    assert "genre/ast-tiny         not built" in out.out and "make models PROFILE=smoke" in out.err
+
+
+def test_not_built_message_names_the_profile_that_has_it(tmp_path, monkeypatch, capsys):
+    (tmp_path / "models" / "smoke" / "genre" / "ast-tiny").mkdir(parents=True)
+    (tmp_path / "models" / "smoke" / "genre" / "ast-tiny" / "card.json").write_text("{}")
+    monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
+    p = _wav(tmp_path)
+    assert main(["explain", str(p), "--model", "genre/ast-tiny"]) == 2
+    err = capsys.readouterr().err
+    assert "PROFILE=default" in err and "--profile smoke" in err
+
+
+
+
+@pytest.mark.slow
+def test_study_from_a_parameter_file_with_a_local_checkpoint(tmp_path, capsys):
+    """The whole route of a user's own checkpoint and data: a folder, a label-map file, a manifest and an
+    output folder, all relative to the parameter file's folder; the CLI ends with where things went."""
+    import yaml
+    home = tmp_path / "project"
+    (home / "clips").mkdir(parents=True)
+    _checkpoint(home / "ckpt-a", labels=("LABEL_0", "LABEL_1"))
+    _checkpoint(home / "ckpt-b", labels=("LABEL_0", "LABEL_1"), family="wav2vec2")
+    (home / "map.yaml").write_text("LABEL_0: bonafide\nLABEL_1: spoof\n")
+    rows = ["clip_id,path,label,split"]
+    for i, label in enumerate(["bonafide", "spoof"]):
+        p = home / "clips" / f"c{i}.wav"
+        sf.write(p, tone_clip([300 + 200 * i, 1200], 16000, [0.2, 0.1]), 16000)
+        rows.append(f"c{i},{p},{label},test")
+    (home / "manifest.csv").write_text("\n".join(rows) + "\n")
+    params = {"task": "deepfake", "manifest": "manifest.csv", "clips_per_class": 1, "workers": 1,
+              "options": {"max_calls": 30}, "output_dir": "out", "cache_dir": "cache", "null_random_n": 0,
+              "models": [{"model": "ckpt-a", "labels": "map.yaml"}, {"model": "./ckpt-b", "labels": "map.yaml"}]}
+    (home / "study.yaml").write_text(yaml.safe_dump(params))
+    assert main(["study", "--params", str(home / "study.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert f"tables          {home / 'out'}" in out and f"cache           {home / 'cache'}" in out
+    table = __import__("pandas").read_csv(home / "out" / "table.csv")
+    assert set(table["source"]) == {"deepfake/ckpt-a", "deepfake/ckpt-b"}

@@ -73,8 +73,8 @@ def test_models_by_name_are_loaded_in_the_workers(tmp_path, client):
     from suffice.errors import SufficeError
     name = "deepfake/yamnet-zeroshot"
     try:
-        from suffice.cli import resolve_model
-        resolve_model(name, "smoke")
+        from suffice.study.explain import load_model
+        load_model(name, "smoke")
     except (SufficeError, ImportError) as exc:  # pragma: no cover - the zoo's backbone is not installed
         pytest.skip(f"{name} unavailable: {exc}")
     clips, _ = clips_from_arrays(hm.clip_items(2, length=16000), 16000)
@@ -82,7 +82,7 @@ def test_models_by_name_are_loaded_in_the_workers(tmp_path, client):
     dist = run("deepfake", [name], clips, cache_dir=tmp_path / "b", profile="smoke", progress=False,
                executor=client.get_executor())
     pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
-    loaded = client.run(lambda: sorted(k[0] for k in __import__("suffice.study.run", fromlist=["x"])._WORKER_MODELS))
+    loaded = client.run(lambda: sorted(k[0] for k in __import__("suffice.study.explain", fromlist=["x"])._WORKER_MODELS))
     assert any(name in v for v in loaded.values())  # at least one worker loaded it by name
 
 
@@ -95,7 +95,7 @@ class _WorkersElsewhere(ThreadPoolExecutor):
 
     def submit(self, fn, /, *args, **kwargs):
         args = list(args)
-        args[6] = self.root  # _explain_job's cache_root as the worker sees it
+        args[6] = self.root  # explain_job's cache folder as the worker sees it
         return super().submit(fn, *args, **kwargs)
 
 

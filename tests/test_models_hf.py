@@ -97,3 +97,23 @@ def test_fast_front_ends_match_reference():
     wfe = T.WhisperFeatureExtractor(chunk_length=1)
     ref = wfe(list(x[:, :16000]), sampling_rate=16000, return_tensors="np")["input_features"]
     np.testing.assert_allclose(frontends.whisper_logmel(x[:, :16000]).numpy(), ref, atol=1e-4)
+
+
+def test_resolve_model_finds_a_folder_and_answers_a_mistyped_one(tmp_path):
+    """One function for every kind of name; a missing folder is a missing folder, not a hub id."""
+    from suffice.models.resolve import resolve_model
+    _save(tmp_path / "ck", family="ast", labels=("LABEL_0", "LABEL_1"))
+    clf = resolve_model(str(tmp_path / "ck"), labels="LABEL_0=spoof,LABEL_1=bonafide", task="deepfake")
+    assert clf.labels == ("bonafide", "spoof") and clf.name == "deepfake/ck"
+    np.testing.assert_allclose(clf.predict_proba(X), clf.raw_scores(X)[:, ::-1], atol=1e-9)
+    own = resolve_model(tmp_path / "ck", labels="as-is", task="mine")
+    assert own.task == "mine" and own.labels == ("LABEL_0", "LABEL_1")
+    spec = '{"model": "%s", "labels": "as-is"}' % (tmp_path / "ck")
+    assert resolve_model(spec).labels == ("LABEL_0", "LABEL_1")
+    with pytest.raises(OptionError, match="no such model folder"):
+        resolve_model(str(tmp_path / "ck-typo" / "x"))
+    with pytest.raises(OptionError, match="no such model folder"):
+        load_hf(str(tmp_path / "ck-typo") + "/", task="genre")
+    assert resolve_model("toy/tones:440").labels == ("tones", "other")
+    with pytest.raises(OptionError, match="expected a model"):
+        resolve_model(3.5)

@@ -83,3 +83,57 @@ def test_documented_hub_checkpoints_map_or_demand_a_map():
             assert not lm.unmapped, hub_id
     lm = build_label_map("deepfake", checkpoints()["MelodyMachine/Deepfake-audio-detection-V2"]["raw_labels"])
     assert lm.mapping == {"fake": "spoof", "real": "bonafide"}
+
+
+# ---- label maps of users' own checkpoints (issue 15) -----------------------------------------------
+def test_labels_as_they_are_for_a_task_of_ones_own():
+    from suffice.models.labels import make_label_map
+    lm = make_label_map(["calm-ish", "tense-ish", "other"])
+    assert lm.task == "custom" and lm.labels == ("calm-ish", "tense-ish", "other")
+    np.testing.assert_allclose(lm.aggregate(np.array([[0.2, 0.3, 0.5]])), [[0.2, 0.3, 0.5]])
+    renamed = make_label_map(["a", "b", "c"], "mood", {"a": "calm", "b": None})
+    assert renamed.task == "mood" and renamed.labels == ("calm", "c")
+    np.testing.assert_allclose(renamed.aggregate(np.array([[0.2, 0.3, 0.5]])), [[0.2 / 0.7, 0.5 / 0.7]])
+
+
+def test_the_task_is_inferred_only_when_one_fits():
+    from suffice.models.labels import make_label_map
+    assert make_label_map(["fake", "real"]).task == "deepfake"
+    assert make_label_map(["LABEL_0", "LABEL_1"], None, {"LABEL_0": "spoof", "LABEL_1": "bonafide"}).labels == \
+        ("bonafide", "spoof")
+    with pytest.raises(OptionError, match="task you define"):
+        make_label_map(["fake", "real"], "deepfake", "as-is")
+    with pytest.raises(OptionError, match="onto no task"):
+        make_label_map(["x", "y"], None, {"x": "nope"})
+
+
+def test_label_maps_from_files_and_inline_text(tmp_path):
+    from suffice.models.resolve import parse_labels
+    (tmp_path / "m.yaml").write_text("LABEL_0: spoof\nLABEL_1: bonafide\nLABEL_2: null\n")
+    want = {"LABEL_0": "spoof", "LABEL_1": "bonafide", "LABEL_2": None}
+    assert parse_labels("m.yaml", tmp_path) == want
+    assert parse_labels("LABEL_0=spoof, LABEL_1=bonafide, LABEL_2=") == want
+    assert parse_labels("{LABEL_0: spoof, LABEL_1: bonafide, LABEL_2: null}") == want
+    assert parse_labels("as-is") == "as-is" and parse_labels(None) is None
+    with pytest.raises(OptionError, match="no such label-map file"):
+        parse_labels("missing.json", tmp_path)
+    with pytest.raises(OptionError, match="RAW=CANONICAL"):
+        parse_labels("nonsense")
+
+
+def test_a_study_model_entry_becomes_one_string(tmp_path):
+    """A mapping entry of a study's ``models:`` is one hashable text with the folder made absolute
+    against the parameter file's folder and the label file inlined; names stay as they are."""
+    import json
+
+    from suffice.models.resolve import model_spec
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "m.yaml").write_text("LABEL_0: spoof\nLABEL_1: bonafide\n")
+    spec = json.loads(model_spec({"model": "ckpt", "labels": "m.yaml", "task": "deepfake"}, tmp_path))
+    assert spec == {"model": str((tmp_path / "ckpt").resolve()), "task": "deepfake",
+                    "labels": {"LABEL_0": "spoof", "LABEL_1": "bonafide"}}
+    assert model_spec("genre/ast-tiny", tmp_path) == "genre/ast-tiny"
+    assert model_spec("toy/tones:440", tmp_path) == "toy/tones:440"
+    assert model_spec("./ckpt", tmp_path) == str((tmp_path / "ckpt").resolve())
+    with pytest.raises(OptionError, match="needs 'model'"):
+        model_spec({"labels": "m.yaml"}, tmp_path)

@@ -10,6 +10,7 @@ import pytest
 from suffice import OptionError
 from suffice.toys import BandEnergyClassifier
 from suffice.study import TABLE_COLUMNS, clips_from_arrays, load_params, run
+from suffice.study.assemble import COLUMNS
 from suffice.study.cache import DiskCache
 
 
@@ -53,7 +54,8 @@ def test_grid_table_is_complete_and_consistent(tmp_path):
     clips = _clips()
     res = run("deepfake", _models(), clips, seed=0, cache_dir=tmp_path, progress=False)
     t = res.table
-    assert list(t.columns) == list(TABLE_COLUMNS)
+    assert list(t.columns)[:len(TABLE_COLUMNS)] == list(TABLE_COLUMNS)
+    assert list(t.columns) == list(COLUMNS)  # the contract's, then the study's extensions
     assert len(t) == 3 * 3 * len(clips)
     diag = t[t.source == t.target]
     assert (diag.target_pred_sufficient == diag.source_pred).all()  # sufficient for its own model
@@ -104,8 +106,9 @@ def test_changed_options_recompute_only_what_they_affect(tmp_path):
     models = _models()
     res = run("deepfake", models, clips, {"min_confidence": 0.9}, cache_dir=tmp_path, progress=False)
     assert res.stats["explained_now"] == 3 * len(clips)
-    # predictions on the originals came from the cache: every call was an explanation or a cross-eval
-    assert res.stats["model_calls"] == res.explanations.n_model_calls.sum() + 9 * len(clips)
+    # predictions on the originals and silence came from the cache: every call was an explanation, a
+    # cross-evaluation or one of the 3 random and 1 top-magnitude null signals
+    assert res.stats["model_calls"] == res.explanations.n_model_calls.sum() + 9 * len(clips) * (1 + 3 + 1)
 
 
 def test_corrupt_cache_entry_is_recomputed_not_read(tmp_path):

@@ -1,12 +1,12 @@
 """suffice: minimal sufficient frequency sets of audio classifiers, and their transferability.
 
-Public API (see shared DESIGN.md): :class:`Classifier`, :func:`keep_bins`, :func:`explain`,
+Public API: :class:`Classifier`, :func:`keep_bins`, :func:`explain`,
 :class:`Explanation`; sub-packages ``suffice.models``, ``suffice.study``, ``suffice.transfer``,
 ``suffice.spectral``.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .constants import VERSION as __version__
 
 from .errors import AudioError, SufficeError, UnknownNameError, OptionError
 from .classifier import Classifier, check_probabilities

@@ -1,3 +1,4 @@
+"""``python -m suffice``: the ``suffice`` command."""
 import sys
 
 from .cli import main

@@ -1,14 +1,17 @@
 """Reading and checking audio: mono, the model's sample rate, finite, audible, not too short or long."""
 from __future__ import annotations
 
+import contextlib
 import os
 from math import gcd
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
+from .constants import SAMPLE_RATE
 from .errors import AudioError
 
 #: shortest clip accepted, in seconds (the rfft must have enough bins to say anything)
@@ -23,12 +26,43 @@ SILENCE_PEAK = 1e-5
 MAX_DURATION_S: float | None = 120.0
 
 
+@contextlib.contextmanager
+def duration_limit(seconds: float | None) -> Iterator[None]:
+    """Within the block, clips up to ``seconds`` long are accepted (``None``: leave the limit as it is;
+    ``math.inf``: any length).  The CLI's ``--max-seconds``."""
+    global MAX_DURATION_S
+    if seconds is None:
+        yield
+        return
+    if not seconds > 0:
+        raise AudioError(f"the clip length limit must be positive, got {seconds!r}")
+    old, MAX_DURATION_S = MAX_DURATION_S, float(seconds)
+    try:
+        yield
+    finally:
+        MAX_DURATION_S = old
+
+
+def as_float(a: np.ndarray, name: str = "waveform") -> np.ndarray:
+    """Samples as floats: integer PCM (int8/16/32/64, uint8 ...) scaled by its dtype's range to [-1, 1)
+    (int16 32767 -> 0.99997; uint8 is centred on 128), floats unchanged; booleans and non-numbers refused."""
+    a = np.asarray(a)
+    if a.dtype == np.bool_ or not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+        raise AudioError(f"{name} must be real-valued numbers, got dtype {a.dtype}")
+    if np.issubdtype(a.dtype, np.signedinteger):
+        return (a.astype(np.float64) / float(2 ** (8 * a.dtype.itemsize - 1))).astype(np.float32)
+    if np.issubdtype(a.dtype, np.unsignedinteger):
+        half = float(2 ** (8 * a.dtype.itemsize - 1))
+        return ((a.astype(np.float64) - half) / half).astype(np.float32)
+    return a
+
+
 def _too_long(n_samples: int, sample_rate: int, name: str, max_duration: float | None) -> AudioError | None:
     limit = MAX_DURATION_S if max_duration is None else max_duration
     if limit is None or n_samples <= limit * sample_rate:
         return None
     return AudioError(f"{name} is too long: {n_samples / sample_rate:.1f} s; the limit is {limit:g} s "
-                      "(suffice.audio.MAX_DURATION_S) because every model call resynthesises the whole "
+                      "(suffice.audio.duration_limit, the CLI's --max-seconds) because every model call resynthesises the whole "
                       "clip. Cut it into shorter clips, or raise the limit and lower batch_size")
 
 
@@ -44,7 +78,8 @@ def validate_waveform(x: np.ndarray, sample_rate: int, *, name: str = "waveform"
                       min_duration: float = MIN_DURATION_S, max_duration: float | None = None) -> np.ndarray:
     """Return ``x`` as contiguous float32 mono, or raise :class:`AudioError` saying what is wrong.
 
-    ``max_duration`` (seconds): None uses :data:`MAX_DURATION_S`; ``math.inf`` accepts any length.
+    ``max_duration`` (seconds): None uses :data:`MAX_DURATION_S` (see :func:`duration_limit`);
+    ``math.inf`` accepts any length.  Integer samples are scaled by their dtype's range (:func:`as_float`).
     """
     a = np.asarray(x)
     if a.size == 0:
@@ -52,9 +87,7 @@ def validate_waveform(x: np.ndarray, sample_rate: int, *, name: str = "waveform"
     if a.ndim != 1:
         raise AudioError(f"{name} must be mono with shape (T,), got shape {a.shape}; "
                          "use prepare_waveform() to down-mix")
-    if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
-        raise AudioError(f"{name} must be real-valued numbers, got dtype {a.dtype}")
-    a = a.astype(np.float32)
+    a = as_float(a, name).astype(np.float32)
     bad = ~np.isfinite(a)
     if bad.any():
         raise AudioError(f"{name} contains {int(bad.sum())} NaN or infinite samples")
@@ -77,8 +110,7 @@ def prepare_waveform(x: np.ndarray, sample_rate: int, target_rate: int, *, name:
         whole = isinstance(r, (int, np.integer)) or (isinstance(r, (float, np.floating)) and float(r).is_integer())
         if isinstance(r, bool) or not whole or r <= 0:
             raise AudioError(f"{name}: {what} must be a positive integer (Hz), got {r!r}")
-    if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
-        raise AudioError(f"{name} must be real-valued numbers, got dtype {a.dtype}")
+    a = as_float(a, name)
     if a.ndim == 2:
         if 0 in a.shape:
             raise AudioError(f"{name} is empty (shape {a.shape})")
@@ -129,7 +161,7 @@ def _wav_truncation(path: str | os.PathLike) -> str | None:
     return None
 
 
-def load_audio(path: str | os.PathLike, target_rate: int = 16000, *,
+def load_audio(path: str | os.PathLike, target_rate: int = SAMPLE_RATE, *,
                max_duration: float | None = None) -> np.ndarray:
     """Read a sound file (wav, flac, ogg, ...), down-mix to mono, resample to ``target_rate``.
 

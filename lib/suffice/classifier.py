@@ -43,14 +43,18 @@ def check_probabilities(probs: object, n: int, n_classes: int, model_name: str =
 
 
 def predict_in_batches(model: Classifier, waveforms: np.ndarray, batch_size: int) -> np.ndarray:
-    """``model.predict_proba`` over ``waveforms`` in chunks of ``batch_size``; validated (N, C)."""
-    x = np.ascontiguousarray(waveforms, dtype=np.float32)
+    """``model.predict_proba`` over ``waveforms`` in chunks of ``batch_size``; validated (N, C).
+
+    Each chunk the model receives is its own copy: a model that writes into its input cannot change
+    the caller's waveforms (a study's clips, a search's original).
+    """
+    x = np.asarray(waveforms, dtype=np.float32)
     if x.ndim == 1:
         x = x[None]
     n_classes = len(model.labels)
     out = np.empty((len(x), n_classes), dtype=np.float64)
     for start in range(0, len(x), batch_size):
-        chunk = x[start:start + batch_size]
+        chunk = np.array(x[start:start + batch_size], dtype=np.float32, order="C", copy=True)
         out[start:start + len(chunk)] = check_probabilities(
             model.predict_proba(chunk), len(chunk), n_classes, getattr(model, "name", "model"))
     return out

@@ -1,6 +1,6 @@
 """Spectral descriptors of (sufficient) signals: Welch PSD, spectral entropy, centroid, band energies.
 
-Settings (METHOD.md section 5): Welch PSD with a Hann window, ``nperseg=512``, 50% overlap, 16 kHz, no
+Settings (our choices, not the paper's): Welch PSD with a Hann window, ``nperseg=512``, 50% overlap, 16 kHz, no
 detrending (a kept DC bin is part of the signal); spectral entropy ``H = -sum p log2 p`` of the PSD
 normalised to sum 1, also divided by ``log2`` of the number of PSD bins (1 = flat spectrum, 0 = one bin);
 periodogram entropy of the kept rfft bins (divided by ``log2 |S|`` when normalised); ``|S| / K``; spectral
@@ -17,6 +17,7 @@ import scipy.fft as sfft
 from scipy import signal as sps_signal
 from tqdm.auto import tqdm
 
+from .constants import SAMPLE_RATE
 from .errors import AudioError, OptionError
 from .masking import keep_bins, n_bins
 from .stats import bootstrap_weights, percentile_ci
@@ -39,7 +40,7 @@ def _as_batch(waveforms: np.ndarray) -> np.ndarray:
     return x
 
 
-def welch_psd(waveforms: np.ndarray, sample_rate: int = 16000, *, nperseg: int = 512, overlap: float = 0.5,
+def welch_psd(waveforms: np.ndarray, sample_rate: int = SAMPLE_RATE, *, nperseg: int = 512, overlap: float = 0.5,
               window: str = "hann") -> tuple[np.ndarray, np.ndarray]:
     """Welch power spectral density (one-sided, power/Hz) of one waveform (T,) or a batch (N, T).
 
@@ -62,7 +63,7 @@ def welch_psd(waveforms: np.ndarray, sample_rate: int = 16000, *, nperseg: int =
     return freqs, psd
 
 
-def periodogram(waveforms: np.ndarray, sample_rate: int = 16000) -> tuple[np.ndarray, np.ndarray]:
+def periodogram(waveforms: np.ndarray, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
     """One-sided power per rfft bin (no window), scaled so that ``sum(power) == mean(x**2)`` (Parseval).
 
     Returns ``(freqs, power)``, power of shape (K,) or (N, K) with ``K = T // 2 + 1``.
@@ -201,7 +202,7 @@ def _groups(waveforms: np.ndarray | Sequence[np.ndarray], keep: np.ndarray | Seq
 
 
 def features(waveforms: np.ndarray | Sequence[np.ndarray], keep: np.ndarray | Sequence[np.ndarray] | None = None,
-             *, sample_rate: int = 16000, nperseg: int = 512, overlap: float = 0.5,
+             *, sample_rate: int = SAMPLE_RATE, nperseg: int = 512, overlap: float = 0.5,
              bands: Sequence[tuple[float, float]] = BANDS, progress: bool = False) -> pd.DataFrame:
     """Spectral descriptors of many signals, one row each (in input order).
 
@@ -238,7 +239,7 @@ def features(waveforms: np.ndarray | Sequence[np.ndarray], keep: np.ndarray | Se
 
 
 def psd_matrix(waveforms: np.ndarray | Sequence[np.ndarray], keep: np.ndarray | Sequence[np.ndarray] | None = None,
-               *, sample_rate: int = 16000, nperseg: int = 512, overlap: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+               *, sample_rate: int = SAMPLE_RATE, nperseg: int = 512, overlap: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Welch PSDs (N, nperseg//2+1) of many signals (of the sufficient signals when ``keep`` is given)."""
     rows: list[tuple[np.ndarray, np.ndarray]] = []
     freqs = None

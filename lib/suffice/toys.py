@@ -20,9 +20,8 @@ from typing import Sequence
 import numpy as np
 import scipy.fft as sfft
 
+from .constants import SAMPLE_RATE
 from .errors import UnknownNameError
-
-SAMPLE_RATE = 16000
 
 
 def _two_class(score: np.ndarray, sharpness: float = 12.0) -> np.ndarray:
@@ -37,7 +36,7 @@ def amplitudes(waveforms: np.ndarray) -> np.ndarray:
     return np.abs(sfft.rfft(x, axis=-1)) * (2.0 / x.shape[-1])
 
 
-def tone_clip(bins: Sequence[int], n_samples: int = 16000, amplitude: float | Sequence[float] = 0.1,
+def tone_clip(bins: Sequence[int], n_samples: int = SAMPLE_RATE, amplitude: float | Sequence[float] = 0.1,
               *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
     """Sum of cosines exactly on rfft bin centres ``bins`` (random phases), plus optional white noise."""
     rng = np.random.default_rng(seed)

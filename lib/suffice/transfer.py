@@ -23,7 +23,7 @@ rows (f == g) included, with the columns of :data:`TABLE_COLUMNS`:
 
 and a predictions table (one row per model x clip, original clips) with :data:`PREDICTION_COLUMNS`.
 
-Method (METHOD.md section 4): ``T(f->g, x) = 1[g(s_f(x)) = c]`` (``criterion="class"``) or, with
+Method (the book's method chapter, book/method.md, eq-transfer and eq-rate): ``T(f->g, x) = 1[g(s_f(x)) = c]`` (``criterion="class"``) or, with
 ``criterion="confidence"``, also ``p_g(s_f(x))[c] >= delta * p_g(x)[c]``.  ``R(f->g)`` is the mean of T
 over the clips with a found sufficiency (``found=False`` rows are excluded and counted); with
 ``condition="agree"`` only clips where ``g(x) = f(x)`` count.  ``M[f, g]`` has the producer f as row and

@@ -19,7 +19,7 @@ from ..classifier import Classifier
 from ..toys import BandEnergyClassifier, ToneClassifier, WholeSpectrumClassifier, tone_clip
 from ..tasks import TASKS
 
-RATE = 16000
+from ..constants import SAMPLE_RATE as RATE
 
 
 @dataclass

@@ -125,6 +125,13 @@ def jupyter_book(root: Path, *, toc: Path | None = None, fresh: bool = False) ->
         raise SufficeError(f"jupyter-book build failed (exit {r.returncode}); the warnings above say why")
 
 
+def _clock(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` past an hour)."""
+    m, sec = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
 def build(profile: str = "default", *, root: Path | None = None, fresh: bool = False,
           force_run: bool = False, only: Sequence[str] | None = None) -> Path:
     """Run every chapter listed for ``profile`` and render the book; returns the HTML folder.
@@ -137,11 +144,17 @@ def build(profile: str = "default", *, root: Path | None = None, fresh: bool = F
     t0 = time.perf_counter()
     listed = pages(profile, only)
     toc = write_toc(root, profile, only)
+    chapters = [p for p in listed if p.is_notebook]
+    done = 0
     for page in listed:
         if page.is_notebook:
+            done += 1
+            print(f"[{done}/{len(chapters)}] chapter {page.name} ({page.params_for(profile)}), "
+                  f"{_clock(time.perf_counter() - t0)} into the build ...", flush=True)
             res = run_chapter(page.notebook_name, root / page.params_for(profile), root=root, force=force_run)
-            print(f"chapter {page.name}: {'current, not re-run' if res.skipped else f'executed in {res.seconds:.0f} s'}"
-                  f" ({res.notebook.relative_to(root)})", flush=True)
+            print(f"[{done}/{len(chapters)}] chapter {page.name}: "
+                  f"{'current, not re-run' if res.skipped else f'executed in {res.seconds:.0f} s'}"
+                  f" ({res.notebook.relative_to(root)}); elapsed {_clock(time.perf_counter() - t0)}", flush=True)
             _sync(res.notebook, page_source(page, root))
         check_source(page_source(page, root))
     stage_site(root)

@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from ..constants import PROFILES  # noqa: F401  (build profiles: the full default, the small smoke)
 from ..errors import OptionError, UnknownNameError
-
-#: build profiles: ``default`` is the full book, ``smoke`` the small, fast one
-PROFILES: tuple[str, ...] = ("default", "smoke")
 
 #: data folders whose state is part of a notebook chapter's cache key unless it names its own;
 #: ``{profile}`` is the chapter's ``profile`` parameter (the whole folder when it has none)
@@ -91,6 +89,7 @@ BOOK: tuple[Page, ...] = (
     Page("teaching", part="Teaching", depends=(),
          params={"default": "params/teaching.yaml", "smoke": "params/teaching.yaml"}),
     Page("reproduce", part="Using suffice"),
+    Page("own_checkpoint", params={"default": "params/own_checkpoint.yaml", "smoke": "params/own_checkpoint.yaml"}, depends=()),
     Page("references"),
 )
 ROOT = BOOK[0].name

@@ -30,20 +30,9 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def repo_root() -> Path:
-    """The repository: the nearest folder above the working directory holding ``notebooks/`` and
-    ``book/`` (else the checkout the library was installed from)."""
-    env = os.environ.get("SUFFICE_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for d in (here, *here.parents):
-        if (d / "notebooks").is_dir() and (d / "book").is_dir():
-            return d
-    guess = Path(__file__).resolve().parents[3]
-    if (guess / "notebooks").is_dir():
-        return guess
-    raise SufficeError("cannot find the suffice repository (a folder with notebooks/ and book/); "
-                       "run from inside it or set SUFFICE_ROOT")
+    """The repository (:func:`suffice.paths.repo_root`: the checkout the library is imported from)."""
+    from ..paths import repo_root as root
+    return root()
 
 
 @dataclass(frozen=True)
@@ -153,11 +142,18 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
                "SUFFICE_ROOT": str(root)}
         # papermill's own parameter parsing only warns (and misreads commented defaults); ours is stricter
         logging.getLogger("papermill").setLevel(logging.ERROR)
+        # tqdm reads TQDM_DISABLE when it is first imported: import it here first, so that the variable
+        # quiets the kernel's bars (static pages cannot show them) but not papermill's per-cell bar
+        import tqdm.auto  # noqa: F401
+        bar = False if quiet else {"desc": name, "unit": "cell"}
         with _environ(**env):
             try:
                 papermill.execute_notebook(str(staged), str(target), parameters=params, kernel_name="python3",
                                            language="python", cwd=str(out), execution_timeout=timeout,
-                                           progress_bar=not quiet, log_output=False)
+                                           progress_bar=bar, log_output=False,
+                                           # the kernel's "running over TCP without encryption" warning
+                                           # (a local kernel on the loopback) is noise in a build log
+                                           extra_arguments=["--IPKernelApp.log_level=ERROR"])
             except papermill.PapermillExecutionError as e:
                 raise SufficeError(f"chapter {name!r} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                                    f"the partly executed notebook is {target}") from None

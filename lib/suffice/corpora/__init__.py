@@ -36,7 +36,7 @@ from .paths import PROFILES, corpus_dir, data_root
 from .real import from_asvspoof2019_la, from_gtzan, from_in_the_wild, from_ravdess
 from .schema import COLUMNS, SPLITS, manifest_from_csv, register_dataset, validate
 
-SAMPLE_RATE = 16000
+from ..constants import SAMPLE_RATE
 
 __all__ = ["COLUMNS", "PROFILES", "SAMPLE_RATE", "SPLITS", "build", "corpus_dir", "data_root", "from_asvspoof2019_la",
            "from_gtzan", "from_in_the_wild", "from_ravdess", "is_current", "load_clip", "manifest",

@@ -1,42 +1,14 @@
-"""``python -m suffice.corpora build --profile default|smoke [--task T] [--jobs N] [--seed S] [--force]``."""
+"""``python -m suffice.corpora ...``: the same command as ``suffice corpora ...`` (see :mod:`suffice.cli.corpora`)."""
 from __future__ import annotations
 
-import argparse
 import sys
-
-from ..errors import SufficeError
-from ..tasks import TASKS
-from .paths import PROFILES
+from typing import Sequence
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m suffice.corpora", description=__doc__)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="build corpora (skipped when their configuration is unchanged)")
-    b.add_argument("--profile", choices=PROFILES, default="default")
-    b.add_argument("--task", choices=TASKS, action="append", help="repeatable; default: all three")
-    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
-    b.add_argument("--seed", type=int, default=0)
-    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    b.add_argument("--no-checks", action="store_true", help="skip the tagger and shortcut checks")
-    c = sub.add_parser("check", help="(re)run the corpus checks and update the READMEs")
-    c.add_argument("--profile", choices=PROFILES, default="default")
-    c.add_argument("--task", choices=TASKS, action="append")
-    args = ap.parse_args(argv)
-    from .builder import build
-    from .checks import run_checks
-    try:
-        for task in args.task or TASKS:
-            if args.cmd == "build":
-                build(task, args.profile, jobs=args.jobs, seed=args.seed, force=args.force)
-                if not args.no_checks:
-                    run_checks(task, args.profile, only_missing=True)
-            else:
-                run_checks(task, args.profile)
-    except SufficeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``suffice corpora`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    from ..cli import main as suffice_main
+    return suffice_main(["corpora", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import numpy as np
 from ..audio import resample
 from ..errors import AudioError
 
-SR = 16000
+from ..constants import SAMPLE_RATE as SR
 
 
 def db_to_gain(db: float) -> float:

@@ -2,6 +2,7 @@
 
 * ``names(task)`` / ``load(name, profile)`` / ``card(name, profile)``: the built zoo (``make models``);
 * ``load_hf(id_or_folder, task=..., label_map=...)``: any Hugging Face audio classifier (safetensors);
+* ``resolve_model(name, profile, labels=...)``: any of these, or ``toy/...``, by name (the CLI's ``--model``);
 * ``hub.checkpoints()``: public checkpoints of the paper's kind with their label mappings.
 
 Every model is a :class:`suffice.Classifier` with ``task``, ``code``, ``raw_labels``, ``label_map`` and
@@ -18,9 +19,10 @@ from ..errors import SufficeError
 from .base import MappedClassifier
 from .hf import HFAudioClassifier, load_hf
 from .labels import LabelMap, build_label_map
-from .zoo import SPECS, ModelSpec, names, spec
+from .resolve import resolve_model
+from .zoo import SPECS, ModelSpec, built, names, spec
 
-__all__ = ["names", "load", "load_hf", "card", "spec", "ModelSpec", "MappedClassifier", "HFAudioClassifier",
+__all__ = ["names", "built", "load", "load_hf", "resolve_model", "card", "spec", "ModelSpec", "MappedClassifier", "HFAudioClassifier",
            "LabelMap", "build_label_map", "SPECS"]
 
 
@@ -36,8 +38,9 @@ def load(name: str, profile: str = "default") -> Any:
         return YAMNetZeroShot(s.task, name=s.name, code=s.code)
     folder = model_dir(name, profile)
     if not folder.exists():
-        raise SufficeError(f"model {name!r} ({profile} profile) is not built yet: run `make models "
-                           f"PROFILE={profile}` (looked in {folder})")
+        from .zoo import not_built_hint
+        raise SufficeError(f"model {name!r} ({profile} profile) is not built yet: {not_built_hint(name, profile)} "
+                           f"(looked in {folder})")
     if s.kind == "hf":
         return load_hf(folder, task=s.task, name=s.name, code=s.code)
     from .heads import EmbeddingHeadClassifier

@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import AudioError
 from .labels import LabelMap
 
-SAMPLE_RATE = 16000
+from ..constants import SAMPLE_RATE
 
 
 def as_batch(waveforms: np.ndarray, name: str) -> np.ndarray:

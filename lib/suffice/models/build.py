@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import __version__
+from ..constants import VERSION as __version__
+from ..constants import SAMPLE_RATE
 from ..errors import SufficeError
 from ..tasks import TASKS
 from .base import content_hash
@@ -132,7 +133,7 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     card["val"] = evaluate(model, data["val"].x, data["val"].y)
     card["test"] = evaluate(model, data["test"].x, data["test"].y)
     card["ms_per_clip_batch32"] = round(ms_per_clip(model, data["test"].x), 2)
-    card["clip_seconds"] = data["test"].x.shape[1] / 16000
+    card["clip_seconds"] = data["test"].x.shape[1] / SAMPLE_RATE
     card_path.write_text(json.dumps(card, indent=1))
     return card
 

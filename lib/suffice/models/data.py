@@ -1,7 +1,6 @@
 """Where the zoo reads its training data and writes its models."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,21 +8,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..errors import SufficeError
+from ..paths import data_root
 from .base import content_hash
 
 SPLITS = ("train", "val", "test")
-
-
-def data_root() -> Path:
-    """The project's data folder (``suffice.corpora.data_root()``; ``$SUFFICE_DATA`` or ``<repo>/data``)."""
-    try:
-        from ..corpora import data_root as corpora_root
-        return Path(corpora_root())
-    except ImportError:
-        env = os.environ.get("SUFFICE_DATA")
-        if env:
-            return Path(env).expanduser().resolve()
-        return Path(__file__).resolve().parents[3] / "data"
 
 
 def models_dir(profile: str, task: str | None = None) -> Path:

@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from ..constants import SAMPLE_RATE
+
 
 def _frames(x: torch.Tensor, length: int, hop: int) -> torch.Tensor:
     """(N, T) -> (N, F, length) frames without padding (``center=False``)."""
@@ -61,7 +63,7 @@ def yamnet_logmel(x: np.ndarray) -> torch.Tensor:
     st = torch.stft(t, 512, 160, win_length=400, window=torch.hann_window(400, periodic=True), center=False,
                     return_complex=True)  # the window is centred in the 512-point frame (shift-invariant |X|)
     mag = st.abs().transpose(1, 2)
-    return torch.log(mag @ _htk_mel(512, 64, 125.0, 7500.0, 16000) + 1e-6)
+    return torch.log(mag @ _htk_mel(512, 64, 125.0, 7500.0, SAMPLE_RATE) + 1e-6)
 
 
 def yamnet_patches(x: np.ndarray) -> tuple[np.ndarray, int]:

@@ -16,10 +16,11 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
+from ..constants import SAMPLE_RATE
 from ..errors import OptionError, SufficeError
 from .base import MappedClassifier, content_hash
 from .frontends import ast_fbank
-from .labels import build_label_map
+from .labels import LabelMap, build_label_map, make_label_map
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 
@@ -62,13 +63,14 @@ class HFAudioClassifier(MappedClassifier):
     """Any ``AutoModelForAudioClassification`` + ``AutoFeatureExtractor`` as a zoo classifier."""
 
     def __init__(self, model: torch.nn.Module, extractor: Any, *, task: str, name: str, code: str,
-                 label_map: Mapping[str, str | None] | None = None, unmapped: str = "error",
+                 label_map: Mapping[str, str | None] | LabelMap | None = None, unmapped: str = "error",
                  device: str | None = None, info: dict | None = None) -> None:
         cfg = model.config
         raw = [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
-        lm = build_label_map(task, raw, label_map, unmapped=unmapped)
-        sr = int(getattr(extractor, "sampling_rate", 16000))
-        if sr != 16000:
+        lm = label_map if isinstance(label_map, LabelMap) else build_label_map(task, raw, label_map,
+                                                                                unmapped=unmapped)
+        sr = int(getattr(extractor, "sampling_rate", SAMPLE_RATE))
+        if sr != SAMPLE_RATE:
             raise OptionError(f"{name}: feature extractor expects {sr} Hz; the project works at 16 kHz")
         self.device = default_device(device)
         self.model = model.to(self.device).eval()
@@ -86,7 +88,7 @@ class HFAudioClassifier(MappedClassifier):
         if type(ex).__name__ == "ASTFeatureExtractor" and hasattr(ex, "mel_filters"):
             return {"input_values": ast_fbank(x, ex.mel_filters, ex.window, max_length=ex.max_length,
                                               mean=ex.mean, std=ex.std, do_normalize=ex.do_normalize)}
-        feats = ex(list(x), sampling_rate=16000, return_tensors="pt")
+        feats = ex(list(x), sampling_rate=SAMPLE_RATE, return_tensors="pt")
         names = getattr(self.model, "main_input_name", "input_values")
         return {k: v for k, v in feats.items() if k in (names, "attention_mask")}
 
@@ -101,20 +103,33 @@ class HFAudioClassifier(MappedClassifier):
         return (torch.sigmoid(z) if self.multi_label else torch.softmax(z, dim=-1)).numpy()
 
 
-def load_hf(id_or_folder: str | os.PathLike, *, task: str, label_map: Mapping[str, str | None] | None = None,
-            name: str | None = None, code: str | None = None, unmapped: str = "error",
-            device: str | None = None) -> HFAudioClassifier:
+def looks_like_path(text: str) -> bool:
+    """True for text a user means as a folder (``./m``, ``/abs``, ``~/m``, ``a/b/c``, a trailing slash),
+    not a hub id (``owner/name``)."""
+    t = str(text)
+    return (t.startswith((".", "/", "~")) or t.endswith(("/", os.sep)) or "\\" in t
+            or t.count("/") >= 2 or ":" in t[1:3])
+
+
+def load_hf(id_or_folder: str | os.PathLike, *, task: str | None = None,
+            label_map: Mapping[str, str | None] | str | None = None, name: str | None = None,
+            code: str | None = None, unmapped: str = "error", device: str | None = None) -> HFAudioClassifier:
     """Load a hub id or local folder as an :class:`HFAudioClassifier` (safetensors only, no remote code).
 
-    ``label_map`` maps the checkpoint's ``id2label`` names onto the task's canonical labels; names that
+    ``label_map`` maps the checkpoint's ``id2label`` names onto ``task``'s canonical labels; names that
     are recognisable (``fake``, ``bona-fide``, ``hip-hop`` ...) map themselves, generic ones
-    (``LABEL_0``) must be mapped explicitly.
+    (``LABEL_0``) must be mapped explicitly.  ``label_map="as-is"`` keeps the checkpoint's labels (a task
+    you define); ``task=None`` picks the one project task the labels fit, else keeps them as they are
+    (see :func:`~suffice.models.labels.make_label_map`).  A path that does not exist is answered as a
+    missing folder, not as a hub id.
     """
     from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
 
     src = str(id_or_folder)
     folder = Path(src).expanduser()
-    local = folder.exists()
+    local = folder.exists() or isinstance(id_or_folder, os.PathLike)
+    if not folder.exists() and (local or looks_like_path(src)):
+        raise OptionError(f"no such model folder: {folder}")
     if local:
         check_folder(folder)
         src = str(folder.resolve())
@@ -126,7 +141,9 @@ def load_hf(id_or_folder: str | os.PathLike, *, task: str, label_map: Mapping[st
         raise SufficeError(f"cannot load {src!r} as a safetensors audio classifier: {exc}. Hub ids need the "
                            "checkpoint in the local Hugging Face cache (this project runs offline), or "
                            "pass a local folder.") from exc
+    raw = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
+    lm = make_label_map(raw, task, label_map, unmapped=unmapped)
     base = folder.name if local else src.rsplit("/", 1)[-1]
-    return HFAudioClassifier(model, extractor, task=task, name=name or f"{task}/{base}",
-                             code=code or base[:6].upper(), label_map=label_map, unmapped=unmapped,
+    return HFAudioClassifier(model, extractor, task=lm.task, name=name or f"{lm.task}/{base}",
+                             code=code or base[:6].upper(), label_map=lm, unmapped=unmapped,
                              device=device, info={"source": src})

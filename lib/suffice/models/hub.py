@@ -1,7 +1,9 @@
-"""Public hub checkpoints of the paper's kind (METHOD.md section 6) and how their labels map.
+"""Public hub checkpoints of the kind the paper uses (fine-tuned transformer audio classifiers, one
+set per task) and how their labels map.
 
 None can be downloaded on the project machines; a user who has one (in the Hugging Face cache or as a
-local folder with safetensors weights) loads it with ``suffice.models.load_hf(id_or_folder, task=...,
+local folder with safetensors weights) loads it with ``suffice.models.resolve_model(id_or_folder, labels=..., task=...)`` (or
+``suffice explain --model ID --labels MAP``), or ``suffice.models.load_hf(id_or_folder, task=...,
 label_map=...)``.  The mappings below are what we expect from each model card's ``id2label``; names
 that are recognisable map themselves and the loader refuses a mapping that contradicts a label's name.
 Generic labels (``LABEL_0``) always need an explicit mapping: check the model card before trusting one.

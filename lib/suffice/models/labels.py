@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import OptionError, UnknownNameError
-from ..tasks import task_labels
+from ..tasks import TASK_LABELS, task_labels
 
 #: recognisable names of canonical labels (normalised: lower case, letters and digits only)
 ALIASES: dict[str, dict[str, str]] = {
@@ -79,9 +79,11 @@ class LabelMap:
     #: canonical labels this model can output, in the task's canonical order
     labels: tuple[str, ...] = field(init=False)
     matrix: np.ndarray = field(init=False, repr=False)
+    #: the label vocabulary of a task the user defines (None: one of the project's tasks)
+    vocabulary: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        canon = task_labels(self.task)
+        canon = self.vocabulary if self.vocabulary is not None else task_labels(self.task)
         used = {v for v in self.mapping.values() if v is not None}
         object.__setattr__(self, "labels", tuple(c for c in canon if c in used))
         m = np.zeros((len(self.raw_labels), len(self.labels)), dtype=np.float64)
@@ -113,8 +115,11 @@ class LabelMap:
 
     def to_dict(self) -> dict:
         """JSON-friendly description (raw label order, mapping, canonical labels)."""
-        return {"task": self.task, "raw_labels": list(self.raw_labels), "mapping": dict(self.mapping),
-                "labels": list(self.labels), "unmapped": list(self.unmapped)}
+        d = {"task": self.task, "raw_labels": list(self.raw_labels), "mapping": dict(self.mapping),
+             "labels": list(self.labels), "unmapped": list(self.unmapped)}
+        if self.vocabulary is not None:
+            d["vocabulary"] = list(self.vocabulary)
+        return d
 
 
 def build_label_map(task: str, raw_labels: Sequence[str], mapping: Mapping[str, str | None] | None = None,
@@ -165,7 +170,7 @@ def build_label_map(task: str, raw_labels: Sequence[str], mapping: Mapping[str, 
                 "(some deepfake models use 0=fake), so give label_map explicitly."
                 if any(is_generic(m) for m in missing) else "")
         raise OptionError(f"cannot map raw labels {missing} of a {task} model onto {list(canon)}.{hint} "
-                          "Pass label_map={raw: canonical or None}.")
+                          "Pass label_map={raw: canonical or None} (on the command line: --labels RAW=CANONICAL,...).")
     if all(v is None for v in final.values()):
         raise OptionError(f"no raw label maps onto a {task} label: the model cannot be compared")
     if task == "deepfake":
@@ -173,3 +178,73 @@ def build_label_map(task: str, raw_labels: Sequence[str], mapping: Mapping[str, 
         if set(targets) != {"bonafide", "spoof"}:
             raise OptionError(f"a deepfake model must map onto both 'bonafide' and 'spoof'; got {final}")
     return LabelMap(task, raw, final)
+
+
+#: ``labels="as-is"``: keep a checkpoint's own labels (for a task the user defines)
+AS_IS = "as-is"
+#: the task name of a checkpoint whose labels are kept as they are, when none is given
+CUSTOM_TASK = "custom"
+
+
+def own_label_map(raw_labels: Sequence[str], task: str = CUSTOM_TASK,
+                  mapping: Mapping[str, str | None] | None = None) -> LabelMap:
+    """A :class:`LabelMap` for a task the user defines: the labels are the checkpoint's own (renamed by
+    ``mapping`` where given, ``None`` dropping one); ``task`` must not be one of the project's tasks."""
+    if task in TASK_LABELS:
+        raise OptionError(f"labels as they are are for a task you define, not {task!r}: map the labels "
+                          f"onto the {task} labels ({', '.join(TASK_LABELS[task])}) or name another task")
+    raw = tuple(str(r) for r in raw_labels)
+    if not raw or len(set(raw)) != len(raw):
+        raise OptionError(f"a model needs distinct raw labels, got {list(raw)}")
+    given = dict(mapping or {})
+    stray = sorted(set(given) - set(raw))
+    if stray:
+        raise UnknownNameError(f"label map names labels the model does not have: {stray}; "
+                               f"the model's labels are {list(raw)}")
+    final = {r: (given[r] if r in given else r) for r in raw}
+    vocab = tuple(dict.fromkeys(v for v in final.values() if v is not None))
+    if not vocab:
+        raise OptionError("the label map drops every label: the model cannot be explained")
+    return LabelMap(task, raw, final, vocabulary=vocab)
+
+
+def matching_tasks(raw_labels: Sequence[str], mapping: Mapping[str, str | None] | None = None) -> list[str]:
+    """The project's tasks onto which ``raw_labels`` (with ``mapping``) map without an explicit task."""
+    out = []
+    for task in TASK_LABELS:
+        try:
+            build_label_map(task, raw_labels, mapping)
+        except (OptionError, UnknownNameError):
+            continue
+        out.append(task)
+    return out
+
+
+def make_label_map(raw_labels: Sequence[str], task: str | None = None,
+                   labels: Mapping[str, str | None] | str | None = None, *, unmapped: str = "error") -> LabelMap:
+    """The label map of a checkpoint with ``raw_labels``.
+
+    ``labels``: ``None`` (labels that name a canonical label map themselves), a mapping raw -> canonical
+    (or ``None`` to drop), or ``"as-is"`` (the checkpoint's labels as they are, for a task you define).
+    ``task``: one of the project's tasks (the labels are mapped onto its canonical labels), a task of
+    your own (the labels are kept, renamed by ``labels`` where given), or ``None``: the one project task
+    the labels fit, else the labels as they are under the task ``"custom"``.
+    """
+    if isinstance(labels, str):
+        if labels != AS_IS:
+            raise OptionError(f"labels must be a mapping or {AS_IS!r}, got {labels!r}")
+        return own_label_map(raw_labels, task or CUSTOM_TASK)
+    if task is not None and task not in TASK_LABELS:
+        return own_label_map(raw_labels, task, labels)
+    if task is not None:
+        return build_label_map(task, raw_labels, labels, unmapped=unmapped)
+    fits = matching_tasks(raw_labels, labels)
+    if len(fits) == 1:
+        return build_label_map(fits[0], raw_labels, labels, unmapped=unmapped)
+    if len(fits) > 1:
+        raise OptionError(f"the labels {list(raw_labels)} fit the tasks {fits}: name the task")
+    if labels:
+        raise OptionError(f"the label map {dict(labels)} maps {list(raw_labels)} onto no task's labels "
+                          f"({'; '.join(f'{t}: {list(v)}' for t, v in TASK_LABELS.items())}); name the task, "
+                          f"or use labels {AS_IS!r} for a task of your own")
+    return own_label_map(raw_labels, CUSTOM_TASK)

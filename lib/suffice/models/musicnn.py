@@ -30,13 +30,15 @@ from typing import Mapping
 import numpy as np
 import torch
 
+from ..constants import SAMPLE_RATE
 from ..errors import SufficeError
 from .base import content_hash, file_hash
-from .data import data_root
+from ..paths import data_root
 from .taggers import ZeroShotTagger, onnx_session
 
 MODELS = ("MSD_musicnn", "MTT_musicnn")
-SR, N_FFT, HOP, N_MELS, PATCH = 16000, 512, 256, 96, 187
+N_FFT, HOP, N_MELS, PATCH = 512, 256, 96, 187
+SR = SAMPLE_RATE
 #: patches per onnxruntime call.  onnxruntime's memory arena keeps its largest request: a batch of 64
 #: genre clips (128 patches) in one call left the process at 8.0 GB (peak RSS, measured) and cost 60 ms
 #: per clip; in calls of 16 patches, 1.3 GB and 40 ms per clip (2 threads)

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 import transformers as T
 
+from ..constants import SAMPLE_RATE
 from ..errors import UnknownNameError
 
 #: a small convolutional waveform encoder (hop 320 samples = 20 ms, like the full-size models)
@@ -26,7 +27,7 @@ def _labels(labels: Sequence[str]) -> dict[str, Any]:
 
 def _waveform_extractor() -> Any:
     """The raw-waveform front end shared by the wav2vec2 and HuBERT families (per-clip normalisation)."""
-    return T.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
+    return T.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=SAMPLE_RATE, do_normalize=True,
                                       return_attention_mask=False)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..constants import SAMPLE_RATE
 from ..errors import SufficeError
 from ..tasks import task_labels
 from . import tiny
@@ -63,7 +64,7 @@ def train_hf(family: str, task: str, data: dict[str, Split], *, name: str, code:
     are validated on whole clips; spectrogram families (AST, Whisper) train on whole clips.
     """
     labels = present_labels(task, data["train"].y)
-    seconds = data["train"].x.shape[1] / 16000
+    seconds = data["train"].x.shape[1] / SAMPLE_RATE
     torch.manual_seed(seed)
     model, fe = tiny.build(family, labels, seconds)
     clf = HFAudioClassifier(model, fe, task=task, name=name, code=code, device="cpu")
@@ -86,7 +87,7 @@ def train_hf(family: str, task: str, data: dict[str, Split], *, name: str, code:
         for i in range(0, len(order), batch_size):
             b = order[i:i + batch_size]
             if family in WAVEFORM_FAMILIES:
-                inputs = _crop(tr, b, int(crop_seconds * 16000), rng)
+                inputs = _crop(tr, b, int(crop_seconds * SAMPLE_RATE), rng)
             else:
                 inputs = {k: v[b] for k, v in tr.items()}
             out = model(**inputs, labels=ytr[b])

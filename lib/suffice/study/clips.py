@@ -1,7 +1,15 @@
-"""Clips for a study: balanced selection from a manifest, loading with per-clip failure records."""
+"""Clips for a study: balanced selection from a manifest, loading with per-clip failure records.
+
+Selection is nested: with the same seed, ``clips_per_class=r`` picks the first ``r`` clips of one
+seeded order of each class, so a smaller selection is a subset of a larger one.  Only regular files
+are opened (a FIFO or a device would block the study forever).  A file named by several rows is read
+once, and its clips share one read-only array.
+"""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 
@@ -21,9 +29,21 @@ class Clip:
     label: str | None = None
     path: str | None = None
 
+    def __post_init__(self) -> None:
+        # the study's own read-only copy: nothing (a model included) can change what the others see
+        w = np.asarray(self.waveform)
+        if w.flags.writeable or not w.flags.c_contiguous:
+            w = np.array(w, copy=True, order="C")
+            w.flags.writeable = False
+        object.__setattr__(self, "waveform", w)
+
     @property
     def digest(self) -> str:
-        return hashlib.sha256(np.ascontiguousarray(self.waveform, np.float32).tobytes()).hexdigest()[:32]
+        d = self.__dict__.get("_digest")
+        if d is None:
+            d = hashlib.sha256(np.ascontiguousarray(self.waveform, np.float32).tobytes()).hexdigest()[:32]
+            object.__setattr__(self, "_digest", d)
+        return d
 
 
 def select_clips(manifest: pd.DataFrame, per_class: int, *, split: str | None = "test",
@@ -42,16 +62,37 @@ def select_clips(manifest: pd.DataFrame, per_class: int, *, split: str | None = 
     for label, grp in df.groupby("label", sort=True):
         if len(grp) < per_class:
             warnings.warn(f"only {len(grp)} clips of {label!r} in split {split!r} (asked {per_class})", stacklevel=2)
-        parts.append(grp.sample(n=min(per_class, len(grp)), random_state=seed).sort_values("clip_id"))
+        # one seeded order of the whole class, cut at per_class: nested across per_class values (and the
+        # same clips as ``grp.sample(n=per_class, random_state=seed)``)
+        order = grp.sample(frac=1.0, random_state=seed)
+        parts.append(order.head(per_class).sort_values("clip_id"))
     return pd.concat(parts, ignore_index=True)
+
+
+def _regular_file(path) -> None:
+    """Raise :class:`SufficeError` if ``path`` exists but is not a regular file (links followed): a FIFO
+    or a device would block the study forever.  A missing path is left to the loader's own message."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise SufficeError(f"{path} is {kind}; only regular files are opened as clips")
 
 
 def load_clips(manifest: pd.DataFrame, sample_rate: int) -> tuple[list[Clip], list[dict]]:
     """Load every row of a manifest; a clip that cannot be used becomes a failure record, not an error."""
     clips, failures = [], []
+    read: dict[str, np.ndarray] = {}  # a file named by several rows is read once
     for row in manifest.itertuples(index=False):
         cid = str(row.clip_id)
         try:
+            key = os.path.realpath(row.path) if isinstance(row.path, (str, os.PathLike)) else None
+            if key is not None and key in read:
+                clips.append(Clip(cid, read[key], getattr(row, "label", None), str(row.path)))
+                continue
+            _regular_file(row.path)
             x = load_audio(row.path, sample_rate)
         except SufficeError as exc:
             failures.append({"clip_id": cid, "model": None, "stage": "load", "reason": str(exc)})
@@ -60,8 +101,19 @@ def load_clips(manifest: pd.DataFrame, sample_rate: int) -> tuple[list[Clip], li
             failures.append({"clip_id": cid, "model": None, "stage": "load",
                              "reason": f"cannot load {row.path!r}: {type(exc).__name__}: {exc}"})
             continue
-        clips.append(Clip(cid, x, getattr(row, "label", None), str(row.path)))
+        clip = Clip(cid, x, getattr(row, "label", None), str(row.path))
+        if key is not None:
+            read[key] = clip.waveform
+        clips.append(clip)
     return clips, failures
+
+
+def duplicate_groups(clips: list[Clip]) -> dict[str, list[str]]:
+    """Clip ids by content digest, for the digests that more than one clip shares."""
+    groups: dict[str, list[str]] = {}
+    for c in clips:
+        groups.setdefault(c.digest, []).append(c.clip_id)
+    return {d: ids for d, ids in groups.items() if len(ids) > 1}
 
 
 def clips_from_arrays(items, sample_rate: int) -> tuple[list[Clip], list[dict]]:

@@ -1,15 +1,39 @@
-"""Study parameters (the papermill/YAML parameter sets): defaults, validation, and running them."""
+"""Study parameters (the papermill/YAML parameter sets): defaults, validation, and running them.
+
+Everything is checked before any work: each parameter's type and range (with the reason for each
+upper bound), the strategy's options (tried on a test tone), every path (the manifest exists and is
+a readable CSV, the cache and output folders can be written).  Parameter files are read by a bounded
+YAML loader: at most :data:`MAX_PARAMS_BYTES` bytes and :data:`MAX_YAML_NODES` nodes once aliases are
+expanded (a few nested anchors can otherwise expand to gigabytes).
+"""
 from __future__ import annotations
 
 import os
+import reprlib
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..errors import OptionError
-from ..tasks import task_labels
+from ..constants import SAMPLE_RATE
+from ..errors import OptionError, SufficeError
+from ..tasks import TASKS, task_labels
+
+#: a parameter file is a page of settings, not data
+MAX_PARAMS_BYTES = 1 << 20
+#: nodes of a parameter file after alias expansion (the largest real one has about 60)
+MAX_YAML_NODES = 10_000
+#: upper bounds, with their reasons (see :func:`_check_types`)
+BOUNDS: dict[str, tuple[int, str]] = {
+    "clips_per_class": (10_000, "a study explains every clip with every model; 10,000 per class is "
+                                "weeks of model time"),
+    "n_boot": (100_000, "the bootstrap's Monte Carlo error is below 0.002 at 100,000 resamples; more "
+                        "costs memory and time for nothing"),
+    "n_examples": (100, "each example is an audio player in the chapter; 100 is already unreadable"),
+}
+_short = reprlib.Repr()
+_short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 80, 80, 6, 6, 3
 
 #: parameters of the study itself
 STUDY_DEFAULTS: dict[str, Any] = {
@@ -25,6 +49,9 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "cache_dir": None,        # default: <data root>/study-cache; a relative path is under the data root
     "output_dir": None,       # where the tables are written (None: not written); relative: under the data root
     "workers": "auto",        # local processes for the explanations: auto = the available CPUs (1 with a GPU)
+    "model_timeout_s": 600,   # seconds one model call may take before it is recorded as a failure (null: no limit)
+    "null_random_n": 3,       # random keep-sets of size |S| per explanation for the chance baseline (0: none)
+    "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: clips_per_class)
 }
 #: parameters of the analysis that the transferability notebook adds
 ANALYSIS_DEFAULTS: dict[str, Any] = {
@@ -43,23 +70,15 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
     if isinstance(source, dict):
         given.update(source)
     elif source is not None:
-        p = Path(source)
-        if not p.exists():
-            raise OptionError(f"no such parameter file: {p}")
-        try:
-            loaded = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise OptionError(f"{p} is not valid YAML: {exc}") from None
-        except UnicodeDecodeError:
-            raise OptionError(f"{p} is not a text (YAML) file") from None
-        if not isinstance(loaded, dict):
-            raise OptionError(f"{p} must hold a mapping of parameter: value")
-        given.update(loaded)
+        given.update(read_yaml(source))
     given.update(overrides)
-    unknown = sorted(set(given) - set(ALL_DEFAULTS))
+    unknown = sorted((str(k) for k in set(given) - set(ALL_DEFAULTS)), key=str)
     if unknown:
-        raise OptionError(f"unknown parameter(s) {unknown}; valid parameters: {', '.join(sorted(ALL_DEFAULTS))}")
+        raise OptionError(f"unknown parameter(s) {_short.repr(unknown)}; valid parameters: "
+                          f"{', '.join(sorted(ALL_DEFAULTS))}")
     params = {**ALL_DEFAULTS, **given}
+    if not isinstance(params["task"], str):
+        raise OptionError(f"parameter 'task' must be one of {', '.join(TASKS)}, got {_short.repr(params['task'])}")
     task_labels(params["task"])  # unknown task -> clear error
     if params["criterion"] not in ("class", "confidence"):
         raise OptionError(f"criterion must be 'class' or 'confidence', got {params['criterion']!r}")
@@ -69,18 +88,77 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
     return params
 
 
+def _expanded_nodes(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes of a composed YAML graph with every alias expanded (memoised: linear in the file)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = MAX_YAML_NODES + 1  # a cycle (recursive alias) counts as too large
+    n = 1
+    if isinstance(node, yaml.SequenceNode):
+        n += sum(_expanded_nodes(c, memo) for c in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n += sum(_expanded_nodes(k, memo) + _expanded_nodes(v, memo) for k, v in node.value)
+    memo[id(node)] = min(n, 10 * MAX_YAML_NODES)
+    return memo[id(node)]
+
+
+def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
+    """A parameter file as a dict, read by a bounded safe loader (size, alias expansion, one document)."""
+    p = Path(path)
+    if not p.is_file():
+        raise OptionError(f"no such parameter file: {p}" if not p.exists() else f"{p} is not a regular file")
+    if p.stat().st_size > MAX_PARAMS_BYTES:
+        raise OptionError(f"{p} is {p.stat().st_size} bytes; a parameter file may have at most {MAX_PARAMS_BYTES}")
+    try:
+        text = p.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_nodes(node, {}) > MAX_YAML_NODES:
+            raise OptionError(f"{p} expands to more than {MAX_YAML_NODES} YAML nodes (nested anchors?); "
+                              "write the parameters out plainly")
+        loaded = yaml.safe_load(text) if node is not None else {}
+    except OptionError:
+        raise
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OptionError(f"{p} is not valid YAML: {_short.repr(first)}") from None
+    except (UnicodeDecodeError, ValueError):
+        raise OptionError(f"{p} is not a UTF-8 text (YAML) file") from None
+    except RecursionError:
+        raise OptionError(f"{p} nests too deeply to be a parameter file") from None
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise OptionError(f"{p} must hold a mapping of parameter: value")
+    return loaded
+
+
 def _check_types(params: dict[str, Any]) -> None:
     """Each parameter has the kind of value it needs (a clear error now, not a traceback mid-study)."""
     def bad(key: str, what: str) -> OptionError:
-        return OptionError(f"parameter {key!r} must be {what}, got {params[key]!r}")
+        return OptionError(f"parameter {key!r} must be {what}, got {_short.repr(params[key])}")
 
-    for key in ("clips_per_class", "seed", "n_boot", "n_examples"):
+    for key in ("clips_per_class", "seed", "n_boot", "n_examples", "null_random_n"):
         v = params[key]
         if isinstance(v, bool) or not isinstance(v, int):
             raise bad(key, "an integer")
     for key in ("clips_per_class", "n_boot"):
         if params[key] < 1:
             raise bad(key, ">= 1")
+    for key, (top, why) in BOUNDS.items():
+        if params[key] > top:
+            raise bad(key, f"at most {top} ({why})")
+    if not 0 <= params["seed"] < 2**32:
+        raise bad("seed", "in [0, 2**32) (numpy seeds are unsigned 32-bit here)")
+    if params["n_examples"] < 0:
+        raise bad("n_examples", ">= 0")
+    from .run import MAX_NULL_DRAWS, check_timeout
+    if not 0 <= params["null_random_n"] <= MAX_NULL_DRAWS:
+        raise bad("null_random_n", f"in [0, {MAX_NULL_DRAWS}] (beyond {MAX_NULL_DRAWS} draws the extra model "
+                                   "calls buy no precision that matters)")
+    r = params["rex_clips_per_class"]
+    if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
+        raise bad("rex_clips_per_class", f"null or an integer in [1, {BOUNDS['clips_per_class'][0]}]")
+    check_timeout(params["model_timeout_s"])
     for key in ("delta", "alpha"):
         v = params[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
@@ -91,12 +169,16 @@ def _check_types(params: dict[str, Any]) -> None:
     for key in ("split", "manifest", "cache_dir", "output_dir"):
         if params[key] is not None and not isinstance(params[key], (str, os.PathLike)):
             raise bad(key, "a string (a path) or null")
+        if params[key] is not None and key != "split" and not str(params[key]).strip():
+            raise bad(key, "a non-empty path or null")
+        if params[key] is not None and "\0" in str(params[key]):
+            raise bad(key, "a path without NUL characters")
     from ..parallel import check_workers
     check_workers(params["workers"])
     m = params["models"]
     if not (m is None or isinstance(m, str) or (isinstance(m, (list, tuple)) and m
-                                                and all(isinstance(x, str) for x in m))):
-        raise bad("models", "null, 'all', a model name or a non-empty list of names")
+                                                and all(isinstance(x, (str, dict)) for x in m))):
+        raise bad("models", "null, 'all', a model name or a non-empty list of names or {model, labels, task}")
 
 
 def _existing(path: str | os.PathLike) -> Path:
@@ -104,8 +186,8 @@ def _existing(path: str | os.PathLike) -> Path:
     p = Path(path)
     if p.is_absolute() or p.exists():
         return p
-    from ..corpora.paths import _repo_root
-    repo = _repo_root()
+    from ..paths import find_repo_root
+    repo = find_repo_root()
     if repo is not None and (repo / p).exists():
         return repo / p
     raise OptionError(f"no such file: {p}")
@@ -123,24 +205,47 @@ def resolve_models(params: dict[str, Any]) -> list[str]:
 
 def run_params(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
                **overrides: Any):
-    """Run the study a parameter set describes; writes the tables when ``output_dir`` is set."""
-    from ..corpora import data_root
+    """Run the study a parameter set describes; writes the tables (atomically) when ``output_dir`` is set.
+
+    ``overrides`` replace parameters of ``source`` (``strategy="rex"``, ``clips_per_class=R``,
+    ``options={...}``, ``output_dir=...``): a task's rex-strategy variant is
+    ``run_params("params/<task>.yaml", strategy="rex", clips_per_class=R, options={})`` with ``R`` its
+    ``rex_clips_per_class``; clip selection is nested, so its clips are a subset of the task study's.
+    """
+    from ..models.resolve import model_specs
     from ..parallel import local_executor, resolve_workers
+    from ..paths import resolve_param_paths
     from .clips import load_clips, select_clips
-    from .run import run
+    from .cache import DiskCache
+    from .result import check_output_dir
+    from .run import check_strategy_options, run
     params = load_params(source, **overrides)
     task = params["task"]
-    for key in ("cache_dir", "output_dir"):
-        if params[key] and not Path(params[key]).is_absolute():
-            params[key] = str(data_root() / params[key])
+    params.update(resolve_param_paths(params, ("manifest", "cache_dir", "output_dir"), source))  # README: Paths
+    params["models"] = model_specs(params["models"], source)
+    # every check before any work: options, folders, then the manifest
+    check_strategy_options(params["strategy"], params["options"])
+    if params["cache_dir"]:
+        DiskCache(params["cache_dir"]).check_writable()
+    if params["output_dir"]:
+        check_output_dir(params["output_dir"])
     if params["manifest"]:
         from ..corpora import manifest_from_csv
-        manifest = manifest_from_csv(_existing(params["manifest"]), task)
+        path = _existing(params["manifest"])
+        if not path.is_file():
+            raise OptionError(f"manifest {path} is not a regular file")
+        try:
+            manifest = manifest_from_csv(path, task)
+        except SufficeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an empty, binary or mis-encoded CSV
+            raise OptionError(f"cannot read the manifest {path} as a UTF-8 CSV: {type(exc).__name__}: "
+                              f"{_short.repr(str(exc))}") from None
     else:
         from ..corpora import manifest as corpus_manifest
         manifest = corpus_manifest(task, params["profile"])
     chosen = select_clips(manifest, int(params["clips_per_class"]), split=params["split"], seed=int(params["seed"]))
-    clips, failures = load_clips(chosen, 16000)
+    clips, failures = load_clips(chosen, SAMPLE_RATE)
     models = resolve_models(params)
     workers = resolve_workers(params["workers"], jobs=len(models) * len(clips))
     with ExitStack() as stack:
@@ -148,7 +253,8 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
             executor = stack.enter_context(local_executor(workers))
         result = run(task, models, clips, params["options"], seed=int(params["seed"]),
                      strategy=params["strategy"], cache_dir=params["cache_dir"], executor=executor,
-                     profile=params["profile"], failures=failures, progress=progress)
+                     profile=params["profile"], failures=failures, progress=progress,
+                     model_timeout_s=params["model_timeout_s"], null_random_n=params["null_random_n"])
     result.params.update({k: params[k] for k in ALL_DEFAULTS if k not in result.params})
     if params["output_dir"]:
         result.save(params["output_dir"])

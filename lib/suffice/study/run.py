@@ -1,174 +1,52 @@
 """The transferability grid: predictions, explanations, and every model on every sufficient signal.
 
-For a task, models ``M`` and clips ``X``:
+For a task, models ``M`` and clips ``X``, in stage modules:
 
-1. every model's probabilities on every original clip;
-2. every model explains every clip (its own top-1 class);
-3. every model classifies every other model's sufficient signal.
+1. :mod:`~suffice.study.predict`: every model's probabilities on every original clip;
+2. :mod:`~suffice.study.explain`: every model explains every clip (its own top-1 class);
+3. :mod:`~suffice.study.crosseval`: every model classifies every other model's sufficient signal;
+4. :mod:`~suffice.study.nulls`: chance baselines (silence, random keep-sets of the same size, the
+   top-magnitude set) judged by every model;
+5. :mod:`~suffice.study.assemble`: the tidy tables.
 
-Every result is cached on disk by content (:mod:`suffice.study.cache`), so an interrupted study resumes
-without recomputing finished work, and changing any input (library version, options, strategy, seed,
-model weights, clip samples) recomputes exactly what it affects.  Explanations, the costly part, can
-be spread over any :class:`concurrent.futures.Executor` (e.g. a Dask ``client.get_executor()``):
-workers load the models by name and share the on-disk cache.
+Every result is cached on disk by content (:mod:`suffice.study.cache`), keyed on the code that
+computed it (:mod:`suffice.study.keys`), so an interrupted study resumes without recomputing finished
+work, and changing any input (library source, options, strategy, seed, model identity, clip samples)
+recomputes exactly what it affects.  Everything is checked before the work starts.
 """
 from __future__ import annotations
 
-import time
 import warnings
-from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from .. import __version__
+from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..audio import validate_waveform
-from ..classifier import Classifier, predict_in_batches
+from ..classifier import Classifier
 from ..errors import OptionError, SufficeError
-from ..explanation import Explanation
-from ..search import explain
 from ..search.explain import resolve_options
 from ..tasks import task_labels
 from ..transfer import TABLE_COLUMNS
-from .cache import DiskCache, key_digest
-from .clips import Clip
+from .assemble import assemble, flags
+from .cache import DiskCache
+from .clips import Clip, duplicate_groups
+from .crosseval import crosseval_stage
+from .explain import explain_stage, restore, worker_model
+from .keys import code_digest, model_identity
+from .nulls import DEFAULT_NULL_DRAWS, nulls_stage
+from .predict import DEFAULT_MODEL_TIMEOUT_S, TimedModel
+from .result import StudyResult, check_output_dir
 
+__all__ = ["run", "StudyResult", "TABLE_COLUMNS", "model_identity", "check_strategy_options",
+           "MAX_NULL_DRAWS"]
 
-
-def model_identity(model: Classifier) -> str:
-    """What the cache keys a model on: its own content hash when it has one, else class and name."""
-    ident = getattr(model, "identity", None)
-    if callable(ident):
-        return str(ident())
-    return f"{type(model).__module__}.{type(model).__qualname__}:{model.name}"
-
-
-class _Counting:
-    """Counts the waveforms a model evaluates during a study run."""
-
-    def __init__(self, model: Classifier) -> None:
-        self.model = model
-        self.name, self.labels, self.sample_rate = model.name, list(model.labels), int(model.sample_rate)
-        self.calls = 0
-
-    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
-        self.calls += len(waveforms)
-        return self.model.predict_proba(waveforms)
-
-
-@dataclass
-class StudyResult:
-    """Tidy tables of one study run (see :data:`TABLE_COLUMNS`)."""
-
-    table: pd.DataFrame
-    predictions: pd.DataFrame
-    explanations: pd.DataFrame
-    failures: pd.DataFrame
-    params: dict[str, Any]
-    stats: dict[str, Any] = field(default_factory=dict)
-    _explanations: dict[tuple[str, str], Explanation] = field(default_factory=dict, repr=False)
-
-    def explanation(self, model: str, clip_id: str) -> Explanation:
-        """The full :class:`Explanation` of ``model`` on ``clip_id``."""
-        try:
-            return self._explanations[(model, str(clip_id))]
-        except KeyError:
-            raise SufficeError(f"no explanation of clip {clip_id!r} by {model!r} in this study") from None
-
-    def save(self, folder: str | Path) -> Path:
-        """Write the tables as CSV (and the parameters as YAML) to ``folder``."""
-        import yaml
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in ("table", "predictions", "explanations", "failures"):
-            getattr(self, name).to_csv(out / f"{name}.csv", index=False)
-        (out / "params.yaml").write_text(yaml.safe_dump(self.params, sort_keys=True))
-        return out
-
-    def __repr__(self) -> str:
-        return (f"StudyResult(task={self.params.get('task')!r}, models={self.table['source'].nunique() if len(self.table) else 0}, "
-                f"clips={self.predictions['clip_id'].nunique() if len(self.predictions) else 0}, "
-                f"rows={len(self.table)}, failures={len(self.failures)}, stats={self.stats})")
-
-
-# ---- explanation jobs (run in this process or on an executor's workers) -------------------------
-_WORKER_MODELS: dict[tuple[str, str], Classifier] = {}
-
-
-def _worker_model(spec: str | Classifier, profile: str) -> Classifier:
-    if not isinstance(spec, str):
-        return spec
-    key = (spec, profile)
-    if key not in _WORKER_MODELS:
-        from ..cli import resolve_model
-        _WORKER_MODELS[key] = resolve_model(spec, profile)
-    return _WORKER_MODELS[key]
-
-
-def _explain_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed: int, strategy: str,
-                 options: dict, cache_root: str, key: dict) -> dict:
-    """Explain one clip, store the result in the shared cache, return the payload.
-
-    A cache that cannot be written here (a worker without the shared folder, a full disk) costs a
-    warning, not the result: the payload still goes back to the study, which stores it on its side.
-    """
-    cache = DiskCache(cache_root)
-    hit = cache.get("explanation", key)
-    if hit is not None:
-        return hit
-    model = _worker_model(spec, profile)
-    t0 = time.perf_counter()
-    e = explain(model, waveform, seed=seed, strategy=strategy, **options)
-    payload = e.to_dict()
-    payload.pop("waveform")  # the clip itself is known to the study; keep the cache small
-    payload = {"explanation": payload, "seconds": time.perf_counter() - t0}
-    try:
-        cache.put("explanation", key, payload)
-    except OSError as exc:
-        warnings.warn(f"could not store an explanation in the cache {cache_root}: {exc}", stacklevel=2)
-    return payload
-
-
-def _restore(payload: dict, clip: Clip) -> Explanation:
-    from ..explanation import _encode
-    d = dict(payload["explanation"])
-    d["waveform"] = _encode(np.asarray(clip.waveform, np.float32))
-    return Explanation.from_dict(d)
-
-
-def _reason(exc: BaseException) -> str:
-    """A failure record's reason: our own errors speak for themselves, others get their type."""
-    return str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
-
-
-def _predict_many(model: Classifier, waveforms: list[np.ndarray], batch: int
-                  ) -> tuple[list[np.ndarray | None], list[str | None]]:
-    """Probabilities of many waveforms, and per waveform the reason it failed (None when it did not).
-
-    Batched when the waveforms share a length; when a batch fails (an exception, NaN, a wrong shape)
-    its waveforms are retried one by one, so one bad input never costs the others their result.
-    """
-    n = len(waveforms)
-    out: list[np.ndarray | None] = [None] * n
-    why: list[str | None] = [None] * n
-    if n > 1 and len({len(w) for w in waveforms}) == 1:
-        for s in range(0, n, batch):
-            try:
-                p = predict_in_batches(model, np.stack(waveforms[s:s + batch]), batch)
-            except Exception:  # noqa: BLE001 - isolate the bad waveform below
-                continue
-            out[s:s + len(p)] = list(p)
-    for i in range(n):
-        if out[i] is None:
-            try:
-                out[i] = predict_in_batches(model, waveforms[i][None], 1)[0]
-            except Exception as exc:  # noqa: BLE001 - recorded as a failure, the study goes on
-                why[i] = _reason(exc)
-    return out, why
+#: upper bound of ``null_random_n``: beyond this the draws cost more model calls than the search saves
+#: in precision (the share's standard error is already below 0.05 at 100 draws)
+MAX_NULL_DRAWS = 100
 
 
 def _check_models(task: str, loaded: list[Classifier]) -> None:
@@ -185,8 +63,10 @@ def _check_models(task: str, loaded: list[Classifier]) -> None:
             raise OptionError(f"model {m.name!r} has duplicate labels {labels}")
         bad = [lab for lab in labels if lab not in canon]
         if bad:
+            hint = (" (toy/... models speak their own two-class vocabulary and cannot join a task study; "
+                    "explain them with suffice.explain)" if str(m.name).startswith(("toy/", "oracle/")) else "")
             raise OptionError(f"model {m.name!r} has labels {bad} outside the {task!r} vocabulary "
-                              f"{sorted(canon)}; map them first")
+                              f"{sorted(canon)}; map them first{hint}")
     rates = {int(m.sample_rate) for m in loaded}
     if len(rates) != 1:
         raise OptionError(f"all models of a study must share one sample rate, got {sorted(rates)}")
@@ -209,188 +89,166 @@ def _check_clips(clips: Sequence[Clip], rate: int, fails: list[dict]) -> list[Cl
     return good
 
 
-# ---- the study --------------------------------------------------------------------------------
+def check_strategy_options(strategy: str, options: dict | None) -> dict:
+    """The resolved options of ``strategy``, tried on a 0.1 s test tone before any real work.
+
+    Names and types are checked by :func:`suffice.search.explain.resolve_options`; integer options
+    must be >= 0 (counts, sizes and budgets); and the strategy must run with them on a tone that a toy
+    model knows, so a value the strategy refuses (``prior: bogus``) fails here in one line instead of
+    turning every row of the study into a failure.
+    """
+    from ..search import explain
+    from ..toys import ToneClassifier
+    opts = resolve_options(strategy, dict(options or {}))
+    for k, v in opts.items():
+        if isinstance(v, int) and not isinstance(v, bool) and v < 0:
+            raise OptionError(f"option {k!r} of strategy {strategy!r} must be >= 0, got {v}")
+    if "max_calls" in opts and opts["max_calls"] < 1:
+        raise OptionError(f"option 'max_calls' must be >= 1, got {opts['max_calls']}")
+    t = np.arange(1600) / SAMPLE_RATE
+    tone = (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32)
+    try:
+        explain(ToneClassifier(freqs=[500]), tone, strategy=strategy, **opts)
+    except Exception as exc:  # noqa: BLE001 - the options are what failed
+        why = str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
+        raise OptionError(f"the options {_short(opts)} of strategy {strategy!r} fail on a test tone: "
+                          f"{_short(why)}") from None
+    return opts
+
+
+def _short(x, n: int = 300) -> str:
+    s = str(x)
+    return s if len(s) <= n else s[:n] + f"... ({len(s)} characters)"
+
+
+def check_timeout(value) -> float | None:
+    """``model_timeout_s``: None or 0 (no limit) or a positive number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+        raise OptionError(f"model_timeout_s must be a number of seconds >= 0 (0 or null: no limit), got {value!r}")
+    return float(value) or None
+
+
+def check_null_draws(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_NULL_DRAWS:
+        raise OptionError(f"null_random_n must be an integer in [0, {MAX_NULL_DRAWS}] (random keep-sets per "
+                          f"explanation; beyond {MAX_NULL_DRAWS} the extra model calls buy no precision that "
+                          f"matters), got {value!r}")
+    return int(value)
+
+
 def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], options: dict | None = None,
         *, seed: int = 0, strategy: str = "suffice", cache_dir: str | Path | None = None,
         executor: Executor | None = None, profile: str = "default", failures: Sequence[dict] = (),
-        progress: bool = True) -> StudyResult:
+        progress: bool = True, model_timeout_s: float | None = DEFAULT_MODEL_TIMEOUT_S,
+        null_random_n: int = DEFAULT_NULL_DRAWS, output_dir: str | Path | None = None) -> StudyResult:
     """Run (or resume) the transfer grid of ``models`` on ``clips``.
 
-    ``models``: zoo names (``genre/ast-tiny``), ``toy/...`` names or Classifier objects; their labels
-    must be the task's canonical labels.  ``clips``: :class:`Clip` objects (see
+    ``models``: zoo names (``genre/ast-tiny``) or Classifier objects whose labels are the task's
+    canonical labels (``toy/...`` models have their own two-class labels and are refused here: explain
+    them with :func:`suffice.explain`).  ``clips``: :class:`Clip` objects (see
     :func:`suffice.study.clips.load_clips`).  ``options``: search options of ``strategy``.
     ``executor``: any ``concurrent.futures.Executor`` for the explanations (e.g. a Dask
     ``client.get_executor()``); workers load models given by name themselves (pass names: objects
     are pickled into every job) and write to the cache folder at the same path when they can see it;
-    the study also stores every result they return, so resuming works either way.  Returns a
-    :class:`StudyResult`.
+    the study also stores every result they return, so resuming works either way.
+    ``model_timeout_s``: seconds one model call may take (None or 0: no limit); a call that overruns
+    is recorded as a failure.  ``null_random_n``: random keep-sets per explanation for the chance
+    baseline (0: none; see :mod:`suffice.study.nulls`).  ``output_dir``: checked now, written (atomically)
+    at the end.  Returns a :class:`StudyResult`.
 
-    Faults: a clip that is not a valid waveform, or on which a model raises or returns something that
-    is not a probability vector, becomes a row of ``failures`` (clip, model, stage, reason) and the
-    study goes on without that (model, clip) result; failures are never cached, so a rerun retries
-    them.  Configuration mistakes (unknown task, option or label, mixed sample rates) raise at once.
+    Faults: a clip that is not a valid waveform, or on which a model raises, hangs or returns something
+    that is not a probability vector, becomes a row of ``failures`` (clip, model, stage, reason) and the
+    study goes on without that result; failures are never cached, so a rerun retries them.  A cache
+    entry that cannot be written costs one warning at the end, not the result.  Configuration mistakes
+    (unknown task, option or label, mixed sample rates, an unwritable folder) raise at once.
     """
+    if not isinstance(task, str):
+        raise OptionError(f"task must be a task name, got {_short(repr(task))}")
     task_labels(task)
-    opts = resolve_options(strategy, dict(options or {}))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise OptionError(f"seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise OptionError(f"seed must be an integer in [0, 2**32), got {_short(repr(seed))}")
+    if not isinstance(strategy, str):
+        raise OptionError(f"strategy must be a name, got {_short(repr(strategy))}")
+    opts = check_strategy_options(strategy, options)
+    timeout_s = check_timeout(model_timeout_s)
+    n_null = check_null_draws(null_random_n)
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise OptionError(f"executor must be a concurrent.futures.Executor (with .submit), got {executor!r}")
     if not models:
         raise OptionError("a study needs at least one model")
     if cache_dir is None:
-        from ..corpora import data_root
+        from ..paths import data_root
         cache_dir = data_root() / "study-cache"
+    if not str(cache_dir).strip():
+        raise OptionError("cache_dir is empty; give a folder (or null for the default)")
     cache = DiskCache(cache_dir)
     cache.check_writable()
+    if output_dir is not None:
+        if not str(output_dir).strip():
+            raise OptionError("output_dir is empty; give a folder (or null to write nothing)")
+        check_output_dir(output_dir)
+    cache.remove_stale_temporaries()
     specs = list(models)
-    loaded = [_worker_model(s, profile) for s in specs]
+    loaded = [worker_model(s, profile) for s in specs]
     _check_models(task, loaded)
     names = [m.name for m in loaded]
-    counting = [_Counting(m) for m in loaded]
+    timed = {m.name: TimedModel(m, timeout_s) for m in loaded}
     idents = {m.name: model_identity(m) for m in loaded}
     fails = list(failures)
     clips = _check_clips(list(clips), int(loaded[0].sample_rate), fails)
+    dups = duplicate_groups(clips)
+    n_dup = sum(len(v) - 1 for v in dups.values())
+    if n_dup:
+        ex = next(iter(dups.values()))
+        warnings.warn(f"{n_dup} of {len(clips)} clips repeat the content of another clip (e.g. {ex[:3]}); each "
+                      "content is explained once and its rows repeat for every clip id (they are not "
+                      "independent clips for the bootstrap)", UserWarning, stacklevel=2)
+    clip_of = {}
+    for c in clips:
+        clip_of.setdefault(c.digest, c.clip_id)
     batch = int(opts["batch_size"])
+    calls0 = {n: m.calls for n, m in timed.items()}
 
-    # 1. predictions on the originals
-    probs: dict[tuple[str, str], np.ndarray] = {}
-    for m in counting:
-        keys = {c.clip_id: {"v": __version__, "model": idents[m.name], "clip": c.digest} for c in clips}
-        missing = []
-        for c in clips:
-            hit = cache.get("prediction", keys[c.clip_id])
-            if hit is None:
-                missing.append(c)
-            else:
-                probs[(m.name, c.clip_id)] = np.asarray(hit)
-        rows, why = _predict_many(m, [c.waveform for c in missing], batch)
-        for c, row, reason in zip(missing, rows, why):
-            if row is None:
-                fails.append({"clip_id": c.clip_id, "model": m.name, "stage": "predict", "reason": reason})
-                continue
-            probs[(m.name, c.clip_id)] = row
-            cache.put("prediction", keys[c.clip_id], row.tolist())
-
-    # 2. explanations (not of a clip its model could not even classify)
-    ekeys = {(m.name, c.clip_id): {"v": __version__, "strategy": strategy, "options": opts,
-                                   "model": idents[m.name], "clip": c.digest, "seed": int(seed)}
-             for m in loaded for c in clips if (m.name, c.clip_id) in probs}
-    payloads: dict[tuple[str, str], dict] = {}
-    todo = []
-    for (mn, cid), key in ekeys.items():
-        hit = cache.get("explanation", key)
-        if hit is None:
-            todo.append((mn, cid))
-        else:
-            payloads[(mn, cid)] = hit
-    by_name = {cm.name: (s, cm) for s, cm in zip(specs, counting)}
-    clip_by_id = {c.clip_id: c for c in clips}
-    bar = tqdm(total=len(ekeys), initial=len(ekeys) - len(todo), desc=f"{task}: explanations",
-               disable=not progress)
-    local = list(todo) if executor is None else []
-    if executor is not None:
-        futs = {}
-        for mn, cid in todo:
-            spec = by_name[mn][0]
-            futs[executor.submit(_explain_job, spec, profile, clip_by_id[cid].waveform, seed, strategy,
-                                 opts, str(cache.root), ekeys[(mn, cid)])] = (mn, cid)
-        from concurrent.futures import as_completed
-        for f in as_completed(futs):
-            mn, cid = futs[f]
-            try:
-                payloads[(mn, cid)] = f.result()
-            except BrokenExecutor as exc:  # the workers died (not the job): do it here instead
-                if not local:
-                    warnings.warn(f"the study's worker processes stopped ({type(exc).__name__}: {exc}); "
-                                  "explaining the remaining clips in this process.  In a Python script, "
-                                  "start the study under `if __name__ == '__main__':` (worker processes "
-                                  "import the script), or pass workers=1.", RuntimeWarning, stacklevel=2)
-                local.append((mn, cid))
-                continue
-            except Exception as exc:  # noqa: BLE001 - a worker's error, recorded
-                fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
-            else:  # a worker that does not see our cache folder wrote elsewhere (or nowhere): keep it here
-                if not cache.has("explanation", ekeys[(mn, cid)]):
-                    cache.put("explanation", ekeys[(mn, cid)], payloads[(mn, cid)])
-            bar.update(1)
-    for mn, cid in local:
-        try:
-            payloads[(mn, cid)] = _explain_job(by_name[mn][1], profile, clip_by_id[cid].waveform, seed,
-                                               strategy, opts, str(cache.root), ekeys[(mn, cid)])
-        except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
-            fails.append({"clip_id": cid, "model": mn, "stage": "explain", "reason": _reason(exc)})
-        bar.update(1)
-    bar.close()
-    expls = {k: _restore(p, clip_by_id[k[1]]) for k, p in payloads.items()}
-
-    # 3. every model on every sufficient signal
-    cross: dict[tuple[str, str, str], np.ndarray] = {}
-    for g in tqdm(counting, desc=f"{task}: cross-evaluation", disable=not progress):
-        missing, mkeys = [], []
-        for (src, cid), e in sorted(expls.items()):
-            key = {"v": __version__, "explanation": key_digest(ekeys[(src, cid)]), "target": idents[g.name]}
-            hit = cache.get("transfer", key)
-            if hit is None:
-                missing.append((src, cid, e))
-                mkeys.append(key)
-            else:
-                cross[(src, g.name, cid)] = np.asarray(hit)
-        for s in range(0, len(missing), batch):
-            part = missing[s:s + batch]
-            rows, why = _predict_many(g, [e.sufficient_signal for _, _, e in part], batch)
-            for (src, cid, _), key, row, reason in zip(part, mkeys[s:s + batch], rows, why):
-                if row is None:
-                    fails.append({"clip_id": cid, "model": g.name, "stage": "transfer",
-                                  "reason": f"on the sufficient signal of {src!r}: {reason}"})
-                    continue
-                cross[(src, g.name, cid)] = row
-                cache.put("transfer", key, row.tolist())
-
-    # 4. tidy tables
+    from .predict import predict_stage
+    probs = predict_stage(list(timed.values()), clips, idents, cache, batch, fails)
+    payloads, counts = explain_stage(
+        dict(zip(names, specs)), timed, clips, probs, strategy=strategy, opts=opts, seed=int(seed),
+        idents=idents, cache=cache, executor=executor, profile=profile, timeout_s=timeout_s, fails=fails,
+        progress=progress, desc=f"{task}: explanations")
+    by_digest = {c.digest: c for c in clips}
+    expls = {k: restore(p, by_digest[k[1]]) for k, p in payloads.items()}
+    from .explain import explanation_key
+    ekeys = {k: explanation_key(strategy, opts, idents[k[0]], k[1], int(seed)) for k in expls}
+    cross = crosseval_stage(list(timed.values()), expls, ekeys, idents, cache, batch, fails, clip_of)
+    silence, nulls = nulls_stage(list(timed.values()), expls, ekeys, idents, cache, batch, fails, clip_of,
+                                 seed=int(seed), n=n_null)
     labels = {m.name: list(m.labels) for m in loaded}
-    pred_rows = []
-    for m in loaded:
-        for c in clips:
-            if (m.name, c.clip_id) not in probs:
-                continue
-            p = probs[(m.name, c.clip_id)]
-            pred_rows.append({"clip_id": c.clip_id, "model": m.name, "true_label": c.label,
-                              "pred": labels[m.name][int(np.argmax(p))], "conf": float(np.max(p))})
-    rows, erows = [], []
-    for (src, cid), e in sorted(expls.items()):
-        c = clip_by_id[cid]
-        cls = e.target
-        seconds = payloads[(src, cid)]["seconds"]
-        erows.append({"model": src, "clip_id": cid, "true_label": c.label, "target": cls,
-                      "confidence": e.confidence, "found": e.found, "set_size": e.size, "n_bins": e.n_bins,
-                      "fraction": e.fraction, "sufficient_confidence": e.sufficient_confidence,
-                      "n_model_calls": e.n_model_calls, "seconds": seconds})
-        for g in loaded:
-            if (g.name, cid) not in probs or (src, g.name, cid) not in cross:
-                continue  # that model failed on this clip or signal: see failures
-            gl = labels[g.name]
-            po, ps = probs[(g.name, cid)], cross[(src, g.name, cid)]
-            j = gl.index(cls) if cls in gl else None
-            rows.append({
-                "task": task, "clip_id": cid, "true_label": c.label, "source": src, "target": g.name,
-                "seed": int(seed), "source_pred": cls, "source_conf": e.confidence, "found": e.found,
-                "set_size": e.size, "n_bins": e.n_bins, "fraction": e.fraction,
-                "n_model_calls": e.n_model_calls, "target_pred_original": gl[int(np.argmax(po))],
-                "target_prob_original": float(po[j]) if j is not None else float("nan"),
-                "target_pred_sufficient": gl[int(np.argmax(ps))],
-                "target_prob_sufficient": float(ps[j]) if j is not None else float("nan"),
-            })
+    seconds = {k: float(p["seconds"]) for k, p in payloads.items()}
+    table, predictions, explanations = assemble(task, strategy, int(seed), names, labels, clips, probs,
+                                                expls, seconds, cross, silence, nulls, n_null)
     params = {"task": task, "models": names, "seed": int(seed), "strategy": strategy, "options": opts,
-              "profile": profile, "n_clips": len(clips), "version": __version__,
-              "model_identities": idents}
-    here = set(local)
-    in_workers = [k for k in todo if k not in here and k in payloads]
-    stats = {"model_calls": int(sum(m.calls for m in counting)),  # in this process
-             "model_calls_in_workers": int(sum(payloads[k]["explanation"]["n_model_calls"] for k in in_workers)),
-             "explained_now": len(todo), "cache_hits": cache.hits, "cache_misses": cache.misses}
-    return StudyResult(
-        table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), predictions=pd.DataFrame(pred_rows),
-        explanations=pd.DataFrame(erows),
+              "profile": profile, "n_clips": len(clips), "version": __version__, "code": code_digest(),
+              "model_identities": idents, "null_random_n": n_null, "model_timeout_s": timeout_s}
+    found = [e.found for e in expls.values()]
+    cut = [flags(e)[0] for e in expls.values()]
+    stats = {"model_calls": int(sum(m.calls - calls0[n] for n, m in timed.items())),  # in this process
+             "model_calls_in_workers": counts["model_calls_in_workers"],
+             "explained_now": counts["explained_now"], "explained_in_workers": counts["in_workers"],
+             "explanations_from_cache": counts["cache_hits"], "cache_hits": cache.hits,
+             "cache_misses": cache.misses, "cache_write_failures": cache.write_failures,
+             "duplicate_clips": n_dup,
+             "not_found": int(sum(1 for f, c in zip(found, cut) if not f and not c)),
+             "budget_exhausted": int(sum(cut))}
+    report = cache.write_report()
+    if report:
+        warnings.warn(report, RuntimeWarning, stacklevel=2)
+    per_clip = {(m, c.clip_id): expls[(m, c.digest)] for m in names for c in clips if (m, c.digest) in expls}
+    result = StudyResult(
+        table=table, predictions=predictions, explanations=explanations,
         failures=pd.DataFrame(fails, columns=["clip_id", "model", "stage", "reason"]),
-        params=params, stats=stats, _explanations=expls)
+        params=params, stats=stats, _explanations=per_clip)
+    if output_dir is not None:
+        result.save(output_dir)
+    return result

@@ -1,0 +1,77 @@
+"""The command line: one command, ``suffice``, with one module per subcommand.
+
+``suffice explain FILE --model NAME``, ``suffice study --params FILE``, ``suffice book ...``,
+``suffice corpora ...``, ``suffice models ...``, ``suffice bench ...``.  The ``python -m suffice.X``
+entry points are aliases of ``suffice X``.
+
+Exit codes: 0 success; 2 a user error (a bad option, file, name or parameter: a
+:class:`~suffice.errors.SufficeError`, or argparse's usage error), printed as one line
+``suffice: error: ...``; 1 a failure (the work ran but did not succeed, or an unexpected error, printed
+as ``suffice: failed: ...``; set ``SUFFICE_DEBUG=1`` for the traceback).  This package is a leaf: nothing
+in the library imports it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Sequence
+
+from ..errors import SufficeError
+from . import bench, book, corpora, explain, models, study
+
+#: exit status of a user error and of a failure
+USER_ERROR, FAILURE = 2, 1
+SUBCOMMANDS = (explain, study, book, corpora, models, bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``suffice`` parser with every subcommand."""
+    ap = argparse.ArgumentParser(prog="suffice", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.add(sub)
+    return ap
+
+
+def error(message: str) -> int:
+    """Print ``suffice: error: message`` on stderr; the user-error exit status."""
+    print(f"suffice: error: {message}", file=sys.stderr)
+    return USER_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``suffice`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SufficeError as exc:
+        return error(str(exc))
+    except KeyboardInterrupt:
+        print("suffice: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback on request
+        if os.environ.get("SUFFICE_DEBUG", "").strip() not in ("", "0"):
+            traceback.print_exc()
+        print(f"suffice: failed: {type(exc).__name__}: {exc} (SUFFICE_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return FAILURE
+
+
+def __getattr__(name: str):
+    """``suffice.cli.resolve_model`` for older scripts (lazily: it imports torch); use
+    :func:`suffice.models.resolve.resolve_model`."""
+    if name == "resolve_model":
+        from ..models.resolve import resolve_model
+        return resolve_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def alias(command: str) -> int:
+    """``python -m suffice.<command> ARGS`` as ``suffice <command> ARGS``."""
+    return main([command, *sys.argv[1:]])
+
+
+__all__ = ["main", "build_parser", "alias", "resolve_model", "USER_ERROR", "FAILURE"]

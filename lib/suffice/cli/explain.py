@@ -1,0 +1,134 @@
+"""``suffice explain FILE --model NAME``: a minimal sufficient set of frequencies for one clip."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Sequence
+
+import numpy as np
+import yaml
+
+from ..errors import OptionError
+from .outputs import audio_output, json_output
+
+#: at most this many frequency ranges are printed (the rest are counted)
+MAX_RANGES = 12
+
+
+def add(sub: Any) -> None:
+    e = sub.add_parser("explain", help="find a minimal sufficient set of frequencies for one clip",
+                       description=__doc__)
+    e.add_argument("file", help="sound file (any rate, mono or multichannel)")
+    e.add_argument("--model", required=True,
+                   help="zoo model (e.g. genre/ast-tiny), toy/..., a local Hugging Face folder or a hub id")
+    e.add_argument("--labels", metavar="MAP",
+                   help="for a folder or hub id: map its labels onto the task's, as a .yaml/.json file, "
+                        "RAW=CANONICAL,... or 'as-is' (keep its labels, for a task of your own)")
+    e.add_argument("--task", help="for a folder or hub id: the task (genre, emotion, deepfake, or your own name); "
+                                  "default: the task its labels fit, else its labels as they are")
+    e.add_argument("--target", help="explain this label instead of the model's top-1 class")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--strategy", default="suffice", help="suffice (default) or rex")
+    e.add_argument("--option", "-o", action="append", metavar="KEY=VALUE", help="search option (repeatable)")
+    e.add_argument("--contrastive", action="store_true", help="also find a sufficient-and-necessary set")
+    e.add_argument("--complete", action="store_true", help="also find a complete set")
+    e.add_argument("--max-seconds", type=float, default=None,
+                   help="longest clip accepted (default 120; every model call resynthesises the whole clip)")
+    e.add_argument("--json", action="store_true", help="print the summary as JSON")
+    e.add_argument("--out", help="write the sufficient signal to this sound file (.wav float, .flac 24-bit, "
+                                 ".ogg, .aiff, .mp3; chosen from the extension)")
+    e.add_argument("--save", help="write the whole explanation as JSON to this .json file")
+    e.add_argument("--profile", default="default", help="zoo profile (default or smoke)")
+    e.set_defaults(func=run)
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings -> options (values read as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise OptionError(f"--option expects KEY=VALUE, got {p!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def hz_ranges(keep: np.ndarray, bin_hz: float, max_ranges: int = MAX_RANGES) -> str:
+    """The kept bins' frequencies in Hz, runs of adjacent bins compressed into ranges:
+    ``"440, 1000-1003 (4 bins), ... and 7 more ranges"``."""
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return "none"
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    ends = np.r_[idx[breaks], idx[-1]]
+    parts = []
+    for a, b in zip(starts[:max_ranges], ends[:max_ranges]):
+        parts.append(f"{a * bin_hz:g}" if a == b else f"{a * bin_hz:g}-{b * bin_hz:g} ({b - a + 1} bins)")
+    more = len(starts) - max_ranges
+    return ", ".join(parts) + (f" and {more} more ranges" if more > 0 else "")
+
+
+def notes(model: Any, e: Any, x: np.ndarray, target_given: bool) -> list[str]:
+    """What a reader would not expect: an empty sufficient set (the model's class for silence), a target
+    that is not the model's prediction.  Costs at most two model calls."""
+    out: list[str] = []
+    if target_given:
+        predicted = model.labels[int(np.argmax(model.predict_proba(x[None])[0]))]
+        if predicted != e.target:
+            out.append(f"the target {e.target!r} is not the model's prediction ({predicted!r}): this explains "
+                       f"why the model could say {e.target!r}, not why it says {predicted!r}")
+    if e.found and e.size == 0:
+        silence = getattr(e, "silence_label", None)
+        if silence is None:
+            silence = model.labels[int(np.argmax(model.predict_proba(np.zeros_like(x)[None])[0]))]
+        out.append(f"the empty set is sufficient: the model says {silence!r} for silence, so no frequency of "
+                   "this clip is needed for this class (the sufficient signal is silence)")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..audio import duration_limit, load_audio
+    from ..models.resolve import resolve_model
+    from ..search import explain
+    out = audio_output(args.out) if args.out else None      # checked before any work
+    save = json_output(args.save) if args.save else None
+    opts = parse_options(args.option or [])
+    for flag in ("contrastive", "complete"):
+        if getattr(args, flag):
+            opts[flag] = True
+    model = resolve_model(args.model, args.profile, args.labels, task=args.task)
+    with duration_limit(args.max_seconds):
+        x = load_audio(args.file, int(model.sample_rate))
+        e = explain(model, x, seed=args.seed, strategy=args.strategy, target=args.target, **opts)
+    said = notes(model, e, x, args.target is not None)
+    if out is not None:
+        import soundfile as sf
+        path, fmt, subtype = out
+        sf.write(path, e.sufficient_signal, e.sample_rate, format=fmt, subtype=subtype)
+    if save is not None:
+        e.to_json(save)
+    s = e.summary()
+    bin_hz = e.sample_rate / len(e.waveform)
+    if args.json:
+        print(json.dumps({**s, "kept_hz": hz_ranges(e.keep, bin_hz, max_ranges=10**9), "notes": said}))
+        return 0
+    print(f"model           {s['model']}")
+    print(f"target          {s['target']}  (confidence {s['confidence']:.4f})")
+    print(f"found           {s['found']}" + ("" if s["found"] else "  (only the whole spectrum is sufficient)"))
+    print(f"set size        {s['size']} of {s['n_bins']} bins ({100 * s['fraction']:.3f} %)")
+    if s["found"]:
+        print(f"kept (Hz)       {hz_ranges(e.keep, bin_hz)}  (bins {bin_hz:g} Hz apart)")
+    print(f"confidence kept {s['sufficient_confidence']:.4f}")
+    print(f"model calls     {s['n_model_calls']}")
+    if s["necessary_size"] is not None:
+        print(f"contrastive     {s['necessary_size']} bins")
+    if s["complete_size"] is not None:
+        print(f"complete        {s['complete_size']} bins")
+    for n in said:
+        print(f"note            {n}")
+    if out is not None:
+        print(f"sufficient signal written to {out[0]} ({out[1]} {out[2]})")
+    if save is not None:
+        print(f"explanation written to {save}")
+    return 0
