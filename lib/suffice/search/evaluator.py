@@ -64,6 +64,17 @@ class MaskEvaluator:
         masks = np.atleast_2d(np.asarray(masks, dtype=bool))
         return len({k for k in map(self._key, masks) if k not in self._cache})
 
+    def n_fitting(self, masks: np.ndarray, limit: float) -> int:
+        """Largest ``r`` such that evaluating ``masks[:r]`` costs at most ``limit`` model calls."""
+        seen: set[bytes] = set()
+        for r, m in enumerate(np.atleast_2d(np.asarray(masks, dtype=bool))):
+            k = self._key(m)
+            if k not in self._cache and k not in seen:
+                if len(seen) + 1 > limit:
+                    return r
+                seen.add(k)
+        return len(masks)
+
     def is_known(self, mask: np.ndarray) -> bool:
         return self._key(np.asarray(mask, dtype=bool)) in self._cache
 

@@ -74,8 +74,16 @@ def describe_options(strategy: str | None = None) -> str:
 
 
 def resolve_options(strategy: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Defaults overlaid by ``options``; unknown names and bad values raise :class:`OptionError`."""
-    return _opt.validate(strategy_options(strategy), dict(options), owner=strategy)
+    """Defaults overlaid by ``options``; unknown names and bad values raise :class:`OptionError`.
+
+    Each value is checked against its declaration; then the strategy module's ``check_options(own)``
+    (when it has one) checks combinations of its own options.
+    """
+    resolved = _opt.validate(strategy_options(strategy), dict(options), owner=strategy)
+    check = getattr(_strategy_module(strategy), "check_options", None)
+    if check is not None:
+        check({o.name: resolved[o.name] for o in own_options(strategy)})
+    return resolved
 
 
 def check_seed(seed: Any) -> int:
@@ -128,7 +136,9 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     oracle.max_calls = None  # the strategy's budget is over; what follows reads cached masks
     keep = np.asarray(res.keep, dtype=bool)
     suff_conf = float(oracle.target_prob(keep[None])[0])
-    silence = res.silence_index if res.silence_index is not None else oracle.silence_index()
+    silence = res.silence_index
+    if silence is None and not res.budget_exhausted:  # a strategy that did not test silence
+        silence = oracle.silence_index()
     meta = {"n_batches": oracle.n_batches, "model_seconds": round(oracle.model_seconds, 6),
             "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
     if res.necessary_found is not None:
@@ -142,7 +152,7 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         options=opts, necessary_keep=res.necessary_keep, complete_keep=res.complete_keep,
         complete_confidence=res.complete_confidence, version=__version__, meta=meta,
         budget_exhausted=bool(res.budget_exhausted), verified_minimal=bool(res.verified_minimal),
-        silence_label=str(model.labels[silence]),
+        silence_label=None if silence is None else str(model.labels[silence]),
     )
 
 
