@@ -44,7 +44,8 @@ class Explanation:
     ``keep`` is all True and ``budget_exhausted`` tells the two reasons apart: False, the search
     finished and nothing short of the whole spectrum passed ("not found"); True, ``max_calls`` ran
     out first ("budget-cut").  ``budget_exhausted`` with ``found`` True: the set is sufficient but
-    possibly not minimal.  ``verified_minimal``: every kept bin was tested for removal against the
+    possibly not minimal (unless ``verified_minimal``: then the budget ran out later, in the
+    contrastive or complete set).  ``verified_minimal``: every kept bin was tested for removal against the
     final set and none could go (1-minimal).  ``silence_label``: the model's top-1 label on the
     all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
     counts 14), the original included.  JSON written before the last three fields existed loads

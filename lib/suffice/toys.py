@@ -197,8 +197,10 @@ def share_clip(n_samples: int = 16000, *, with_a: bool = True, seed: int = 0,
     x = rng.normal(0.0, sigma, n_samples)
     t = np.arange(n_samples)
     x += amp_b * np.cos(2 * np.pi * b * t / n_samples) + 0.03 * np.cos(2 * np.pi * (b + 1) * t / n_samples)
-    model = ShareClassifier(b + 1 if with_a else None, b, min_amplitude=0.02)
-    return model, x.astype(np.float32)
+    x = x.astype(np.float32)
+    model = ShareClassifier(b + 1 if with_a else None, b,
+                            min_amplitude=0.5 * float(amplitudes(x)[0, b + 1]))
+    return model, x
 
 
 class TrapClassifier:
