@@ -37,6 +37,15 @@ def test_non_monotone_model_gives_its_single_bin(n, seed):
     assert e.silence_label == "other"
 
 
+def test_non_monotone_model_when_the_harmful_bin_is_not_the_loudest():
+    """Three louder tones elsewhere: no shortcut; pruning and re-tests still end at {a}."""
+    n = 8000
+    model, x = toys.share_clip(n, seed=0)
+    x = x + toys.tone_clip([100, 2500, 3900], n, [0.2, 0.2, 0.2], seed=5)
+    e = suffice.explain(model, x, seed=0, max_calls=10 ** 5)
+    assert np.flatnonzero(e.keep).tolist() == [model.a] and e.verified_minimal
+
+
 @pytest.mark.parametrize("n", LENGTHS)
 def test_silence_already_gives_the_class(n):
     """Silence has no energy in bin b: the empty set is sufficient, found in two model calls."""
@@ -73,12 +82,17 @@ def test_smooth_softmax_complete_and_necessary_sets_are_exact(n):
 
 
 @pytest.mark.parametrize("n", LENGTHS)
-def test_conjunction_of_300_random_bins_is_exact_with_the_default_budget(n):
+def test_conjunction_of_300_random_bins(n):
+    """Unbounded budget: exactly the 300 bins, verified.  Default budget: exact, or said to be cut."""
     model, x = toys.conjunction(300, n, seed=0)
-    e = suffice.explain(model, x, seed=0)
+    e = suffice.explain(model, x, seed=0, max_calls=10 ** 6)
     _check_invariants(e)
     assert np.array_equal(np.flatnonzero(e.keep), model.bins)
     assert e.verified_minimal and not e.budget_exhausted
+    d = suffice.explain(model, x, seed=0)
+    _check_invariants(d)
+    assert d.keep[model.bins].all() and d.n_model_calls <= 2000
+    assert d.verified_minimal == (d.size == 300) and d.budget_exhausted == (not d.verified_minimal)
 
 
 @pytest.mark.parametrize("n", LENGTHS)

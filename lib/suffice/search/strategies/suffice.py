@@ -17,13 +17,15 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    they are applied together if that passes (one call), otherwise the longest passing prefix of them,
    strongest first, is found by bisection; the others are retried next round in the new context.
    Parts that cannot go become blocks of their own; a single bin that cannot go waits for step 3.
+   In the first round the two loudest bins of the prior's set are also tried alone (a loud bin can
+   hurt a non-monotone model, and is then found at once instead of at the bottom of the halving).
    Every accepted set was evaluated and passed, so ``S`` stays sufficient.
 3. **1-minimality.**  Every kept bin is tested for removal against the current ``S`` (one batch,
    any set size); removals that pass are applied as above and the pass repeats until none can go,
    so bins are retested whenever their context changed.  ``verified_minimal`` says it completed.
 4. **Second start** (``restart``): the prior can trap the search (the loudest bins may be needed
    together while one quiet bin alone would do).  If the complement of the first set is sufficient
-   (one call), steps 2-3 run again from that complement; it is abandoned once it stops halving while
+   (one call; skipped when the first set has one bin), steps 2-3 run again from that complement; it is abandoned once it stops halving while
    no smaller than the first set, or after ``restart_share`` x the first start's calls (at least
    ``2 log2 K + 8``).  The smallest verified set is returned.
 
@@ -63,7 +65,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_calls", int, None, "cap on every model call of one explanation, the original "
            "included; None: adaptive (auto_min_calls .. auto_max_calls)", min=1, none_ok=True),
     Option("auto_min_calls", int, 1000, "adaptive budget (max_calls=None): never below this", min=1),
-    Option("auto_max_calls", int, 10000, "adaptive budget (max_calls=None): never above this", min=1),
+    Option("auto_max_calls", int, 2000, "adaptive budget (max_calls=None): never above this", min=1),
     Option("min_block", int, 1, "blocks of at most this many bins are tested whole, never split", min=1),
     Option("verify", bool, True, "1-minimality pass at any set size (every kept bin tested for "
            "removal in the final context)"),
@@ -73,7 +75,12 @@ OPTIONS: tuple[Option, ...] = (
            "set, as a share of the first start's calls", min=0.0, max=100.0),
 )
 DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
-MAX_ARITY = 64
+#: parts a dense block may be cut into (a block all of whose parts were needed is cut into twice as
+#: many next time, up to this).  2 = plain halving, the default: finer cuts saved 11% of the calls on
+#: a 300-bin random conjunction (3,217 vs 3,600) but, under the budget, left a real model's
+#: (genre/yamnet-probe, smoke) budget-cut set at 3,337 bins instead of 885 (measured).
+MAX_ARITY = 2
+LOUD_FIRST = 2   # the loudest bins of the first set, each tested for removal alone in the first round
 
 
 def check_options(opts: dict) -> None:
@@ -225,8 +232,8 @@ class _Search:
         return cum[lo]
 
     def reduce(self, keep: np.ndarray, pred: _Predicate, *, protected: np.ndarray | None = None,
-               verify: bool = True, give_up: Callable[[int, int], bool] | None = None
-               ) -> tuple[np.ndarray, bool, bool]:
+               verify: bool = True, give_up: Callable[[int, int], bool] | None = None,
+               loud_first: int = 0) -> tuple[np.ndarray, bool, bool]:
         """Prune ``keep`` (which passes ``pred``) by steps 2-3; ``protected`` bins are never removed.
 
         Returns ``(keep, verified_minimal, abandoned)``; stops early (unverified) when the budget is
@@ -236,6 +243,11 @@ class _Search:
         free = keep if protected is None else keep & ~protected
         n0 = max(int(free.sum()), 1)
         blocks: list[tuple[np.ndarray, int]] = [(np.flatnonzero(free), 2)] if free.any() else []
+        if loud_first and free.sum() > 2 * loud_first:
+            # the loudest bins can also hurt (a non-monotone model): each is tried alone in round 1
+            idx = np.flatnonzero(free)
+            loud = idx[np.lexsort((idx, -self.oracle.magnitude[idx]))[:loud_first]]
+            blocks = [(np.setdiff1d(idx, loud), 2)] + [(np.array([b]), 2) for b in sorted(loud)]
         needed = 0
         try:
             while blocks and not self.exhausted:
@@ -263,7 +275,7 @@ class _Search:
                             removals.append(part)
                             strengths.append(float(tp[k + j]))
                         elif len(part) > 1 and not (len(parts) == 1 and len(part) <= self.min_block):
-                            child = 2 if res.any() else min(2 * ar, MAX_ARITY)
+                            child = 2 if res.any() else max(2, min(2 * ar, MAX_ARITY))
                             nxt.append((part, child))
                             needed += 1
                         else:
@@ -367,9 +379,10 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
                     start = prefix_masks(order, [m], K)[0]
             meta["start_size"] = int(start.sum())
             meta["prior_calls"] = oracle.n_calls
-            keep, verified, _ = S.reduce(start, S.sufficient, verify=verify)
+            keep, verified, _ = S.reduce(start, S.sufficient, verify=verify,
+                                         loud_first=LOUD_FIRST if prior == "magnitude" else 0)
             meta["prune_calls"] = oracle.n_calls - meta["prior_calls"]
-            if restart and prior == "magnitude" and keep.any() and not keep.all() and not S.exhausted:
+            if restart and prior == "magnitude" and keep.sum() > 1 and not keep.all() and not S.exhausted:
                 keep, verified = _second_start(S, keep, verified, restart_share, verify, meta)
     except _Out:
         pass
