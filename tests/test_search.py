@@ -56,8 +56,10 @@ def test_band_energy_near_minimum(rng):
 
 def test_whole_spectrum_needed_is_not_found(rng):
     x = rng.normal(0, 0.2, 2000).astype(np.float32)
-    e = suffice.explain(WholeSpectrumClassifier(x), x, seed=0, max_calls=400)
-    assert not e.found and e.keep.all() and e.size == e.n_bins
+    e = suffice.explain(WholeSpectrumClassifier(x), x, seed=0, max_calls=10 ** 5)
+    assert not e.found and e.keep.all() and e.size == e.n_bins and not e.budget_exhausted
+    cut = suffice.explain(WholeSpectrumClassifier(x), x, seed=0, max_calls=400)
+    assert not cut.found and cut.budget_exhausted and cut.n_model_calls <= 400
 
 
 @pytest.mark.parametrize("strategy_opts", [{}, {"contrastive": True, "complete": True}])

@@ -9,6 +9,15 @@ computed by hand:
   level; its smallest sufficient sets are the loudest in-band bins (see :meth:`minimum_size`).
 * :class:`WholeSpectrumClassifier` says ``"same"`` only when every bin of a reference clip is still there:
   nothing short of the whole spectrum is sufficient.
+* :class:`ShareClassifier` (non-monotone) says ``"a"`` iff a bin ``a`` carries a tone and bin ``b``'s
+  share of the energy stays below ``max_share``: keeping more bins can lose the class.  Minimum:
+  ``{a}``; without ``a`` (``a=None``) silence already passes and the minimum is the empty set.
+* :class:`TrapClassifier` says ``"a"`` iff all of some loud tones are kept, or one quiet tone is: the
+  magnitude ranking leads to the loud tones, the minimum is the quiet one.
+* :class:`SoftmaxClassifier`: three smooth classes from three tones (logit of class 0 grows with
+  their summed amplitude; silence gives class 1): one tone is sufficient, all three are needed for
+  the complete set (confidence to 2 d.p.) and for the sufficient-and-necessary set.
+* :func:`conjunction`: a :class:`ToneClassifier` needing ``d`` random bins of a white-noise clip.
 
 :func:`tone_clip` builds clips whose sinusoids sit exactly on rfft bin centres.  Toy models can be named
 on the command line: ``toy/tones:440,1000,2500`` (Hz), ``toy/band:300-3000``.
@@ -138,6 +147,136 @@ class WholeSpectrumClassifier:
         if amp.shape[-1] != len(self.reference):
             raise ValueError("WholeSpectrumClassifier only accepts clips as long as its reference")
         return _two_class((amp / self.reference).min(axis=1) * 2.0)
+
+
+def _power_share(waveforms: np.ndarray, b: int) -> np.ndarray:
+    """Bin ``b``'s share of the total energy, per waveform (0 for silence)."""
+    p = np.abs(sfft.rfft(np.atleast_2d(np.asarray(waveforms, dtype=np.float64)), axis=-1)) ** 2
+    total = p.sum(axis=1)
+    return np.where(total > 0, p[:, b] / np.where(total > 0, total, 1.0), 0.0)
+
+
+class ShareClassifier:
+    """Class ``"a"`` iff bin ``a``'s amplitude >= ``min_amplitude`` (skipped when ``a`` is None) and
+    bin ``b``'s share of the clip's energy is below ``max_share`` (non-monotone in the kept set).
+
+    For a fixed clip length.  Exact minimum: ``{a}`` (or the empty set with ``a=None``, since silence
+    has no energy in ``b``), provided the original clip is class ``"a"``.
+    """
+
+    sample_rate = SAMPLE_RATE
+    labels = ("a", "other")
+
+    def __init__(self, a: int | None, b: int, *, max_share: float = 0.01, min_amplitude: float = 0.02,
+                 name: str | None = None) -> None:
+        self.a, self.b = (None if a is None else int(a)), int(b)
+        self.max_share, self.min_amplitude = float(max_share), float(min_amplitude)
+        self.name = name or f"toy/share:{a},{b}"
+
+    def minimum_size(self) -> int:
+        return 0 if self.a is None else 1
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        share_ok = _power_share(waveforms, self.b) < self.max_share
+        if self.a is None:
+            score = np.where(share_ok, 2.0, 0.0)
+        else:
+            score = np.where(share_ok, amplitudes(waveforms)[:, self.a] / self.min_amplitude, 0.0)
+        return _two_class(score)
+
+
+def share_clip(n_samples: int = 16000, *, with_a: bool = True, seed: int = 0,
+               share: float = 0.004) -> tuple[ShareClassifier, np.ndarray]:
+    """A :class:`ShareClassifier` and its clip: a tone at ``b`` (the loudest bin), a quieter tone at
+    ``a = b + 1`` and white noise loud enough that ``b`` holds only ``share`` of the energy."""
+    rng = np.random.default_rng(seed)
+    b = int(rng.integers(n_samples // 20, n_samples // 4))
+    amp_b = 0.04
+    sigma = amp_b / np.sqrt(2.0 * share)
+    x = rng.normal(0.0, sigma, n_samples)
+    t = np.arange(n_samples)
+    x += amp_b * np.cos(2 * np.pi * b * t / n_samples) + 0.03 * np.cos(2 * np.pi * (b + 1) * t / n_samples)
+    x = x.astype(np.float32)
+    model = ShareClassifier(b + 1 if with_a else None, b,
+                            min_amplitude=0.5 * float(amplitudes(x)[0, b + 1]))
+    return model, x
+
+
+class TrapClassifier:
+    """Class ``"a"`` iff every bin of ``loud`` has amplitude >= ``min_amplitude``, or bin ``quiet`` has.
+
+    On a clip where the ``loud`` tones are the loudest bins, the magnitude prior finds the ``loud`` set
+    (all needed together); the exact minimum is ``{quiet}`` (size 1).
+    """
+
+    sample_rate = SAMPLE_RATE
+    labels = ("a", "other")
+
+    def __init__(self, loud: Sequence[int], quiet: int, *, min_amplitude: float = 0.005,
+                 name: str | None = None) -> None:
+        self.loud, self.quiet = np.asarray(loud, dtype=np.int64), int(quiet)
+        self.min_amplitude = float(min_amplitude)
+        self.name = name or f"toy/trap:{len(self.loud)}+1"
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        amp = amplitudes(waveforms)
+        score = np.maximum(amp[:, self.loud].min(axis=1), amp[:, self.quiet]) / self.min_amplitude
+        return _two_class(score)
+
+
+def trap_clip(n_samples: int = 16000, n_loud: int = 20, *, seed: int = 0) -> tuple[TrapClassifier, np.ndarray]:
+    """A :class:`TrapClassifier` and its clip: ``n_loud`` tones at 0.2 over white noise, and one quiet
+    tone at the noise floor (about half the bins are louder), so the magnitude ranking buries it."""
+    rng = np.random.default_rng(seed)
+    k = n_samples // 2 + 1
+    bins = rng.choice(np.arange(5, k - 5), n_loud + 1, replace=False)
+    loud, quiet = sorted(int(b) for b in bins[:-1]), int(bins[-1])
+    noise = rng.normal(0.0, 0.05, n_samples)
+    floor = float(np.median(amplitudes(noise)[0]))
+    x = noise + tone_clip(loud + [quiet], n_samples, [0.2] * n_loud + [floor], seed=seed)
+    amp = amplitudes(x)[0]
+    model = TrapClassifier(loud, quiet, min_amplitude=0.5 * float(min(amp[quiet], amp[loud].min())))
+    return model, x.astype(np.float32)
+
+
+class SoftmaxClassifier:
+    """Three classes, smooth: logits ``(gain * sum of the amplitudes of `bins`, bias, bias - 1)``.
+
+    With each tone's ``gain * amplitude > bias`` any one tone is sufficient; the complete set
+    (confidence to 2 d.p.) and the sufficient-and-necessary set (its complement must lose class 0)
+    are exactly ``bins``.  Silence gives class 1.
+    """
+
+    sample_rate = SAMPLE_RATE
+    labels = ("a", "b", "c")
+
+    def __init__(self, bins: Sequence[int], *, gain: float = 40.0, bias: float = 1.0,
+                 name: str | None = None) -> None:
+        self.bins = np.asarray(bins, dtype=np.int64)
+        self.gain, self.bias = float(gain), float(bias)
+        self.name = name or f"toy/softmax:{','.join(map(str, self.bins))}"
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        s = self.gain * amplitudes(waveforms)[:, self.bins].sum(axis=1)
+        z = np.stack([s, np.full_like(s, self.bias), np.full_like(s, self.bias - 1.0)], axis=1)
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def conjunction(d: int, n_samples: int = 16000, *, seed: int = 0,
+                noise: float = 0.05) -> tuple[ToneClassifier, np.ndarray]:
+    """A :class:`ToneClassifier` needing ``d`` random bins of a white-noise clip (exact minimum ``d``).
+
+    The threshold is half the weakest required bin's amplitude, so every required bin passes on the
+    clip and no other bin matters.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.0, noise, n_samples).astype(np.float32)
+    k = n_samples // 2 + 1
+    bins = np.sort(rng.choice(np.arange(1, k - 1), d, replace=False))
+    amp = amplitudes(x)[0]
+    return ToneClassifier(bins, min_amplitude=0.5 * float(amp[bins].min()), name=f"toy/conjunction:{d}"), x
 
 
 def from_name(name: str):

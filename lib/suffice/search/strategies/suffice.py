@@ -1,213 +1,441 @@
-"""The default strategy (``strategy="suffice"``): a magnitude-prior prefix, then causal pruning.
+"""The default strategy (``strategy="suffice"``): silence, a magnitude-prior prefix, causal pruning,
+a 1-minimality check and a prior-free second start, all under one model-call budget.
 
 Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.strategies.rex`):
 
-1. **Prior prefix.**  Rank the bins by magnitude |X_k|.  Test the prefixes of 1, 2, 4, ... K bins of
+0. **Silence.**  The empty set is tested first (one call); its class is recorded.  If silence already
+   gives the target class, the empty set is the (verified, 1-minimal) answer.
+1. **Prior prefix.**  Rank the bins by magnitude |X_k|.  Test the prefixes of 1, 2, 4, ... bins of
    that ranking in *one* batch (about log2 K model calls) and start from the shortest that is
-   sufficient.  On real recordings a few loud bins often carry the decision, so this step alone
-   removes most of the spectrum; when it fails (only the whole spectrum passes) we start from all bins.
-2. **Causal pruning by halving.**  The current sufficient set ``S`` is held as blocks of bins (a block
-   is a run of the sorted kept bins; the first block is all of ``S``).  Every round, each block is cut
-   in two at a seeded random point in its middle half and two interventions are queued per block:
-   ``S`` without the left part, ``S`` without the right part (a one-bin block: ``S`` without it).  All
-   the interventions of a round go to the model as one batch.  A part whose removal keeps the class
-   (and δ-confidence) is dropped; when neither can go, both halves are needed in the current context
-   and become blocks of their own.  Decisions taken in the same round are combined and re-checked in
-   one more call; if the combination fails, the decisions are accepted in order of strength as long as
-   the cumulative set stays sufficient (one batch), and the rest are retried next round.  The set is
-   therefore sufficient after every round: every accepted mask was actually evaluated.
-3. **1-minimality check.**  When at most ``final_check`` bins remain, removing each single bin is
-   tested (one batch) and removals are accepted the same way until none helps: no single kept bin can
-   then be dropped.  For a monotone classifier (more kept bins never hurt) the result is subset-minimal.
+   sufficient; when none is (or ``prior="none"``) start from all bins.
+2. **Causal pruning.**  The current sufficient set ``S`` is held as blocks of bins (runs of the sorted
+   kept bins; at first one block).  Every round each block is cut into parts at seeded random points
+   (two parts; a block all of whose parts were needed last time is cut into twice as many, up to 64,
+   which skips the levels where every part of a dense region is needed), and for each part the
+   intervention ``S`` without that part is queued; all the interventions of a round go to the model
+   as one batch.  Parts whose removal keeps the class (and δ-confidence) are removal candidates;
+   they are applied together if that passes (one call), otherwise the longest passing prefix of them,
+   strongest first, is found by bisection; the others are retried next round in the new context.
+   Parts that cannot go become blocks of their own; a single bin that cannot go waits for step 3.
+   In the first round the two loudest bins of the prior's set are also tried alone (a loud bin can
+   hurt a non-monotone model, and is then found at once instead of at the bottom of the halving).
+   Every accepted set was evaluated and passed, so ``S`` stays sufficient.
+3. **1-minimality.**  Every kept bin is tested for removal against the current ``S`` (one batch,
+   any set size); removals that pass are applied as above and the pass repeats until none can go,
+   so bins are retested whenever their context changed.  ``verified_minimal`` says it completed.
+4. **Second start** (``restart``): the prior can trap the search (the loudest bins may be needed
+   together while one quiet bin alone would do).  If the complement of the first set is sufficient
+   (one call; skipped when the first set has one bin), steps 2-3 run again from that complement; it is abandoned once it stops halving while
+   no smaller than the first set, or after ``restart_share`` x the first start's calls (at least
+   ``2 log2 K + 8``).  The smallest verified set is returned.
 
-Cost: about ``2 d log2(|S0| / d)`` calls for ``d`` needed bins among a prefix of ``|S0|``, against
-thousands for ReX's partition search plus its linear extraction.  ``max_calls`` caps the pruning (the
-set stays sufficient, only less minimal).  ``found`` is False when nothing short of the whole spectrum
-passed.
+**Budget.**  ``max_calls`` caps every model call of the explanation (the original clip, silence, the
+prior, pruning, the second start, the contrastive and complete sets) and is never exceeded: a batch
+that would pass it is cut to what fits, and the search stops with ``budget_exhausted`` and the
+smallest set verified so far.  ``max_calls=None`` (default) adapts: at least ``auto_min_calls``,
+raised as the pruning learns how many bins are needed (``d`` disjoint parts that cannot go: about
+``3 d log2(|S0| / d) + 2 d`` more calls), never above ``auto_max_calls``.
 
-Responsibility (our proxy, in [0, 1]): for each bin, ``|S_final| / |W_b|`` where ``W_b`` is the
-smallest sufficient mask evaluated that contains the bin (the whole spectrum counts as evaluated), so
-the final set's bins have responsibility 1 and a bin only ever seen in large witnesses gets little.
-Ties are broken by magnitude.  Contrastive and complete sets are extracted along that ranking by
-galloping search (:mod:`suffice.search.extraction`).
+Responsibility (our proxy, in [0, 1]): for each bin, ``|S| / |W_b|`` where ``W_b`` is the smallest
+sufficient mask evaluated that contains the bin (the whole spectrum counts as evaluated) and ``S``
+the returned set, the smallest sufficient mask evaluated.  Ties are broken by magnitude.
+
+Contrastive (``necessary_keep``): the shortest prefix of the ranking, on top of ``S``, that is
+sufficient and whose complement loses the class, then pruned (steps 2-3 with that predicate, ``S``
+kept) until every added bin is needed for both conditions.  Complete: ``S`` plus the highest-ranked
+bins until the confidence matches the original to 2 d.p., then pruned the same way.
 """
 from __future__ import annotations
+
+import math
+from typing import Callable
 
 import numpy as np
 
 from ...errors import OptionError
-from ..extraction import extract_extras, prefix_masks
-from ..evaluator import MaskEvaluator
+from ..evaluator import BudgetExhausted, MaskEvaluator
+from ..extraction import first_prefix, prefix_masks
+from ..options import Option
 from ..result import SearchResult, rank_bins
 
 NAME = "suffice"
-DEFAULTS: dict = {
-    "prior": "magnitude",   # ranking of the first prefix: "magnitude" or "none" (start from all bins)
-    "max_calls": 1000,      # model-call budget of the pruning (the result stays sufficient)
-    "min_block": 1,         # blocks of at most this many bins are tested whole, never split
-    "final_check": 64,      # 1-minimality pass when at most this many bins remain (0: off)
-}
+OPTIONS: tuple[Option, ...] = (
+    Option("prior", str, "magnitude", "ranking of the first prefix; 'none' starts from all bins",
+           choices=("magnitude", "none")),
+    Option("max_calls", int, None, "cap on every model call of one explanation, the original "
+           "included; None: adaptive (auto_min_calls .. auto_max_calls)", min=1, none_ok=True),
+    Option("auto_min_calls", int, 1000, "adaptive budget (max_calls=None): never below this", min=1),
+    Option("auto_max_calls", int, 1500, "adaptive budget (max_calls=None): never above this (at most "
+           "1.5x the old 1,000-call pruning budget, to keep studies' model time)", min=1),
+    Option("min_block", int, 1, "blocks of at most this many bins are tested whole, never split", min=1),
+    Option("verify", bool, True, "1-minimality pass at any set size (every kept bin tested for "
+           "removal in the final context)"),
+    Option("restart", bool, True, "prior-free second start from the complement of the first set "
+           "when that complement is sufficient (a way out of the prior's trap)"),
+    Option("restart_share", float, 0.25, "calls the second start may spend before it beats the first "
+           "set, as a share of the first start's calls", min=0.0, max=100.0),
+)
+DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
+#: parts a dense block may be cut into (a block all of whose parts were needed is cut into twice as
+#: many next time, up to this).  2 = plain halving, the default: finer cuts saved 11% of the calls on
+#: a 300-bin random conjunction (3,217 vs 3,600) but, under the budget, left a real model's
+#: (genre/yamnet-probe, smoke, a 2,000-call budget) budget-cut set at 3,337 bins instead of 885
+#: (measured).
+MAX_ARITY = 2
+LOUD_FIRST = 2   # the loudest bins of the first set, each tested for removal alone in the first round
 
 
-class _Tracker:
-    """Evaluates masks through the oracle and records, per bin, the smallest passing mask holding it."""
+def check_options(opts: dict) -> None:
+    """Checks across options (each value is already checked on its own)."""
+    if opts["auto_min_calls"] > opts["auto_max_calls"]:
+        raise OptionError(f"auto_min_calls ({opts['auto_min_calls']}) must not exceed auto_max_calls "
+                          f"({opts['auto_max_calls']})")
 
-    def __init__(self, oracle: MaskEvaluator) -> None:
-        self.oracle = oracle
-        self.best = np.full(oracle.n_bins, float(oracle.n_bins))
 
-    def passes(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class _Out(Exception):
+    """The budget is spent (raised inside the search, caught where a verified set is at hand)."""
+
+
+class _Predicate:
+    """A batched test of keep-masks: ``(ok, strength)``; ``expand`` lists the masks it evaluates."""
+
+    def __init__(self, fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+                 expand: Callable[[np.ndarray], np.ndarray] = lambda m: m) -> None:
+        self.fn, self.expand = fn, expand
+
+
+class _Search:
+    """Shared state of one explanation: the oracle, its budget, the per-bin smallest witnesses."""
+
+    def __init__(self, oracle: MaskEvaluator, rng: np.random.Generator, *, max_calls: int | None,
+                 auto: tuple[int, int], min_block: int) -> None:
+        self.oracle, self.rng, self.min_block = oracle, rng, min_block
+        self.K = oracle.n_bins
+        self.fixed = max_calls is not None
+        self.auto_min, self.auto_max = auto
+        oracle.max_calls = int(max_calls) if self.fixed else int(self.auto_min)
+        self.best = np.full(self.K, float(self.K))     # size of the smallest passing mask holding the bin
+        self.smallest = np.ones(self.K, dtype=bool)    # the smallest passing mask seen
+        self.exhausted = False
+        self.sufficient = _Predicate(self._sufficient)
+
+    # ---- budget -------------------------------------------------------------------------------
+    def want(self, extra_calls: float) -> None:
+        """Adaptive budget: allow ``extra_calls`` more than spent so far (within the auto bounds)."""
+        if not self.fixed:
+            goal = self.oracle.n_calls + max(0.0, extra_calls)
+            self.oracle.max_calls = int(min(self.auto_max, max(self.oracle.max_calls, self.auto_min, goal)))
+
+    def evaluate(self, pred: _Predicate, masks: np.ndarray, *, reserve: int = 0,
+                 partial: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``pred`` on ``masks``; with ``partial`` only the leading masks that fit the budget are
+        tested (the result is then shorter); otherwise the budget running out raises :class:`_Out`."""
+        masks = np.atleast_2d(masks)
+        if partial:
+            limit = self.oracle.remaining - reserve
+            r = self._fitting(pred, masks, limit)
+            if r < len(masks):
+                self.exhausted = True
+                masks = masks[:r]
+            if not len(masks):
+                return np.zeros(0, bool), np.zeros(0)
+        try:
+            return pred.fn(masks)
+        except BudgetExhausted:
+            self.exhausted = True
+            raise _Out from None
+
+    def _fitting(self, pred: _Predicate, masks: np.ndarray, limit: float) -> int:
+        if limit <= 0:
+            return 0 if self.oracle.n_new(pred.expand(masks)) else len(masks)
+        lo, hi = 0, len(masks)   # largest r with cost(masks[:r]) <= limit
+        if self.oracle.n_new(pred.expand(masks)) <= limit:
+            return hi
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.oracle.n_new(pred.expand(masks[:mid])) <= limit:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    # ---- predicates ---------------------------------------------------------------------------
+    def _sufficient(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ok, tp = self.oracle.passes(masks)
         for m in masks[ok]:
-            np.minimum(self.best, np.where(m, m.sum(), np.inf), out=self.best)
+            size = int(m.sum())
+            np.minimum(self.best, np.where(m, size, np.inf), out=self.best)
+            if size < self.smallest.sum():
+                self.smallest = m.copy()
         return ok, tp
 
+    def contrastive(self) -> _Predicate:
+        """Sufficient, and the complement no longer gives the target class."""
+        oracle = self.oracle
 
-def _cut(n: int, rng: np.random.Generator) -> int:
-    """Cut point of a block of ``n >= 2`` bins: uniform in its middle half."""
-    if n < 4:
-        return n // 2
-    return int(rng.integers(n // 4, 3 * n // 4 + 1))
+        def fn(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            both = np.concatenate([masks, ~masks])
+            p = oracle.probs(both)
+            n = len(masks)
+            ok, tp = self._sufficient(masks)
+            return ok & (np.argmax(p[n:], axis=1) != oracle.target_index), tp
+        return _Predicate(fn, lambda m: np.concatenate([m, ~m]))
 
+    def complete(self, decimals: int = 2) -> _Predicate:
+        """Target class, and the target probability equal to the original's to ``decimals`` places."""
+        oracle = self.oracle
+        goal = round(oracle.confidence, decimals)
 
-def _accept(tracker: _Tracker, keep: np.ndarray, removals: list[np.ndarray],
-            strengths: list[float]) -> list[int]:
-    """Indices of the removals to apply together, keeping the set sufficient.
+        def fn(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            p = oracle.probs(masks)
+            tp = p[:, oracle.target_index]
+            ok = (np.argmax(p, axis=1) == oracle.target_index) & (np.round(tp, decimals) == goal)
+            return ok, -np.abs(tp - oracle.confidence)
+        return _Predicate(fn)
 
-    Each removal passed on its own (against ``keep``).  All together is tried first; if that fails,
-    the removals are applied in order of ``strengths`` (target probability after the removal) and the
-    longest prefix that stays sufficient is kept.
-    """
-    if len(removals) == 1:
-        return [0]
-    order = sorted(range(len(removals)), key=lambda i: (-strengths[i], i))
-    masks = []
-    cur = keep.copy()
-    for i in order:
-        cur = cur.copy()
-        cur[removals[i]] = False
-        masks.append(cur)
-    last_ok, _ = tracker.passes(masks[-1][None])
-    if last_ok[0]:
-        return order
-    ok, _ = tracker.passes(np.stack(masks[1:-1])) if len(masks) > 2 else (np.zeros(0, bool), None)
-    j = 1
-    for k, good in enumerate(ok, start=2):
-        if good:
-            j = k
-    return order[:j]
+    # ---- pruning ------------------------------------------------------------------------------
+    def _parts(self, blk: np.ndarray, arity: int) -> list[np.ndarray]:
+        n = len(blk)
+        if n <= self.min_block:
+            return [blk]
+        p = int(min(arity, n))
+        if p == 2:
+            c = n // 2 if n < 4 else int(self.rng.integers(n // 4, 3 * n // 4 + 1))
+            return [blk[:c], blk[c:]]
+        edges = np.rint(np.arange(1, p) * n / p).astype(int)
+        jitter = self.rng.integers(-(n // (4 * p)), n // (4 * p) + 1, size=p - 1) if n >= 4 * p else 0
+        edges = np.unique(np.clip(edges + jitter, 1, n - 1))
+        return [b for b in np.split(blk, edges) if len(b)]
 
-
-def _prune(tracker: _Tracker, keep: np.ndarray, rng: np.random.Generator, max_calls: int,
-           min_block: int) -> np.ndarray:
-    oracle = tracker.oracle
-    blocks: list[np.ndarray] = [np.flatnonzero(keep)]
-    while blocks and oracle.n_calls < max_calls:
-        plans = []  # (block index, removal candidates, remaining blocks per candidate, split blocks)
-        masks = []
-        for bi, blk in enumerate(blocks):
-            if len(blk) <= min_block:
-                cands = [blk]
-                rests = [[]]
-                split = [blk]
-            else:
-                c = _cut(len(blk), rng)
-                left, right = blk[:c], blk[c:]
-                cands = [left, right]
-                rests = [[right], [left]]
-                split = [left, right]
-            plans.append((bi, cands, rests, split))
-            for cand in cands:
-                m = keep.copy()
-                m[cand] = False
-                masks.append(m)
-        ok, tp = tracker.passes(np.stack(masks))
-        k = 0
-        removals, strengths, outcome = [], [], {}
-        for bi, cands, rests, split in plans:
-            n = len(cands)
-            passed = [k + i for i in range(n) if ok[k + i]]
-            if passed:
-                best = max(passed, key=lambda j: (tp[j], -j))
-                ci = best - k
-                removals.append(cands[ci])
-                strengths.append(float(tp[best]))
-                outcome[bi] = ("remove", len(removals) - 1, rests[ci])
-            elif n == 1:
-                outcome[bi] = ("final", None, [])
-            else:
-                outcome[bi] = ("split", None, split)
-            k += n
-        accepted = set(_accept(tracker, keep, removals, strengths)) if removals else set()
-        new_blocks: list[np.ndarray] = []
-        for bi, blk in enumerate(blocks):
-            kind, ri, nxt = outcome[bi]
-            if kind == "remove":
-                if ri in accepted:
-                    keep[removals[ri]] = False
-                    new_blocks.extend(nxt)
+    def _accept(self, pred: _Predicate, keep: np.ndarray, removals: list[np.ndarray],
+                strengths: list[float]) -> np.ndarray:
+        """``keep`` minus the removals that can go together: all of them if that passes, else the
+        longest passing prefix, strongest first (bisection; the first one passed on its own)."""
+        order = sorted(range(len(removals)), key=lambda i: (-strengths[i], i))
+        cum = [keep.copy()]
+        for i in order:
+            m = cum[-1].copy()
+            m[removals[i]] = False
+            cum.append(m)
+        if len(order) == 1:
+            return cum[1]
+        lo, hi = 1, len(order)   # cum[lo] passes (tested alone); is cum[hi] passing?
+        try:
+            if self.evaluate(pred, cum[hi][None])[0][0]:
+                return cum[hi]
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if self.evaluate(pred, cum[mid][None])[0][0]:
+                    lo = mid
                 else:
-                    new_blocks.append(blk)  # retry in the new context
-            elif kind == "split":
-                new_blocks.extend(nxt)
-        blocks = [b for b in new_blocks if len(b)]
-    return keep
+                    hi = mid
+        except _Out:
+            pass
+        return cum[lo]
+
+    def reduce(self, keep: np.ndarray, pred: _Predicate, *, protected: np.ndarray | None = None,
+               verify: bool = True, give_up: Callable[[int, int], bool] | None = None,
+               loud_first: int = 0) -> tuple[np.ndarray, bool, bool]:
+        """Prune ``keep`` (which passes ``pred``) by steps 2-3; ``protected`` bins are never removed.
+
+        Returns ``(keep, verified_minimal, abandoned)``; stops early (unverified) when the budget is
+        spent or ``give_up(size, previous_size)`` says so after a round.
+        """
+        keep = keep.copy()
+        free = keep if protected is None else keep & ~protected
+        n0 = max(int(free.sum()), 1)
+        blocks: list[tuple[np.ndarray, int]] = [(np.flatnonzero(free), 2)] if free.any() else []
+        if loud_first and free.sum() > 2 * loud_first:
+            # the loudest bins can also hurt (a non-monotone model): each is tried alone in round 1
+            idx = np.flatnonzero(free)
+            loud = idx[np.lexsort((idx, -self.oracle.magnitude[idx]))[:loud_first]]
+            blocks = [(np.setdiff1d(idx, loud), 2)] + [(np.array([b]), 2) for b in sorted(loud)]
+        needed = 0
+        try:
+            while blocks and not self.exhausted:
+                parts_of, masks = [], []
+                for blk, ar in blocks:
+                    parts = self._parts(blk, ar)
+                    parts_of.append((parts, ar))
+                    for part in parts:
+                        m = keep.copy()
+                        m[part] = False
+                        masks.append(m)
+                before = int(keep.sum())
+                ok, tp = self.evaluate(pred, np.stack(masks), reserve=2, partial=True)
+                tested = len(ok)
+                k = 0
+                removals, strengths, nxt, carried, needed = [], [], [], [], 0
+                for (blk, ar), (parts, _) in zip(blocks, parts_of):
+                    if k + len(parts) > tested:      # not tested (budget): carried unchanged
+                        carried.append((blk, ar))
+                        k += len(parts)
+                        continue
+                    res = ok[k:k + len(parts)]
+                    for j, part in enumerate(parts):
+                        if res[j]:
+                            removals.append(part)
+                            strengths.append(float(tp[k + j]))
+                        elif len(part) > 1 and not (len(parts) == 1 and len(part) <= self.min_block):
+                            child = 2 if res.any() else max(2, min(2 * ar, MAX_ARITY))
+                            nxt.append((part, child))
+                            needed += 1
+                        else:
+                            needed += 1                  # a bin (or whole block) that cannot go now
+                    k += len(parts)
+                if removals:
+                    new = self._accept(pred, keep, removals, strengths)
+                    gone = keep & ~new
+                    keep = new
+                    for part in removals:                # rejected removals: retried next round
+                        if keep[part].any():
+                            nxt.append((part[keep[part]], 2))
+                    del gone
+                blocks = sorted(nxt + carried, key=lambda b: int(b[0][0]))
+                if not self.fixed:
+                    d = max(needed + len(blocks), 1)
+                    self.want(3 * d * math.log2(max(2.0, n0 / d)) + 2 * d + 2 * len(blocks))
+                if give_up is not None and give_up(int(keep.sum()), before):
+                    return keep, False, True
+            if self.exhausted:
+                return keep, False, False
+            if not verify:
+                return keep, False, False
+            return self._one_minimal(keep, pred, protected)
+        except _Out:
+            return keep, False, False
+
+    def _one_minimal(self, keep: np.ndarray, pred: _Predicate, protected: np.ndarray | None
+                     ) -> tuple[np.ndarray, bool, bool]:
+        """Step 3: drop single bins until none can go; verified when every bin was tested."""
+        while True:
+            free = keep if protected is None else keep & ~protected
+            idx = np.flatnonzero(free)
+            if not len(idx):
+                return keep, True, False
+            self.want(len(idx) + 4)
+            masks = np.repeat(keep[None], len(idx), axis=0)
+            masks[np.arange(len(idx)), idx] = False
+            try:
+                ok, tp = self.evaluate(pred, masks, reserve=2, partial=True)
+            except _Out:
+                return keep, False, False
+            complete_pass = len(ok) == len(idx)
+            if not ok.any():
+                return keep, complete_pass, False
+            cand = np.flatnonzero(ok)
+            keep = self._accept(pred, keep, [idx[[c]] for c in cand], [float(tp[c]) for c in cand])
+            if self.exhausted:
+                return keep, False, False
 
 
-def _one_minimal(tracker: _Tracker, keep: np.ndarray, limit: int, max_calls: int) -> np.ndarray:
-    """Drop single bins while the set stays sufficient (a batch per pass)."""
-    while 1 < keep.sum() <= limit and tracker.oracle.n_calls < max_calls:
-        idx = np.flatnonzero(keep)
-        masks = np.repeat(keep[None], len(idx), axis=0)
-        masks[np.arange(len(idx)), idx] = False
-        ok, tp = tracker.passes(masks)
-        if not ok.any():
-            break
-        cand = np.flatnonzero(ok)
-        acc = _accept(tracker, keep, [idx[[c]] for c in cand], [float(tp[c]) for c in cand])
-        for a in acc:
-            keep[idx[cand[a]]] = False
-    return keep
+def _ranking(S: _Search, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    size = float(keep.sum())
+    resp = np.clip(size / S.best, 0.0, 1.0)
+    return resp, rank_bins(resp, tiebreak=S.oracle.magnitude)
+
+
+def _extend(S: _Search, keep: np.ndarray, ranking: np.ndarray, pred: _Predicate
+            ) -> tuple[np.ndarray | None, bool]:
+    """``keep`` plus the shortest passing prefix of the other bins in ``ranking`` order, then pruned
+    with ``keep`` protected; (set or None when only ... nothing passed, verified_minimal)."""
+    K = S.K
+    rest = ranking[~keep[ranking]]
+    try:
+        if S.evaluate(pred, keep[None])[0][0]:
+            return keep.copy(), True
+        m = first_prefix(rest, K, lambda masks: S.evaluate(pred, masks)[0], mode="gallop", start=1,
+                         base=keep)
+    except _Out:
+        return None, False
+    if m is None:
+        return None, not S.exhausted
+    start = prefix_masks(rest, [m], K, base=keep)[0]
+    out, verified, _ = S.reduce(start, pred, protected=keep)
+    return out, verified
 
 
 def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, prior: str,
-           max_calls: int, min_block: int, final_check: int) -> SearchResult:
+           max_calls: int | None, auto_min_calls: int, auto_max_calls: int, min_block: int,
+           verify: bool, restart: bool, restart_share: float) -> SearchResult:
     """Run the strategy; see the module docstring."""
-    if prior not in ("magnitude", "none"):
-        raise OptionError(f"prior must be 'magnitude' or 'none', got {prior!r}")
-    if min_block < 1:
-        raise OptionError(f"min_block must be >= 1, got {min_block}")
     K = oracle.n_bins
-    rng = np.random.default_rng(seed)
-    tracker = _Tracker(oracle)
-    order = np.lexsort((np.arange(K), -oracle.magnitude))
-    keep = np.ones(K, dtype=bool)
-    if prior == "magnitude":
-        m = first_prefix_geometric(tracker, order, K)
-        if m is not None:
-            keep = prefix_masks(order, [m], K)[0]
-    start_size = int(keep.sum())
-    prior_calls = oracle.n_calls
-    budget = oracle.n_calls + max_calls
-    keep = _prune(tracker, keep, rng, budget, min_block)
-    if final_check:
-        keep = _one_minimal(tracker, keep, final_check, budget)
+    S = _Search(oracle, np.random.default_rng(seed), max_calls=max_calls,
+                auto=(auto_min_calls, auto_max_calls), min_block=min_block)
+    meta: dict = {}
+    keep, verified = np.ones(K, dtype=bool), False
+    silence = None
+    try:
+        empty = np.zeros((1, K), dtype=bool)
+        passed = S.evaluate(S.sufficient, empty)[0][0]
+        silence = int(oracle.label_of(empty)[0])
+        if passed:
+            keep, verified = empty[0], True
+        else:
+            start = np.ones(K, dtype=bool)
+            if prior == "magnitude":
+                order = np.lexsort((np.arange(K), -oracle.magnitude))
+                m = first_prefix(order, K, lambda masks: S.evaluate(S.sufficient, masks)[0],
+                                 mode="gallop", bisect=False, include_total=False)
+                if m is not None:
+                    start = prefix_masks(order, [m], K)[0]
+            meta["start_size"] = int(start.sum())
+            meta["prior_calls"] = oracle.n_calls
+            keep, verified, _ = S.reduce(start, S.sufficient, verify=verify,
+                                         loud_first=LOUD_FIRST if prior == "magnitude" else 0)
+            meta["prune_calls"] = oracle.n_calls - meta["prior_calls"]
+            if restart and prior == "magnitude" and keep.sum() > 1 and not keep.all() and not S.exhausted:
+                keep, verified = _second_start(S, keep, verified, restart_share, verify, meta)
+    except _Out:
+        pass
+    if S.smallest.sum() < keep.sum():     # never return a larger set than one already verified
+        keep, verified = S.smallest.copy(), False
     found = bool(keep.sum() < K)
-    size = keep.sum()
-    resp = size / tracker.best
-    ranking = rank_bins(resp, tiebreak=oracle.magnitude)
-    extra = {"start_size": start_size, "prior_calls": prior_calls, "prune_calls": oracle.n_calls - prior_calls}
-    extra.update(extract_extras(oracle, keep, ranking, contrastive=contrastive, complete=complete,
-                                mode="gallop"))
-    return SearchResult(keep=keep, responsibility=resp, found=found, ranking=ranking, extra=extra)
+    resp, ranking = _ranking(S, keep)
+    res = SearchResult(keep=keep, responsibility=resp, found=found, ranking=ranking,
+                       verified_minimal=bool(verified and found), silence_index=silence, meta=meta)
+    meta["search_calls"] = oracle.n_calls
+    if contrastive and not S.exhausted:
+        nec, _ = _extend(S, keep, ranking, S.contrastive())
+        res.necessary_keep, res.necessary_found = nec, nec is not None
+    elif contrastive:
+        res.necessary_found = False
+    if complete and not S.exhausted:
+        ck, _ = _extend(S, keep, ranking, S.complete())
+        res.complete_keep = np.ones(K, dtype=bool) if ck is None else ck
+    elif complete:
+        res.complete_keep = np.ones(K, dtype=bool)
+    if res.complete_keep is not None:
+        res.complete_confidence = float(oracle.target_prob(res.complete_keep[None])[0]) \
+            if oracle.is_known(res.complete_keep) else None
+    res.budget_exhausted = bool(S.exhausted)
+    meta["budget"] = oracle.max_calls
+    return res
 
 
-def first_prefix_geometric(tracker: _Tracker, order: np.ndarray, K: int) -> int | None:
-    """Shortest of the prefix lengths 1, 2, 4, ..., K of ``order`` that is sufficient (one batch)."""
-    sizes = []
-    m = 1
-    while m < K:
-        sizes.append(m)
-        m *= 2
-    ok, _ = tracker.passes(prefix_masks(order, sizes, K))
-    return sizes[int(np.argmax(ok))] if ok.any() else None
+def _second_start(S: _Search, keep: np.ndarray, verified: bool, share: float, verify: bool,
+                  meta: dict) -> tuple[np.ndarray, bool]:
+    """Step 4: steps 2-3 from the complement of ``keep`` when it is sufficient; the smaller set wins."""
+    oracle = S.oracle
+    t0 = oracle.n_calls
+    comp = ~keep
+    S.want(1)
+    if not S.evaluate(S.sufficient, comp[None])[0][0]:
+        meta["restart"] = "complement fails"
+        return keep, verified
+    first = int(keep.sum())
+    limit = max(share * t0, 2 * math.log2(max(S.K, 2)) + 8)
+
+    def give_up(size: int, before: int) -> bool:
+        if size < first:
+            return False
+        return oracle.n_calls - t0 > limit or size > 0.8 * before
+
+    S.want(limit + 4)
+    other, ver2, abandoned = S.reduce(comp, S.sufficient, verify=verify, give_up=give_up)
+    meta["restart_calls"] = oracle.n_calls - t0
+    if not abandoned and other.sum() < first:
+        meta["restart"] = "smaller"
+        return other, ver2
+    meta["restart"] = "abandoned" if abandoned else "not smaller"
+    return keep, verified

@@ -1,0 +1,86 @@
+"""The strategy contract: declared options (types, ranges, docs), one validation, the result fields."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import suffice
+from suffice import Explanation, OptionError
+from suffice.search import SearchResult, describe_options, strategy_defaults, strategy_options
+from suffice.toys import ToneClassifier, tone_clip
+
+
+@pytest.fixture
+def case():
+    return ToneClassifier([30]), tone_clip([30, 70], 4000, [0.1, 0.3])
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": True}, "seed"),
+    ({"max_calls": 0}, "max_calls"), ({"max_calls": -5}, "max_calls"), ({"max_calls": "many"}, "integer"),
+    ({"batch_size": 0}, "batch_size"), ({"batch_size": 10 ** 6}, "<= 65536"),
+    ({"min_block": 0}, "min_block"), ({"prior": "loud"}, "one of"), ({"verify": 1}, "true or false"),
+    ({"restart_share": -1.0}, "restart_share"), ({"min_confidence": 2}, "min_confidence"),
+    ({"min_confidence": float("nan")}, "finite"),
+    ({"auto_min_calls": 500, "auto_max_calls": 100}, "auto_min_calls"),
+    ({"final_check": 64}, "unknown option"),
+])
+def test_bad_values_raise_one_line_option_errors(case, bad, match):
+    model, x = case
+    with pytest.raises(OptionError, match=match) as info:
+        suffice.explain(model, x, **bad)
+    assert "\n" not in str(info.value)
+
+
+def test_every_option_is_declared_documented_and_listed():
+    for strategy in suffice.STRATEGIES:
+        opts = strategy_options(strategy)
+        text = describe_options(strategy)
+        assert {o.name for o in opts} == set(strategy_defaults(strategy))
+        for o in opts:
+            assert o.name in text
+    for o in strategy_options("suffice"):
+        assert o.doc and o.doc != "(undocumented)"
+        assert f"{o.name}:" in suffice.explain.__doc__
+
+
+def test_defaults_validate_against_their_own_declarations():
+    for strategy in suffice.STRATEGIES:
+        for o in strategy_options(strategy):
+            assert o.convert(o.default) == o.default
+
+
+def test_result_fields_reach_the_explanation(case):
+    model, x = case
+    e = suffice.explain(model, x, seed=0, contrastive=True, complete=True)
+    assert e.found and e.verified_minimal and not e.budget_exhausted
+    assert e.silence_label == "other" and e.meta["necessary_found"]
+    names = {f.name for f in dataclasses.fields(SearchResult)}
+    assert {"keep", "responsibility", "found", "ranking", "budget_exhausted", "verified_minimal",
+            "silence_index", "necessary_keep", "necessary_found", "complete_keep",
+            "complete_confidence", "meta"} <= names
+
+
+def test_old_extra_dict_is_still_accepted():
+    keep = np.zeros(5, bool)
+    r = SearchResult(keep=keep, responsibility=np.zeros(5), found=True, ranking=np.arange(5),
+                     extra={"complete_keep": keep, "complete_confidence": 0.5, "rex_work": 3})
+    assert r.complete_keep is keep and r.complete_confidence == 0.5 and r.meta == {"rex_work": 3}
+
+
+def test_old_json_without_the_new_fields_loads(case):
+    model, x = case
+    d = suffice.explain(model, x, seed=0).to_dict()
+    for k in ("budget_exhausted", "verified_minimal", "silence_label"):
+        d.pop(k)
+    old = Explanation.from_dict(d)
+    assert (old.budget_exhausted, old.verified_minimal, old.silence_label) == (False, False, None)
+
+
+def test_new_fields_round_trip_through_json(case):
+    model, x = case
+    e = suffice.explain(model, x, seed=0, max_calls=3)
+    back = Explanation.from_json(e.to_json())
+    assert back.same_result(e) and back.budget_exhausted and back.summary() == e.summary()

@@ -1,0 +1,165 @@
+"""The default search on analytic classifiers where the magnitude prior or plain pruning fail.
+
+Each classifier's smallest sufficient set is known exactly (see :mod:`suffice.toys`); every test runs
+at two clip lengths.  Estimand: the size (and bins) of the returned set against that exact minimum,
+and the honesty of ``found`` / ``budget_exhausted`` / ``verified_minimal``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import suffice
+from suffice import toys
+
+LENGTHS = (8000, 16000)
+
+
+def _check_invariants(e) -> None:
+    assert 0.0 <= float(e.responsibility.min()) and float(e.responsibility.max()) <= 1.0
+    if e.found:
+        assert e.size < e.n_bins
+    else:
+        assert e.keep.all()
+    if e.verified_minimal:   # (the budget may still have run out later, in the extra sets)
+        assert e.found
+
+
+@pytest.mark.parametrize("n,seed", [(8000, 0), (8000, 1), (8000, 2), (16000, 0)])
+def test_non_monotone_model_gives_its_single_bin(n, seed):
+    """Keeping more bins can lose the class (bin b's energy share): the minimum is {a}, verified."""
+    model, x = toys.share_clip(n, seed=seed)
+    assert np.argmax(model.predict_proba(x[None])[0]) == 0
+    e = suffice.explain(model, x, seed=seed)
+    _check_invariants(e)
+    assert np.flatnonzero(e.keep).tolist() == [model.a]
+    assert e.verified_minimal and not e.budget_exhausted
+    assert e.silence_label == "other"
+
+
+def test_non_monotone_model_when_the_harmful_bin_is_not_the_loudest():
+    """Three louder tones elsewhere: no shortcut; pruning and re-tests still end at {a}."""
+    n = 8000
+    model, x = toys.share_clip(n, seed=0)
+    x = x + toys.tone_clip([100, 2500, 3900], n, [0.2, 0.2, 0.2], seed=5)
+    e = suffice.explain(model, x, seed=0, max_calls=10 ** 5)
+    assert np.flatnonzero(e.keep).tolist() == [model.a] and e.verified_minimal
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_silence_already_gives_the_class(n):
+    """Silence has no energy in bin b: the empty set is sufficient, found in two model calls."""
+    model, x = toys.share_clip(n, with_a=False, seed=0)
+    e = suffice.explain(model, x, seed=0)
+    assert e.found and e.size == 0 and e.verified_minimal
+    assert e.n_model_calls == 2 and e.silence_label == "a"
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_magnitude_prior_trap(n, seed):
+    """All 20 loud tones together, or one quiet tone: the prior leads to the 20, the minimum is 1."""
+    model, x = toys.trap_clip(n, seed=seed)
+    e = suffice.explain(model, x, seed=seed)
+    _check_invariants(e)
+    assert np.flatnonzero(e.keep).tolist() == [model.quiet]
+    assert e.verified_minimal and e.meta["restart"] == "smaller"
+    without = suffice.explain(model, x, seed=seed, restart=False)
+    assert without.size == 20 and without.verified_minimal  # 1-minimal, not minimum: why restart exists
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_smooth_softmax_complete_and_necessary_sets_are_exact(n):
+    """One tone is sufficient; all three are needed to match the confidence and to be necessary."""
+    bins = [n // 40, n // 13, n // 5]
+    x = toys.tone_clip(bins + [n // 30, n // 7], n, [0.05, 0.05, 0.05, 0.2, 0.2], noise=0.002, seed=1)
+    e = suffice.explain(toys.SoftmaxClassifier(bins), x, seed=0, contrastive=True, complete=True)
+    _check_invariants(e)
+    assert e.size == 1 and int(np.flatnonzero(e.keep)[0]) in bins
+    assert np.flatnonzero(e.complete_keep).tolist() == bins
+    assert np.flatnonzero(e.necessary_keep).tolist() == bins
+    assert round(e.complete_confidence, 2) == round(e.confidence, 2)
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_conjunction_of_300_random_bins(n):
+    """Unbounded budget: exactly the 300 bins, verified.  Default budget: exact, or said to be cut."""
+    model, x = toys.conjunction(300, n, seed=0)
+    e = suffice.explain(model, x, seed=0, max_calls=10 ** 6)
+    _check_invariants(e)
+    assert np.array_equal(np.flatnonzero(e.keep), model.bins)
+    assert e.verified_minimal and not e.budget_exhausted
+    d = suffice.explain(model, x, seed=0)
+    _check_invariants(d)
+    assert d.keep[model.bins].all() and d.n_model_calls <= 2000
+    assert d.verified_minimal == (d.size == 300) and d.budget_exhausted == (not d.verified_minimal)
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_small_budget_is_reported_as_budget_cut_never_not_found(n, counting):
+    model, x = toys.conjunction(300, n, seed=0)
+    m = counting(model)
+    e = suffice.explain(m, x, seed=0, max_calls=200)
+    assert e.budget_exhausted and not e.verified_minimal
+    assert e.n_model_calls == m.calls <= 200
+    assert e.keep[model.bins].all()   # whatever it returns is sufficient
+    assert np.argmax(model.predict_proba(e.sufficient_signal[None])[0]) == 0
+
+
+def test_max_calls_on_a_1000_bin_conjunction_is_never_exceeded(counting):
+    model, x = toys.conjunction(1000, 16000, seed=0)
+    m = counting(model)
+    e = suffice.explain(m, x, seed=0, max_calls=1000, contrastive=True, complete=True)
+    assert m.calls == e.n_model_calls <= 1000
+    assert e.budget_exhausted and e.found and not e.verified_minimal
+
+
+@pytest.mark.parametrize("max_calls", [1, 2, 3, 5, 17, 60])
+@pytest.mark.parametrize("case", ["trap", "share", "softmax"])
+def test_budget_caps_every_call(case, max_calls, counting):
+    n = 8000
+    if case == "trap":
+        model, x = toys.trap_clip(n, seed=0)
+    elif case == "share":
+        model, x = toys.share_clip(n, seed=0)
+    else:
+        bins = [200, 615, 1600]
+        x = toys.tone_clip(bins + [266], n, [0.05, 0.05, 0.05, 0.2], seed=1)
+        model = toys.SoftmaxClassifier(bins)
+    m = counting(model)
+    e = suffice.explain(m, x, seed=0, max_calls=max_calls, contrastive=True, complete=True, batch_size=4)
+    assert m.calls == e.n_model_calls <= max_calls
+    _check_invariants(e)
+    if not e.budget_exhausted:
+        assert e.verified_minimal and (e.necessary_keep is not None) and e.complete_keep is not None
+    if max_calls == 1:
+        assert e.budget_exhausted and not e.found and e.silence_label is None
+
+
+def test_whole_spectrum_is_not_found_and_not_budget_cut(rng):
+    x = rng.normal(0, 0.2, 1000).astype(np.float32)
+    e = suffice.explain(toys.WholeSpectrumClassifier(x), x, seed=0)
+    assert not e.found and not e.budget_exhausted and e.keep.all()
+    cut = suffice.explain(toys.WholeSpectrumClassifier(x), x, seed=0, max_calls=50)
+    assert not cut.found and cut.budget_exhausted and cut.n_model_calls <= 50
+
+
+@pytest.mark.parametrize("case", ["trap", "share", "softmax", "conjunction"])
+def test_batch_size_never_changes_the_result(case):
+    n = 8000
+    opts = {}
+    if case == "trap":
+        model, x = toys.trap_clip(n, seed=1)
+    elif case == "share":
+        model, x = toys.share_clip(n, seed=1)
+    elif case == "softmax":
+        bins = [200, 615, 1600]
+        x = toys.tone_clip(bins + [266], n, [0.05, 0.05, 0.05, 0.2], seed=1)
+        model, opts = toys.SoftmaxClassifier(bins), {"contrastive": True, "complete": True}
+    else:
+        model, x = toys.conjunction(40, n, seed=1)
+        opts = {"max_calls": 300}
+    ref = suffice.explain(model, x, seed=2, batch_size=1, **opts)
+    for bs in (7, 64):
+        e = suffice.explain(model, x, seed=2, batch_size=bs, **opts)
+        assert e.same_result(ref) and e.meta["budget"] == ref.meta["budget"]
