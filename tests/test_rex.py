@@ -6,7 +6,7 @@ import pytest
 
 from suffice import explain
 from suffice.errors import OptionError
-from suffice.search import rex
+from suffice.search.strategies import rex
 
 RATE = 16000
 N = 4000  # 0.25 s: K = 2001 bins

@@ -20,7 +20,7 @@ import numpy as np
 from ..classifier import Classifier
 from ..search import explain
 from ..search.extraction import first_prefix, prefix_masks, sufficient_predicate
-from ..search.oracle import MaskEvaluator
+from ..search.evaluator import MaskEvaluator
 from ..search.result import rank_bins
 
 
