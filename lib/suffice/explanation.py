@@ -39,9 +39,16 @@ def _decode(d: dict | None) -> np.ndarray | None:
 class Explanation:
     """A minimal sufficient set of rfft bins for one model's decision on one clip.
 
-    ``keep`` is a bool array of the clip's ``K = T//2+1`` bins.  ``found`` is False when nothing short
-    of the whole spectrum was sufficient (then ``keep`` is all True).  ``n_model_calls`` counts the
-    waveforms the model evaluated (a batch of 14 counts 14), the original included.
+    ``keep`` is a bool array of the clip's ``K = T//2+1`` bins, a set the search evaluated and saw
+    pass.  ``found`` is True when that set is short of the whole spectrum; when it is False,
+    ``keep`` is all True and ``budget_exhausted`` tells the two reasons apart: False, the search
+    finished and nothing short of the whole spectrum passed ("not found"); True, ``max_calls`` ran
+    out first ("budget-cut").  ``budget_exhausted`` with ``found`` True: the set is sufficient but
+    possibly not minimal.  ``verified_minimal``: every kept bin was tested for removal against the
+    final set and none could go (1-minimal).  ``silence_label``: the model's top-1 label on the
+    all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
+    counts 14), the original included.  JSON written before the last three fields existed loads
+    with ``False, False, None``.
     """
 
     keep: np.ndarray
@@ -63,6 +70,9 @@ class Explanation:
     complete_confidence: float | None = None
     version: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    budget_exhausted: bool = False
+    verified_minimal: bool = False
+    silence_label: str | None = None
 
     # ---- derived -------------------------------------------------------------------------------
     @property
@@ -105,6 +115,8 @@ class Explanation:
             "n_model_calls": self.n_model_calls, "strategy": self.strategy, "seed": self.seed,
             "necessary_size": None if self.necessary_keep is None else int(self.necessary_keep.sum()),
             "complete_size": None if self.complete_keep is None else int(self.complete_keep.sum()),
+            "budget_exhausted": self.budget_exhausted, "verified_minimal": self.verified_minimal,
+            "silence_label": self.silence_label,
         }
 
     # ---- serialisation -------------------------------------------------------------------------
@@ -145,10 +157,15 @@ class Explanation:
                 return a is b
             return np.array_equal(a, b)
         return (eq(self.keep, other.keep) and self.found == other.found
+                and self.budget_exhausted == other.budget_exhausted
+                and self.verified_minimal == other.verified_minimal
+                and self.silence_label == other.silence_label
                 and self.target_index == other.target_index and self.n_model_calls == other.n_model_calls
                 and eq(self.necessary_keep, other.necessary_keep) and eq(self.complete_keep, other.complete_keep)
                 and np.allclose(self.responsibility, other.responsibility))
 
     def __repr__(self) -> str:
         return (f"Explanation(model={self.model!r}, target={self.target!r}, found={self.found}, "
-                f"size={self.size}/{self.n_bins}, calls={self.n_model_calls}, strategy={self.strategy!r})")
+                f"size={self.size}/{self.n_bins}, calls={self.n_model_calls}, strategy={self.strategy!r}"
+                f"{', budget-cut' if self.budget_exhausted else ''}"
+                f"{', 1-minimal' if self.verified_minimal else ''})")

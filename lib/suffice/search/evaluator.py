@@ -5,6 +5,11 @@ One :class:`MaskEvaluator` serves one (model, clip, target).  It synthesises eve
 call of up to ``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the
 answer for each mask so that a repeated mask costs nothing.  Chunking never changes which masks are
 evaluated, so results do not depend on ``batch_size``.
+
+``max_calls`` (None: no limit) caps every waveform the model evaluates for this evaluator, the
+original clip included: a request holding more new masks than :attr:`remaining` raises
+:class:`BudgetExhausted` before anything is evaluated, so the cap is never exceeded.  Strategies ask
+:meth:`n_new` first and send only what fits.
 """
 from __future__ import annotations
 
@@ -17,11 +22,16 @@ from ..classifier import Classifier, predict_in_batches
 from ..masking import spectrum, synthesise
 
 
+class BudgetExhausted(RuntimeError):
+    """A request would take the model past ``max_calls`` (nothing of it was evaluated)."""
+
+
 class MaskEvaluator:
     """Evaluate keep-masks of one clip under one model, for one target class."""
 
     def __init__(self, model: Classifier, waveform: np.ndarray, *, batch_size: int = 64,
-                 target_index: int | None = None, min_confidence: float = 0.0) -> None:
+                 target_index: int | None = None, min_confidence: float = 0.0,
+                 max_calls: int | None = None) -> None:
         self.model = model
         self.waveform = np.ascontiguousarray(waveform, dtype=np.float32)
         self.n_samples = len(self.waveform)
@@ -34,6 +44,7 @@ class MaskEvaluator:
         self.model_seconds = 0.0  # time inside predict_proba
         self.synth_seconds = 0.0  # time spent building waveforms
         self._cache: dict[bytes, np.ndarray] = {}
+        self.max_calls = None if max_calls is None else int(max_calls)
         probs = self._evaluate(self.waveform[None])[0]
         self.original_probs = probs
         self.target_index = int(np.argmax(probs)) if target_index is None else int(target_index)
@@ -41,6 +52,20 @@ class MaskEvaluator:
         self.min_confidence = float(min_confidence)
         self.threshold = self.min_confidence * self.confidence
         self._cache[self._key(np.ones(self.n_bins, bool))] = probs
+
+    # ---- budget ---------------------------------------------------------------------------------
+    @property
+    def remaining(self) -> float:
+        """Model calls still allowed (``inf`` without a cap)."""
+        return float("inf") if self.max_calls is None else max(0, self.max_calls - self.n_calls)
+
+    def n_new(self, masks: np.ndarray) -> int:
+        """How many model calls evaluating ``masks`` would cost (distinct masks not seen before)."""
+        masks = np.atleast_2d(np.asarray(masks, dtype=bool))
+        return len({k for k in map(self._key, masks) if k not in self._cache})
+
+    def is_known(self, mask: np.ndarray) -> bool:
+        return self._key(np.asarray(mask, dtype=bool)) in self._cache
 
     # ---- evaluation -----------------------------------------------------------------------------
     def _evaluate(self, waveforms: np.ndarray) -> np.ndarray:
@@ -64,9 +89,11 @@ class MaskEvaluator:
             if k not in self._cache and k not in todo:
                 todo[k] = i
         if todo:
+            if len(todo) > self.remaining:
+                raise BudgetExhausted(f"{len(todo)} new masks, {self.remaining:g} model calls left")
             idx = list(todo.values())
-            # synthesise chunk by chunk to bound memory on long clips
-            step = max(1, min(self.batch_size, 256))
+            # synthesise one model call (batch_size waveforms) at a time: memory stays bounded
+            step = self.batch_size
             for s in range(0, len(idx), step):
                 part = idx[s:s + step]
                 t0 = time.perf_counter()
@@ -96,3 +123,7 @@ class MaskEvaluator:
 
     def label_of(self, masks: np.ndarray) -> np.ndarray:
         return np.argmax(self.probs(masks), axis=1)
+
+    def silence_index(self) -> int:
+        """The model's top-1 class on the all-zero spectrum (one model call, then cached)."""
+        return int(self.label_of(np.zeros((1, self.n_bins), dtype=bool))[0])

@@ -1,10 +1,10 @@
-"""``suffice.explain``: validate the input and options, run a strategy, extract the sets.
+"""``suffice.explain``: validate the input and options, run a strategy, build the Explanation.
 
-Strategies live in their own modules and register here.  Each module provides ``NAME``,
-``DEFAULTS`` (its own options and their default values) and
-``search(oracle: MaskEvaluator, *, seed: int, **options) -> SearchResult``; ``search`` also computes
-the contrastive (``necessary``) and ``complete`` sets when the oracle asks for them through the
-``contrastive`` / ``complete`` flags it receives.
+Strategies live in their own modules and register in :data:`STRATEGIES`.  The contract
+(:mod:`suffice.search.result`): a module provides ``NAME``, ``OPTIONS`` (its own
+:class:`~suffice.search.options.Option` declarations; a plain ``DEFAULTS`` dict is still accepted) and
+``search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, **own) -> SearchResult``.
+Every option value is validated here, in one place (:func:`resolve_options`), before ``search`` runs.
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from ..audio import load_audio, prepare_waveform, validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, UnknownNameError
 from ..explanation import Explanation
+from . import options as _opt
 from .evaluator import MaskEvaluator
+from .result import SearchResult
 
 #: strategy name -> module (imported lazily)
 STRATEGIES: dict[str, str] = {
@@ -29,13 +31,8 @@ STRATEGIES: dict[str, str] = {
 }
 DEFAULT_STRATEGY = "suffice"
 
-#: options every strategy accepts, with their defaults
-COMMON_OPTIONS: dict[str, Any] = {
-    "batch_size": 64,        # waveforms per model call; never changes the result
-    "min_confidence": 0.0,   # δ: the masked signal needs p[c] >= δ * original confidence
-    "contrastive": False,    # also find a sufficient-and-necessary set
-    "complete": False,       # also find a complete set (confidence matches the original, 2 d.p.)
-}
+#: options every strategy accepts, with their defaults (declared in :data:`options.COMMON`)
+COMMON_OPTIONS: dict[str, Any] = {o.name: o.default for o in _opt.COMMON}
 
 
 def _strategy_module(name: str) -> ModuleType:
@@ -44,39 +41,48 @@ def _strategy_module(name: str) -> ModuleType:
     return importlib.import_module(STRATEGIES[name])
 
 
+def own_options(strategy: str = DEFAULT_STRATEGY) -> tuple[_opt.Option, ...]:
+    """The options ``strategy`` declares itself (not the common ones)."""
+    module = _strategy_module(strategy)
+    declared = getattr(module, "OPTIONS", None)
+    if declared is None:
+        declared = _opt.legacy_options(getattr(module, "DEFAULTS", {}))
+    return tuple(declared)
+
+
+def strategy_options(strategy: str = DEFAULT_STRATEGY) -> tuple[_opt.Option, ...]:
+    """Every option ``strategy`` accepts: the common ones, then its own."""
+    return _opt.COMMON + own_options(strategy)
+
+
 def strategy_defaults(strategy: str = DEFAULT_STRATEGY) -> dict[str, Any]:
     """All options of ``strategy`` (common and its own) with their default values."""
-    return {**COMMON_OPTIONS, **_strategy_module(strategy).DEFAULTS}
+    return {o.name: o.default for o in strategy_options(strategy)}
+
+
+def describe_options(strategy: str | None = None) -> str:
+    """Text listing every option (name, type, default, range, one-line doc) of ``strategy``.
+
+    ``None``: the common options and those of every registered strategy.  The CLI's ``--help`` and
+    ``help(suffice.explain)`` show this text.
+    """
+    names = list(STRATEGIES) if strategy is None else [strategy]
+    parts = [_opt.describe((_opt.SEED,) + _opt.COMMON, "options of every strategy:")]
+    for n in names:
+        parts.append(_opt.describe(own_options(n), f"strategy={n!r}:"))
+    return "\n".join(parts)
 
 
 def resolve_options(strategy: str, options: dict[str, Any]) -> dict[str, Any]:
     """Defaults overlaid by ``options``; unknown names and bad values raise :class:`OptionError`."""
-    defaults = strategy_defaults(strategy)
-    unknown = sorted(set(options) - set(defaults))
-    if unknown:
-        raise OptionError(f"unknown option(s) {unknown} for strategy {strategy!r}; valid options: "
-                          f"{', '.join(sorted(defaults))}")
-    resolved = dict(defaults)
-    for k, v in options.items():
-        d = defaults[k]
-        if isinstance(d, bool):
-            if not isinstance(v, (bool, np.bool_)):
-                raise OptionError(f"option {k!r} must be true or false, got {v!r}")
-            v = bool(v)
-        elif isinstance(d, int) and d is not None:
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) and not (isinstance(v, float) and v.is_integer()):
-                raise OptionError(f"option {k!r} must be an integer, got {v!r}")
-            v = int(v)
-        elif isinstance(d, float):
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
-                raise OptionError(f"option {k!r} must be a finite number, got {v!r}")
-            v = float(v)
-        resolved[k] = v
-    if resolved["batch_size"] < 1:
-        raise OptionError(f"batch_size must be >= 1, got {resolved['batch_size']}")
-    if not 0.0 <= resolved["min_confidence"] <= 1.0:
-        raise OptionError(f"min_confidence (δ) must lie in [0, 1], got {resolved['min_confidence']}")
-    return resolved
+    return _opt.validate(strategy_options(strategy), dict(options), owner=strategy)
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int >= 0; raises :class:`OptionError`."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise OptionError(f"seed must be an integer >= 0, got {seed!r}")
+    return _opt.SEED.convert(seed)
 
 
 def _target_index(model: Classifier, target: str | int | None) -> int | None:
@@ -99,11 +105,12 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
 
     ``waveform``: float mono samples at ``model.sample_rate`` (or at ``sample_rate``, then resampled),
     or a path to a sound file.  ``target``: explain this label instead of the top-1 class.
-    ``options``: see :data:`COMMON_OPTIONS` and :func:`strategy_defaults`.  Same seed and options give
-    the same explanation whatever ``batch_size``.
+    ``options``: the common ones and the strategy's own, each declared with its type, range and
+    doc; :func:`describe_options` lists them (``describe_options("suffice")``).  Same seed and
+    options give the same explanation whatever ``batch_size``.  Bad values raise
+    :class:`~suffice.errors.OptionError`.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise OptionError(f"seed must be an integer, got {seed!r}")
+    seed = check_seed(seed)
     module = _strategy_module(strategy)
     opts = resolve_options(strategy, options)
     rate = int(model.sample_rate)
@@ -114,21 +121,31 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     else:
         x = validate_waveform(waveform, rate)
     oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
-                        min_confidence=opts["min_confidence"])
-    own = {k: opts[k] for k in module.DEFAULTS}
-    res = module.search(oracle, seed=int(seed), contrastive=opts["contrastive"],
-                        complete=opts["complete"], **own)
+                           min_confidence=opts["min_confidence"])
+    own = {o.name: opts[o.name] for o in own_options(strategy)}
+    res: SearchResult = module.search(oracle, seed=seed, contrastive=opts["contrastive"],
+                                      complete=opts["complete"], **own)
+    oracle.max_calls = None  # the strategy's budget is over; what follows reads cached masks
     keep = np.asarray(res.keep, dtype=bool)
     suff_conf = float(oracle.target_prob(keep[None])[0])
+    silence = res.silence_index if res.silence_index is not None else oracle.silence_index()
+    meta = {"n_batches": oracle.n_batches, "model_seconds": round(oracle.model_seconds, 6),
+            "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
+    if res.necessary_found is not None:
+        meta["necessary_found"] = bool(res.necessary_found)
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,
         sufficient_confidence=suff_conf, n_model_calls=oracle.n_calls,
-        responsibility=np.asarray(res.responsibility, dtype=np.float32), waveform=x, sample_rate=rate,
-        model=str(model.name), strategy=strategy, seed=int(seed), options=opts,
-        necessary_keep=res.extra.get("necessary_keep"), complete_keep=res.extra.get("complete_keep"),
-        complete_confidence=res.extra.get("complete_confidence"), version=__version__,
-        meta={"n_batches": oracle.n_batches, "model_seconds": round(oracle.model_seconds, 6),
-              "synth_seconds": round(oracle.synth_seconds, 6),
-              **{k: v for k, v in res.extra.items() if k not in ("necessary_keep", "complete_keep", "complete_confidence")}},
+        responsibility=np.clip(np.asarray(res.responsibility, dtype=np.float32), 0.0, 1.0),
+        waveform=x, sample_rate=rate, model=str(model.name), strategy=strategy, seed=seed,
+        options=opts, necessary_keep=res.necessary_keep, complete_keep=res.complete_keep,
+        complete_confidence=res.complete_confidence, version=__version__, meta=meta,
+        budget_exhausted=bool(res.budget_exhausted), verified_minimal=bool(res.verified_minimal),
+        silence_label=str(model.labels[silence]),
     )
+
+
+explain.__doc__ = (explain.__doc__ or "") + "\n    Options (from :func:`describe_options`):\n\n" + "\n".join(
+    "    " + line for line in describe_options(DEFAULT_STRATEGY).splitlines()) + (
+    "\n\n    Other strategies: ``describe_options(name)``.\n")

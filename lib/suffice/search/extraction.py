@@ -35,8 +35,13 @@ def prefix_masks(order: np.ndarray, sizes: np.ndarray | list[int], n_bins: int,
 
 def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: str = "gallop",
                  start: int = 1, chunk: int = 10, window: int = 16,
-                 base: np.ndarray | None = None) -> int | None:
-    """Smallest tested prefix length of ``order`` whose mask satisfies ``predicate``; None if none."""
+                 base: np.ndarray | None = None, bisect: bool = True,
+                 include_total: bool = True) -> int | None:
+    """Smallest tested prefix length of ``order`` whose mask satisfies ``predicate``; None if none.
+
+    Gallop mode: ``bisect=False`` stops after the one batch of lengths ``start * 2**i`` (the first
+    passing one is returned); ``include_total=False`` leaves the whole ordering out of that batch.
+    """
     total = len(order)
     if total == 0:
         return None
@@ -56,12 +61,15 @@ def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: 
     while m < total:
         sizes.append(m)
         m *= 2
-    sizes.append(total)
+    if include_total or not sizes:
+        sizes.append(total)
     ok = predicate(prefix_masks(order, sizes, n_bins, base))
     if not ok.any():
         return None
     i = int(np.argmax(ok))
     hi = sizes[i]
+    if not bisect:
+        return hi
     lo = sizes[i - 1] if i > 0 else start - 1  # lo fails (or is below the start)
     while hi - lo > 1:
         mid = (lo + hi) // 2

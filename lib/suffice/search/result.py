@@ -1,4 +1,11 @@
-"""What a search strategy hands back to :func:`suffice.explain`."""
+"""What a search strategy hands back to :func:`suffice.explain` (the strategy contract).
+
+A strategy module provides ``NAME``, ``OPTIONS`` (a tuple of :class:`suffice.search.options.Option`,
+its own options) and ``search(oracle, *, seed, contrastive, complete, **own_options) -> SearchResult``.
+``explain()`` validates every option before calling ``search`` (so ``search`` receives checked values)
+and builds the :class:`~suffice.Explanation` from the named fields below; ``meta`` is for
+diagnostics only and never read by ``explain()``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,13 +16,45 @@ import numpy as np
 
 @dataclass
 class SearchResult:
-    """Sufficient keep-mask, responsibility map and the ranking the extraction used."""
+    """A strategy's answer on one (model, clip, target).
 
-    keep: np.ndarray            # bool (K,)
-    responsibility: np.ndarray  # float (K,), higher = more responsible
-    found: bool                 # False when only the whole spectrum was sufficient
-    ranking: np.ndarray         # int (K,): bins, most responsible first
-    extra: dict[str, Any] = field(default_factory=dict)
+    * ``keep``: bool (K,), the sufficient set (every bin when ``found`` is False).
+    * ``responsibility``: float (K,) in [0, 1], higher = more responsible.
+    * ``found``: a set short of the whole spectrum was verified sufficient.
+    * ``ranking``: int (K,), bins most responsible first.
+    * ``budget_exhausted``: the search stopped because ``max_calls`` ran out (``keep`` is still a
+      verified sufficient set, only maybe not minimal).
+    * ``verified_minimal``: every kept bin was tested for removal against the final ``keep`` and none
+      could go (1-minimal).
+    * ``silence_index``: the model's top-1 class on the all-zero spectrum (None: not evaluated).
+    * ``necessary_keep`` / ``necessary_found``: the contrastive set (``contrastive=True``).
+    * ``complete_keep`` / ``complete_confidence``: the complete set (``complete=True``).
+    """
+
+    keep: np.ndarray
+    responsibility: np.ndarray
+    found: bool
+    ranking: np.ndarray
+    budget_exhausted: bool = False
+    verified_minimal: bool = False
+    silence_index: int | None = None
+    necessary_keep: np.ndarray | None = None
+    necessary_found: bool | None = None
+    complete_keep: np.ndarray | None = None
+    complete_confidence: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)  # deprecated: use the fields
+
+    _LEGACY = ("necessary_keep", "necessary_found", "complete_keep", "complete_confidence")
+
+    def __post_init__(self) -> None:
+        # the old contract: sets under magic keys of ``extra``; moved to their fields, the rest to meta
+        if self.extra:
+            for k in self._LEGACY:
+                if k in self.extra and getattr(self, k) is None:
+                    setattr(self, k, self.extra[k])
+            self.meta = {**{k: v for k, v in self.extra.items() if k not in self._LEGACY}, **self.meta}
+        self.extra = self.meta
 
 
 def rank_bins(responsibility: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:

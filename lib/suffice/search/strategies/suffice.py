@@ -35,18 +35,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import OptionError
-from ..extraction import extract_extras, prefix_masks
+from ..extraction import extract_extras, first_prefix, prefix_masks
 from ..evaluator import MaskEvaluator
+from ..options import Option
 from ..result import SearchResult, rank_bins
 
 NAME = "suffice"
-DEFAULTS: dict = {
-    "prior": "magnitude",   # ranking of the first prefix: "magnitude" or "none" (start from all bins)
-    "max_calls": 1000,      # model-call budget of the pruning (the result stays sufficient)
-    "min_block": 1,         # blocks of at most this many bins are tested whole, never split
-    "final_check": 64,      # 1-minimality pass when at most this many bins remain (0: off)
-}
+OPTIONS: tuple[Option, ...] = (
+    Option("prior", str, "magnitude", "ranking of the first prefix; 'none' starts from all bins",
+           choices=("magnitude", "none")),
+    Option("max_calls", int, 1000, "model-call budget of the pruning (the result stays sufficient)", min=1),
+    Option("min_block", int, 1, "blocks of at most this many bins are tested whole, never split", min=1),
+    Option("final_check", int, 64, "1-minimality pass when at most this many bins remain (0: off)", min=0),
+)
+DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
 
 
 class _Tracker:
@@ -173,17 +175,14 @@ def _one_minimal(tracker: _Tracker, keep: np.ndarray, limit: int, max_calls: int
 def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, prior: str,
            max_calls: int, min_block: int, final_check: int) -> SearchResult:
     """Run the strategy; see the module docstring."""
-    if prior not in ("magnitude", "none"):
-        raise OptionError(f"prior must be 'magnitude' or 'none', got {prior!r}")
-    if min_block < 1:
-        raise OptionError(f"min_block must be >= 1, got {min_block}")
     K = oracle.n_bins
     rng = np.random.default_rng(seed)
     tracker = _Tracker(oracle)
     order = np.lexsort((np.arange(K), -oracle.magnitude))
     keep = np.ones(K, dtype=bool)
     if prior == "magnitude":
-        m = first_prefix_geometric(tracker, order, K)
+        m = first_prefix(order, K, lambda masks: tracker.passes(masks)[0], mode="gallop", bisect=False,
+                         include_total=False)
         if m is not None:
             keep = prefix_masks(order, [m], K)[0]
     start_size = int(keep.sum())
@@ -201,13 +200,3 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
                                 mode="gallop"))
     return SearchResult(keep=keep, responsibility=resp, found=found, ranking=ranking, extra=extra)
 
-
-def first_prefix_geometric(tracker: _Tracker, order: np.ndarray, K: int) -> int | None:
-    """Shortest of the prefix lengths 1, 2, 4, ..., K of ``order`` that is sufficient (one batch)."""
-    sizes = []
-    m = 1
-    while m < K:
-        sizes.append(m)
-        m *= 2
-    ok, _ = tracker.passes(prefix_masks(order, sizes, K))
-    return sizes[int(np.argmax(ok))] if ok.any() else None
