@@ -42,7 +42,8 @@ Read against the code of ``rex-xai`` 0.4.1 (PyPI; ``rex_xai/responsibility/respo
   (about 24 for a 4 s clip) instead of up to ``K / chunk_size`` (3,200).  It returns a length it has
   seen pass, never shorter than the linear scan's (the linear scan's length is the first passing
   one), and the same length whenever sufficiency is monotone along the ranking between the two
-  bracketing lengths.  ``make bench`` measures how often the two differ on real models.
+  bracketing lengths.  On 14 smoke-zoo explanations it returned the linear scan's set 12
+  times (the other two were 0.5% and 12% larger); ``make bench`` measures it on the default zoo.
 * ``stop_when_stable`` (off by default: all ``iters`` iterations run, as in ReX): iterations run in
   blocks of ``stable_block``; after each block the set is extracted from the map merged so far, and
   the search stops when two consecutive blocks give the same set.  The iterations that do run are
