@@ -7,7 +7,10 @@ import pytest
 
 from suffice.bench import cases as bc
 from suffice.bench import report, run
-from suffice.bench.methods import METHODS, mel_band_edges, occlusion_order, prefix_baseline
+from suffice import explain
+from suffice.bench.methods import METHODS
+from suffice.search.strategies.magnitude import shortest_sufficient_prefix
+from suffice.search.strategies.occlusion import mel_band_edges, occlusion_order
 from suffice.bench.rexxai import RexXai, default_env_dir
 from suffice.toys import ToneClassifier, tone_clip
 from suffice.search.evaluator import MaskEvaluator
@@ -21,14 +24,25 @@ def test_magnitude_baseline_finds_loudest_needed_bin_in_log_calls():
     model = ToneClassifier(bins=[1000])
     r = METHODS["magnitude"](model, x, 0)
     assert r.found and np.flatnonzero(r.keep).tolist() == [1000]
-    assert r.n_model_calls <= 2 * np.log2(len(r.keep)) + 2
+    # the original, the gallop 1, 2, ..., 4096 (13 masks; 8001 bins is the original), the silence label
+    assert r.n_model_calls == 1 + 13 + 1
+
+
+@pytest.mark.parametrize("method,strategy,opts", [("magnitude", "magnitude", {}), ("occlusion", "occlusion", {}),
+                                                  ("rex-linear", "rex", {"extraction": "linear"})])
+def test_bench_methods_run_through_explain(method, strategy, opts):
+    x = tone_clip([500, 3000], 4000, [0.05, 0.05], noise=0.002, seed=2)
+    model = ToneClassifier(bins=[750])
+    r = METHODS[method](model, x, 0)
+    e = explain(model, x, strategy=strategy, seed=0, **opts)
+    assert np.array_equal(r.keep, e.keep) and r.n_model_calls == e.n_model_calls and r.found == e.found
 
 
 def test_prefix_baseline_is_shortest_sufficient_prefix():
     x = tone_clip([300, 700, 2000], N, [0.1, 0.05, 0.03], noise=0.002, seed=1)
     oracle = MaskEvaluator(ToneClassifier(bins=[2000]), x)
     order = rank_bins(oracle.magnitude)
-    keep, found = prefix_baseline(oracle, order)
+    keep, found = shortest_sufficient_prefix(oracle, order)
     assert found and keep.sum() == 3 and keep[[300, 700, 2000]].all()  # the third loudest is needed
 
 
@@ -134,6 +148,15 @@ def test_interleave_puts_rex_cases_first_round_robin_over_tasks():
     names = [c.name for c in bc.interleave(cs)]
     assert names[:4] == ["genre/a/0", "emotion/a/0", "deepfake/a/0", "genre/b/0"]
     assert all(n.endswith("/1") for n in names[6:])
+
+
+def test_extraction_agreement_table():
+    rows = [{"kind": "real", "case": c, "method": m, "calls": k, "size": z, "found": True, "error": "", "skipped": ""}
+            for c, m, k, z in (("a", "rex", 1300, 20), ("a", "rex-linear", 1500, 20),
+                               ("b", "rex", 1310, 40), ("b", "rex-linear", 3800, 30))]
+    t = report.extraction_agreement(pd.DataFrame(rows)).set_index("case")
+    assert t.loc["a", "same_size"] and not t.loc["b", "same_size"]
+    assert t.loc["b", "size_ratio"] == pytest.approx(40 / 30) and t.loc["b", "calls_saved"] == 2490
 
 
 def test_empty_set_notes():

@@ -44,7 +44,7 @@ def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def ratios(df: pd.DataFrame, against: str = "rex-xai",
-           methods: tuple[str, ...] = ("suffice", "rex", "magnitude", "occlusion")) -> pd.DataFrame:
+           methods: tuple[str, ...] = ("suffice", "rex", "rex-linear", "magnitude", "occlusion")) -> pd.DataFrame:
     """Per case: each method's calls, time and size divided by ``against``'s (both must succeed)."""
     ok = _ok(df)
     base = ok[ok["method"] == against].set_index("case")
@@ -59,6 +59,22 @@ def ratios(df: pd.DataFrame, against: str = "rex-xai",
                          "calls_ratio": o["calls"] / b["calls"], "seconds_ratio": o["seconds"] / b["seconds"],
                          "size_ratio": o["size"] / b["size"],
                          "speedup_calls": b["calls"] / o["calls"]})
+    return pd.DataFrame(rows)
+
+
+def extraction_agreement(df: pd.DataFrame, fast: str = "rex", linear: str = "rex-linear") -> pd.DataFrame:
+    """Per case where both ran: the bisection extraction (``fast``) against ReX's linear scan (``linear``)
+    on the same responsibility map (same seed): equal sets?, the size ratio (>= 1 by construction)
+    and the calls each spent."""
+    ok = _ok(df)
+    a, b = ok[ok["method"] == fast].set_index("case"), ok[ok["method"] == linear].set_index("case")
+    rows = []
+    for c in a.index.intersection(b.index):
+        x, y = a.loc[c], b.loc[c]
+        rows.append({"case": c, "kind": x["kind"], "size_bisect": int(x["size"]), "size_linear": int(y["size"]),
+                     "same_size": int(x["size"]) == int(y["size"]), "size_ratio": x["size"] / max(y["size"], 1),
+                     "calls_bisect": int(x["calls"]), "calls_linear": int(y["calls"]),
+                     "calls_saved": int(y["calls"]) - int(x["calls"])})
     return pd.DataFrame(rows)
 
 
@@ -163,12 +179,14 @@ SUMMARY_COLS = ["kind", "method", "n", "found_rate", "recheck_rate", "calls_medi
 
 def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes: list[str] | None = None,
                   header: str = "") -> dict[str, pd.DataFrame]:
-    """summary.csv, ratios.csv, scaling.csv, profile.csv, targets.csv and summary.md in ``out``."""
+    """summary.csv, ratios.csv, extraction.csv, scaling.csv, profile.csv, targets.csv and summary.md in
+    ``out``."""
     tables = {
         "summary": summarise(df, ["kind", "method"]),
         "summary_real": summarise(df[df["kind"] == "real"], ["task", "model", "method"]) if (df["kind"] == "real").any() else pd.DataFrame(),
         "ratios": pd.concat([ratios(df, "rex-xai"), ratios(df, "magnitude", ("suffice", "rex", "occlusion"))],
                             ignore_index=True),
+        "extraction": extraction_agreement(df),
         "scaling": _ok(df[df["kind"] == "scaling"])[
             ["n_bins", "seconds_audio", "method", "calls", "seconds", "size", "found", "recheck_sufficient"]]
         if (df["kind"] == "scaling").any() else pd.DataFrame(),
@@ -190,6 +208,11 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
                      median_size_ratio=("size_ratio", "median"), median_seconds_ratio=("seconds_ratio", "median"))
                 .reset_index())
         md.append("## Per-clip ratios (method / reference; medians over clips)\n\n" + markdown_table(agg))
+    ex = tables["extraction"]
+    if not ex.empty:
+        md.append("## rex: bisection against ReX's linear extraction (same maps)\n\n"
+                  f"Same set on {int(ex['same_size'].sum())} of {len(ex)} cases; median calls saved "
+                  f"{ex['calls_saved'].median():.0f}.\n\n" + markdown_table(ex))
     if not tables["scaling"].empty:
         md.append("## Scaling with the number of bins\n\n" + markdown_table(tables["scaling"]))
     md.append("## Where the time goes\n\n" + markdown_table(tables["profile"]))
@@ -212,7 +235,7 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
 def load(out: str | Path = "data/bench") -> dict[str, pd.DataFrame]:
     """The benchmark's tables from ``out`` (for the book's performance chapter)."""
     out = Path(out)
-    names = ("results", "summary", "summary_real", "ratios", "scaling", "profile", "targets")
+    names = ("results", "summary", "summary_real", "ratios", "extraction", "scaling", "profile", "targets")
     tables = {}
     for n in names:
         p = out / f"{n}.csv"

@@ -70,8 +70,9 @@ def collect_cases(profile: str, quick: bool, plan: RealPlan, log: Callable[[str]
     return cases
 
 
-REX_FAMILY = ("rex-xai", "rex")
-REX_CALLS_ESTIMATE = 2500  # a typical ReX explanation: ~1,300-1,800 mutants plus the linear extraction
+REX_FAMILY = ("rex-xai", "rex", "rex-linear")
+#: typical calls of one explanation: ~1,300-1,800 mutants plus the extraction (linear: up to K / 10)
+REX_CALLS_ESTIMATE = {"rex-xai": 2500, "rex-linear": 2500, "rex": 1500}
 
 
 def latency(case: Case, n: int = 8) -> tuple[float, float]:
@@ -105,9 +106,10 @@ class RexGate:
         if case.name not in self._lat:
             self._lat[case.name] = latency(case)
         single, batched = self._lat[case.name]
-        est = REX_CALLS_ESTIMATE * (single if method == "rex-xai" else batched)
+        calls = REX_CALLS_ESTIMATE[method]
+        est = calls * (single if method == "rex-xai" else batched)
         if est > self.plan.rex_case_cap_s:
-            return f"estimated {est:.0f} s ({REX_CALLS_ESTIMATE} calls) > cap {self.plan.rex_case_cap_s:.0f} s"
+            return f"estimated {est:.0f} s ({calls} calls) > cap {self.plan.rex_case_cap_s:.0f} s"
         if self.spent + est > self.plan.rex_budget_s:
             return f"ReX budget for real clips ({self.plan.rex_budget_s:.0f} s) spent"
         return ""

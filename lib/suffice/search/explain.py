@@ -28,6 +28,8 @@ from .result import SearchResult
 STRATEGIES: dict[str, str] = {
     "suffice": "suffice.search.strategies.suffice",
     "rex": "suffice.search.strategies.rex",
+    "magnitude": "suffice.search.strategies.magnitude",
+    "occlusion": "suffice.search.strategies.occlusion",
 }
 DEFAULT_STRATEGY = "suffice"
 
