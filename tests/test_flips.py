@@ -114,7 +114,7 @@ def test_not_found_when_the_flip_is_larger_than_max_size():
 def test_nothing_flips_a_constant_model_and_the_search_says_it_finished():
     f = flip(_Constant(), _clip(16000), screen=100, max_size=20)
     assert not f.found and not f.budget_exhausted
-    # the original, 100 single removals, the ladder 2, 3, 5, 10, 20
+    # the original, 100 single removals (two rounds of 64), the ladder 2, 3, 5, 10, 20
     assert f.n_model_calls == 1 + 100 + 5
 
 

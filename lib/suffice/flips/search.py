@@ -15,9 +15,10 @@ removal can matter (our design):
    the screened bins whose removal raised it), and the prefixes of that ranking of sizes 2, 3, 5, 10, 20, 50, ...
    up to ``max_size`` are tried in one batch; between the largest prefix that did not flip and the
    smallest that did, bisection finds the shortest flipping prefix it tests.
-3. **Trim.**  Each removed bin is put back in turn (one batch); those that can be put back while the
-   signal stays flipped are put back (all together when that still flips, else the strongest one), until
-   none can: the flip is then irreducible (``verified_minimal``).
+3. **Trim.**  Each removed bin is put back alone (one batch); of those that can go back while the
+   signal stays flipped, the longest run (in order of how flipped the signal stays) that can go back
+   together does (one more batch); passes repeat until no bin can go back alone: the flip is then
+   irreducible (``verified_minimal``).
 
 Only evaluated sets are ever reported.  A flip of one bin is the minimum; a flip of two is proven
 minimal only when the screen covered every bin (``screen >= K``); any larger flip is an upper bound on
@@ -45,9 +46,9 @@ from .result import Flip
 
 #: options of :func:`flip` and their defaults
 DEFAULTS: dict[str, int] = {
-    "max_size": 20,      # the largest flip the search looks for (bins)
+    "max_size": 50,      # the largest flip the search looks for (bins)
     "max_calls": 1000,   # model-call budget, the original clip included
-    "screen": 256,       # loudest bins whose single removal is tested (>= K: every bin)
+    "screen": 128,       # loudest bins whose single removal is tested (>= K: every bin)
     "batch_size": 64,    # waveforms per model call; never changes the result
 }
 #: single removals per screening round (a fixed number, so that stopping early never depends on batch_size)
@@ -158,26 +159,32 @@ def _ladder(b: _Budgeted, ranking: np.ndarray, max_size: int) -> tuple[int, ...]
 
 
 def _trim(b: _Budgeted, removed: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
-    """Put bins back while the signal stays flipped; (set, irreducible)."""
+    """Put bins back while the signal stays flipped; (set, irreducible).
+
+    Each pass tests putting back each bin alone (one batch).  The bins that can go back alone are
+    ordered by how low the class's probability stays without them; putting back the first ``j`` of
+    them together is tested for every ``j`` (one batch) and the largest ``j`` that still flips is taken
+    (``j = 1`` is known to flip).  Passes repeat until no bin can go back alone.
+    """
     c = b.ev.target_index
     while len(removed) > 1:
         back = [tuple(k for k in removed if k != j) for j in removed]
         probs = b.probs(back)
         if any(p is None for p in probs):
             return removed, False
-        ok = [(float(p[c]), i) for i, p in enumerate(probs) if b.flips(p)]
+        ok = sorted((float(p[c]), i) for i, p in enumerate(probs) if b.flips(p))
         if not ok:
             return removed, True
-        if len(ok) > 1:
-            drop = {removed[i] for _, i in ok}
-            together = tuple(k for k in removed if k not in drop)
-            p = b.probs([together])[0] if together else None
-            if together and p is None:
-                return removed, False
-            if together and b.flips(p):
-                removed = together
-                continue
-        removed = back[min(ok)[1]]
+        order = [removed[i] for _, i in ok]
+        cum = [tuple(k for k in removed if k not in set(order[:j])) for j in range(2, len(order) + 1)]
+        cum = [r for r in cum if r]
+        best = back[ok[0][1]]
+        for r, p in zip(cum, b.probs(cum)):
+            if p is None:
+                return best, False
+            if b.flips(p):
+                best = r
+        removed = best
     return removed, len(removed) == 1
 
 

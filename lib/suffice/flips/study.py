@@ -289,9 +289,11 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
 def run_task(task: str, *, models: Sequence[str] | str | None = None, profile: str = "default",
              clips_per_class: int = 1, split: str = "test", seed: int = 0, options: dict | None = None,
              n_null: int = 4, sizes: Sequence[int] = DEFAULT_SIZES, cache_dir=None, workers: Any = "auto",
-             progress: bool = True) -> FlipStudy:
+             max_clips: int | None = None, progress: bool = True) -> FlipStudy:
     """The flip study of ``task`` on the built corpus: the transfer study's clip selection (the same
-    seed gives the same clips; fewer per class give a subset) and the zoo's default study models."""
+    seed gives the same clips; fewer per class give a subset) and the zoo's default study models.
+    ``max_clips``: keep only that many of the selected clips, taken in turn from each class (still a
+    subset of the transfer study's clips)."""
     from ..corpora import data_root, manifest
     from ..parallel import local_executor, resolve_workers
     if models is None or models == "all":
@@ -302,6 +304,12 @@ def run_task(task: str, *, models: Sequence[str] | str | None = None, profile: s
     if cache_dir is not None and not str(cache_dir).startswith("/"):
         cache_dir = data_root() / str(cache_dir)
     chosen = select_clips(manifest(task, profile), int(clips_per_class), split=split, seed=int(seed))
+    if max_clips is not None:
+        if isinstance(max_clips, bool) or not isinstance(max_clips, int) or max_clips < 1:
+            raise OptionError(f"max_clips must be an integer >= 1 or None, got {max_clips!r}")
+        turn = chosen.groupby("label", sort=True).cumcount()
+        chosen = chosen.assign(_turn=turn).sort_values(["_turn", "label"], kind="stable").head(max_clips)
+        chosen = chosen.drop(columns="_turn").sort_values(["label", "clip_id"]).reset_index(drop=True)
     clips, failures = load_clips(chosen, 16000)
     n = resolve_workers(workers, jobs=len(names) * len(clips))
     with ExitStack() as stack:
@@ -310,5 +318,5 @@ def run_task(task: str, *, models: Sequence[str] | str | None = None, profile: s
                   profile=profile, executor=ex, progress=progress)
     if failures:
         res.failures = pd.concat([pd.DataFrame(failures), res.failures], ignore_index=True)
-    res.params.update({"clips_per_class": int(clips_per_class), "split": split})
+    res.params.update({"clips_per_class": int(clips_per_class), "split": split, "max_clips": max_clips})
     return res
