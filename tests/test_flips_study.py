@@ -97,3 +97,13 @@ def test_calibration_false_positive_rate_and_power():
     res = analysis.calibrate(20, 3, 4, base=0.1, effect=0.3, n_sim=100, n_boot=200, seed=1)
     assert res["fpr"] <= 0.10
     assert res["power"] >= 0.8
+
+
+def test_max_clips_takes_clips_in_turn_from_each_label():
+    import pandas as pd
+    sel = pd.DataFrame({"clip_id": [f"{lab}{i}" for lab in "abc" for i in range(3)],
+                        "label": [lab for lab in "abc" for _ in range(3)]})
+    assert study.in_turn(sel, 4)["clip_id"].tolist() == ["a0", "a1", "b0", "c0"]
+    assert study.in_turn(sel, 2)["clip_id"].tolist() == ["a0", "b0"]
+    with pytest.raises(OptionError):
+        study.in_turn(sel, 0)

@@ -227,7 +227,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         bar.update(1)
     bar.close()
     flips = {k: _restore(p, by_id[k[1]]) for k, p in payloads.items()}
-    flip_calls = int(sum(f.n_model_calls for k, f in flips.items() if k in set(todo)))
+    now = set(todo)
+    flip_calls = int(sum(f.n_model_calls for k, f in flips.items() if k in now))
 
     # 3. every model on every removal of every clip
     removals: dict[str, list[tuple[str, str, int, int, tuple[int, ...]]]] = {}
@@ -286,6 +287,16 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                      params=params, stats=stats, _flips=flips, _clips=by_id)
 
 
+def in_turn(chosen: pd.DataFrame, max_clips: int) -> pd.DataFrame:
+    """The first ``max_clips`` rows of a clip selection taken in turn from each label (first clip of
+    every label, then the second ...), sorted back by label and clip id."""
+    if isinstance(max_clips, bool) or not isinstance(max_clips, int) or max_clips < 1:
+        raise OptionError(f"max_clips must be an integer >= 1 or None, got {max_clips!r}")
+    turn = chosen.groupby("label", sort=True).cumcount()
+    out = chosen.assign(_turn=turn).sort_values(["_turn", "label"], kind="stable").head(max_clips)
+    return out.drop(columns="_turn").sort_values(["label", "clip_id"]).reset_index(drop=True)
+
+
 def run_task(task: str, *, models: Sequence[str] | str | None = None, profile: str = "default",
              clips_per_class: int = 1, split: str = "test", seed: int = 0, options: dict | None = None,
              n_null: int = 4, sizes: Sequence[int] = DEFAULT_SIZES, cache_dir=None, workers: Any = "auto",
@@ -305,11 +316,7 @@ def run_task(task: str, *, models: Sequence[str] | str | None = None, profile: s
         cache_dir = data_root() / str(cache_dir)
     chosen = select_clips(manifest(task, profile), int(clips_per_class), split=split, seed=int(seed))
     if max_clips is not None:
-        if isinstance(max_clips, bool) or not isinstance(max_clips, int) or max_clips < 1:
-            raise OptionError(f"max_clips must be an integer >= 1 or None, got {max_clips!r}")
-        turn = chosen.groupby("label", sort=True).cumcount()
-        chosen = chosen.assign(_turn=turn).sort_values(["_turn", "label"], kind="stable").head(max_clips)
-        chosen = chosen.drop(columns="_turn").sort_values(["label", "clip_id"]).reset_index(drop=True)
+        chosen = in_turn(chosen, max_clips)
     clips, failures = load_clips(chosen, 16000)
     n = resolve_workers(workers, jobs=len(names) * len(clips))
     with ExitStack() as stack:
