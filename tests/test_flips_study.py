@@ -107,3 +107,17 @@ def test_max_clips_takes_clips_in_turn_from_each_label():
     assert study.in_turn(sel, 2)["clip_id"].tolist() == ["a0", "b0"]
     with pytest.raises(OptionError):
         study.in_turn(sel, 0)
+
+
+def test_the_reading_is_computed_from_the_tables(result):
+    from suffice.flips import report
+    r, _ = result
+    curve = analysis.flip_curve(r.flips, r.evaluations, [1, 2, 5], n_boot=20)
+    ft = analysis.flip_transfer(r.flips, r.evaluations, NAMES, n_boot=20)
+    cal = {"n_clips": 4, "n_models": 3, "fpr": 0.05, "nominal": 0.025, "effect": 0.2, "power": 0.8}
+    text = report.task_reading("toy", r.flips, curve, ft, calibration=cal)
+    assert "**100%**" in text  # every toy clip is flipped by one bin
+    assert "**33%** of the pairs" in text  # a <-> c of the six off-diagonal cells
+    assert "above" in text and "5.0%" in text
+    row = report.summary_row("toy", r.flips, curve, ft)
+    assert row["flipped by 1 bin"] == 1.0 and row["flip transfer"] == pytest.approx(1 / 3)

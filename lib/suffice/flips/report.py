@@ -31,8 +31,10 @@ def _pct(v: float) -> str:
     return "n/a" if v != v else f"{v:.0%}"
 
 
-def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTransfer) -> str:
-    """A few sentences (Markdown) on one task, every number taken from the tables."""
+def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTransfer,
+                 calibration: dict | None = None) -> str:
+    """A few sentences (Markdown) on one task, every number taken from the tables (and, when given,
+    from :func:`~suffice.flips.analysis.calibrate` at this task's size)."""
     row = summary_row(task, flips, curve, ft)
     n_pairs = len(flips)
     found = flips[flips["found"].astype(bool)]
@@ -46,7 +48,7 @@ def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTr
         f"removing one random bin changed it in {_pct(row['random 1 bin'])}, five random bins in "
         f"{_pct(row['random 5 bins'])}, the five loudest bins in {_pct(row['loudest 5 bins'])}.",
         f"Of {n_pairs} searches, {len(found)} found a flip of at most the searched size"
-        + (f" (median size {found['size'].median():g} bins, median energy removed "
+        + (f" (median size {found['size'].median():g} bin{'' if found['size'].median() == 1 else 's'}, median energy removed "
            f"{found['removed_energy_db'].median():.1f} dB relative to the clip, median log-spectral "
            f"distance {found['lsd_db'].median():.2f} dB)" if len(found) else "")
         + (f"; {exhausted} ran out of calls without one (counted as not flipped)" if exhausted else "") + ".",
@@ -59,6 +61,12 @@ def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTr
             f"{_pct(t['null'])} for random removals of the same size and {_pct(t['loudest'])} for the same "
             f"number of loudest bins: flip transfer is {verdict} the random-removal null (difference "
             f"{t['diff']:+.0%}, CI {t['diff_lo']:+.0%} to {t['diff_hi']:+.0%}).")
+        if calibration:
+            lines.append(
+                f"At this size ({calibration['n_clips']} clips, {calibration['n_models']} models) the test's "
+                f"simulated false-positive rate is {calibration['fpr']:.1%} (nominal "
+                f"{calibration['nominal']:.1%}) and its power against an excess of "
+                f"{calibration['effect'] * 100:.0f} percentage points {calibration['power']:.0%}.")
     else:
         lines.append("No flip was found, so nothing can transfer here.")
     return "\n\n".join(lines)
