@@ -63,7 +63,7 @@ def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTr
             f"{t['diff']:+.0%}, CI {t['diff_lo']:+.0%} to {t['diff_hi']:+.0%}).")
         if calibration:
             lines.append(
-                f"At this size ({calibration['n_clips']} clips, {calibration['n_models']} models) the test's "
+                f"At this size ({int(calibration['n_clips'])} clips, {int(calibration['n_models'])} models) the test's "
                 f"simulated false-positive rate is {calibration['fpr']:.1%} (nominal "
                 f"{calibration['nominal']:.1%}) and its power against an excess of "
                 f"{calibration['effect'] * 100:.0f} percentage points {calibration['power']:.0%}.")
