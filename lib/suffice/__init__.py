@@ -14,6 +14,7 @@ from .masking import keep_bins, n_bins
 from .audio import load_audio, validate_waveform, prepare_waveform
 from .explanation import Explanation
 from .search import explain, STRATEGIES
+from .flips import flip, Flip
 
 __all__ = [
     "__version__", "Classifier", "check_probabilities", "keep_bins", "n_bins", "load_audio",

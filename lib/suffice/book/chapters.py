@@ -85,6 +85,7 @@ BOOK: tuple[Page, ...] = (
         "default": "params/deepfake_information.yaml", "smoke": "params/smoke-deepfake_information.yaml"}),
     Page("paper_comparison", params={
         "default": "params/paper_comparison.yaml", "smoke": "params/smoke-paper_comparison.yaml"}),
+    Page("flips", params={"default": "params/flips.yaml", "smoke": "params/smoke-flips.yaml"}),
     Page("performance", params={"default": "params/performance.yaml"}, depends=("data/bench",)),
     Page("teaching", part="Teaching", depends=(),
          params={"default": "params/teaching.yaml", "smoke": "params/teaching.yaml"}),
