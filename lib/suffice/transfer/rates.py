@@ -90,7 +90,7 @@ def cell_design_effect(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         p = np.where(tot_d > 0, tot_n / np.maximum(tot_d, 1e-300), np.nan)
         resid = num - p * den
-        v_clu = n_c / np.maximum(n_c - 1, 1) * (resid ** 2).sum(0) / np.maximum(tot_d, 1e-300) ** 2
+        v_clu = (resid ** 2).sum(0) / np.maximum(tot_d, 1e-300) ** 2
         v_bin = p * (1 - p) / np.maximum(tot_d, 1e-300)
         deff = np.where((v_bin > 0) & (n_c > 1), v_clu / np.where(v_bin > 0, v_bin, 1.0), 1.0)
     return np.maximum(np.nan_to_num(deff, nan=1.0), 1.0)
