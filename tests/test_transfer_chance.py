@@ -108,3 +108,16 @@ def test_criteria_and_set_size_tables():
     acc = tr.accepted_by(df, "m0", "x000")
     row = df[(df.source == "m0") & (df.clip_id == "x000") & (df.target != "m0")]
     assert acc == row.loc[row.target_pred_sufficient == row.source_pred, "target"].tolist()
+
+
+def test_model_performance_tests_against_the_majority_class():
+    # two balanced classes, 30 clips: 18 right is not better than chance, 25 right is
+    true = ["a", "b"] * 15
+    preds = pd.DataFrame({"clip_id": [f"x{i}" for i in range(30)] * 2, "model": ["weak"] * 30 + ["good"] * 30,
+                          "true_label": true * 2,
+                          "pred": [t if i < 18 else ("b" if t == "a" else "a") for i, t in enumerate(true)]
+                          + [t if i < 25 else ("b" if t == "a" else "a") for i, t in enumerate(true)],
+                          "conf": 0.9})
+    perf = tr.model_performance(preds).set_index("model")
+    assert perf.loc["weak", "accuracy"] == pytest.approx(0.6) and perf.loc["weak", "majority"] == 0.5
+    assert not perf.loc["weak", "better_than_chance"] and perf.loc["good", "better_than_chance"]

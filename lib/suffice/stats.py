@@ -297,7 +297,8 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
     With ``standardise`` each predictor (or those named, when a list) is z-scored first, so its
     ``odds_ratio`` is per standard deviation.
     ``cluster`` (e.g. ``clip_id``): rows of one clip share a cluster in the sandwich covariance; None
-    gives model-based errors.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
+    gives model-based errors.  Each term's test: null ``coef = 0`` (no association with the outcome given the other
+    terms), two-sided Wald z with the (cluster-robust) standard error; estimand: the term's log odds ratio.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
     ``p``, ``coef_lo``/``coef_hi``, ``odds_ratio`` with ``or_lo``/``or_hi``.  ``attrs`` hold ``n``,
     ``n_clusters``, a ``degenerate`` flag and its ``reason`` (too few rows, a constant outcome or
     predictor, collinear predictors, perfect separation, non-finite errors): when it is set the

@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import OptionError
 from ..stats import bootstrap_weights, percentile_ci
 from .rates import _cube, _offdiag_means
-from .table import CONDITIONS, _codes, _model_order, kept_rows, require_columns, transfer_outcome, validate_table
+from .table import CONDITIONS, _model_order, kept_rows, require_columns, transfer_outcome, validate_table
 
 __all__ = ["ChanceSummary", "chance_baselines", "CHANCE_COLUMNS"]
 

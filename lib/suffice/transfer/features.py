@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import OptionError
 from ..stats import logistic_glm
 from .rates import summarise
-from .table import TableError, _check_options, _codes, _model_order, _require, kept_rows, transfer_outcome, validate_table
+from .table import TableError, _check_options, _codes, _model_order, _require, transfer_outcome, validate_table
 
 __all__ = ["feature_glm", "deviation_design", "set_size_glm", "set_size_table", "criteria_table", "accepted_by",
            "compare_strategies", "same_clips", "strategy_difference",
@@ -32,6 +32,9 @@ def feature_glm(df: pd.DataFrame, features: pd.DataFrame, predictors: Sequence[s
                 delta: float = 1.0, condition: str = "all", adjust_for_models: bool = True,
                 standardise: bool = True, ci: float = 0.95) -> pd.DataFrame:
     """Logistic GLM of transfer success on features of the sufficient signal, clip-clustered errors.
+
+    Null of each feature's test: no association between the feature and T given the other terms;
+    estimand: the feature's odds ratio (per standard deviation with ``standardise``).
 
     ``features``: one row per explanation with ``source``, ``clip_id`` (and ``seed`` when present) and
     the ``predictors`` columns (e.g. :func:`suffice.spectral.features` of ``s_f(x)``), joined onto the

@@ -1,10 +1,8 @@
 """Accuracy and precision of the models beside their transfer behaviour (one table per task)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..models.metrics import label_metrics
 from .flat_earthers import flat_earthers
 from .rates import not_found_counts
 from .table import validate_predictions
@@ -21,6 +19,8 @@ def model_performance(predictions: pd.DataFrame) -> pd.DataFrame:
     model, n, accuracy, macro_precision, macro_recall, majority, p_above_majority, better_than_chance
     (see :func:`suffice.models.metrics.better_than_chance` for the test's null).
     """
+    from ..models.metrics import label_metrics  # imported here: suffice.models loads the model back-ends
+
     validate_predictions(predictions)
     labels = sorted(pd.unique(predictions["true_label"]).tolist(), key=str)
     rows = []

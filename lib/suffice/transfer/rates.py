@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import OptionError
 from ..stats import bootstrap_weights, percentile_ci, wilson_interval
 from .table import _check_options, _codes, _model_order, kept_rows, transfer_outcome, validate_table
 
@@ -36,21 +35,6 @@ class TransferSummary:
     per_model: pd.DataFrame   # model, out_rate, out_lo, out_hi, in_rate, in_lo, in_hi
     replicates: np.ndarray = field(repr=False)  # (n_boot, M, M) bootstrap replicates of the matrix
     options: dict[str, object] = field(default_factory=dict)
-
-
-def _codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``levels`` (-1 when absent)."""
-    return pd.Index(list(levels)).get_indexer(pd.Index(values))
-
-
-def _model_order(df: pd.DataFrame, models: Sequence[str] | None) -> tuple[str, ...]:
-    present = list(pd.unique(pd.concat([df["source"], df["target"]], ignore_index=True)))
-    if models is None:
-        return tuple(present)
-    unknown = [m for m in present if m not in models]
-    if unknown:
-        raise OptionError(f"models= omits model(s) present in the table: {', '.join(map(str, unknown))}")
-    return tuple(models)
 
 
 def _cube(df: pd.DataFrame, y: np.ndarray, models: Sequence[str], valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
