@@ -178,15 +178,17 @@ def test_all_zero_row_gives_a_finite_effect_and_a_flag():
 
 
 def test_loo_contrast_by_hand():
-    # 3 models, one clip's pooled counts: out-counts A->B 2/4, A->C 0/4, B->A 4/4, B->C 3/4, C->A 1/4, C->B 2/4
+    # 3 models, pooled counts [source, target]: A->B 2/4, A->C 0/4, B->A 4/4, B->C 3/4, C->A 1/4, C->B 2/4
     num = np.array([[0, 2, 0], [4, 0, 3], [1, 2, 0]], float)
     den = np.array([[0, 4, 4], [4, 0, 4], [4, 4, 0]], float)
     out, inn = tr.loo_contrasts(num, den)
     lg = lambda k, n: np.log((k + 0.5) / (n - k + 0.5))
-    # A: own row 2/8; others without judge A: B->C 3/4, C->B 2/4; lower median = C's
-    assert out[0] == pytest.approx(lg(2, 8) - min(lg(3, 4), lg(2, 4)))
-    # in role of C: column C 3/8; others without producer C: A's column B->A 4/4, B's column A->B 2/4
-    assert inn[2] == pytest.approx(lg(3, 8) - min(lg(4, 4), lg(2, 4)))
+    # out role of A, judged by the one judge left out of each pair: vs B (judge C): A->C 0/4 vs B->C 3/4;
+    # vs C (judge B): A->B 2/4 vs C->B 2/4; upper median of the two contrasts = the larger
+    assert out[0] == pytest.approx(max(lg(0, 4) - lg(3, 4), lg(2, 4) - lg(2, 4)))
+    # in role of C, producers other than C and k: vs A (producer B): B->C 3/4 vs B->A 4/4;
+    # vs B (producer A): A->C 0/4 vs A->B 2/4
+    assert inn[2] == pytest.approx(max(lg(3, 4) - lg(4, 4), lg(0, 4) - lg(2, 4)))
 
 
 def test_no_flat_earther_without_difference_and_none_with_two_models():

@@ -1,18 +1,19 @@
 """The flat-earther test: is one model an outlier whose sufficiencies the others reject, or who rejects theirs?
 
-A model m is compared with the *others*, leaving it out (the LOO contrast).  For the out role:
+A model m is compared with each other model k *on the same partners*, leaving both out as partners.
+For the out role:
 
-* ``O_m``: the share of m's sufficient signals that the other models accept (cells m -> g, g != m);
-* for every other model k, ``O_k^(-m)``: the share of k's signals accepted by the models other than k and
-  m (m is left out as a judge, so its own acceptance habits do not enter the comparison);
-* the effect is the log odds ratio ``logit O_m - typical_k logit O_k^(-m)``, where *typical* is the lower
-  median of the others (the median; of an even number, the lower middle value).
+* ``O_m^(-k)``: the share of m's sufficient signals accepted by the judges other than m and k;
+* ``O_k^(-m)``: the share of k's signals accepted by the same judges (all models but m and k);
+* the pairwise contrast is ``d_mk = logit O_m^(-k) - logit O_k^(-m)``, and the effect is the median of
+  ``d_mk`` over the others k (of an even number, the upper middle value).
 
-The median (not the mean) makes the comparison one with the bulk of the models: beside two strong
-producers an ordinary model is compared with the other ordinary ones, not with an average pulled up by the
-stars.  Logits use counts pooled over the role partners with half a success and half a failure added, so
-a row or column that is all 0 or all 1 (where a logistic GLM separates) still gives a finite effect.  The
-in role is the same on the transposed matrix.
+The median makes the comparison one with the bulk of the models: beside two strong producers an
+ordinary model's median contrast is one with another ordinary model, not with an average pulled up by the
+stars; and judging both models by the same judges keeps a judge's habits (a model that accepts
+everything) out of the contrast.  Logits use counts pooled over the judges with half a success and half a
+failure added, so a row or column that is all 0 or all 1 (where a logistic GLM separates) still gives a
+finite effect.  The in role is the same on the transposed matrix (producers in place of judges).
 
 Inference: a clip-cluster bootstrap.  Every replicate resamples whole clips (all cells of a clip move
 together, so clip, clip x source and clip x target effects are kept) and recomputes every contrast; the
@@ -45,14 +46,14 @@ METHODS: tuple[str, ...] = ("auto", "loo")
 MIN_ODDS_RATIO = 0.5
 
 
-def _lower_median(x: np.ndarray, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lower median along the last axis of ``x`` (..., M, M) over the finite entries not in ``exclude``,
-    and the position of the chosen entry."""
+def _upper_median(x: np.ndarray, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper median along the last axis of ``x`` (..., M, M) over the finite entries not in ``exclude``
+    (of an even number of values, the upper middle one), and the position of the chosen entry."""
     v = np.where(exclude | ~np.isfinite(x), np.inf, x)
     order = np.argsort(v, axis=-1, kind="stable")
     s = np.take_along_axis(v, order, axis=-1)
     n = np.isfinite(s).sum(-1)
-    idx = np.clip((n - 1) // 2, 0, s.shape[-1] - 1)[..., None]
+    idx = np.clip(n // 2, 0, s.shape[-1] - 1)[..., None]
     out = np.take_along_axis(s, idx, axis=-1)[..., 0]
     return np.where(n > 0, out, np.nan), np.take_along_axis(order, idx, axis=-1)[..., 0]
 
@@ -67,18 +68,20 @@ def _loo_parts(num: np.ndarray, den: np.ndarray) -> dict[str, np.ndarray]:
         n_ = np.where(eye, 0.0, n_)
         d_ = np.where(eye, 0.0, d_)
         rs_n, rs_d = n_.sum(-1), d_.sum(-1)                        # (..., M): pooled over partners
-        # a[..., j, k]: model k's pooled counts without partner j (for k == j: its full row)
-        a_n = rs_n[..., None, :] - np.swapaxes(n_, -1, -2)
-        a_d = rs_d[..., None, :] - np.swapaxes(d_, -1, -2)
+        # [..., j, k]: model j's counts over the partners other than j and k, and model k's over the same
+        own_n, own_d = rs_n[..., :, None] - n_, rs_d[..., :, None] - d_
+        oth_n = rs_n[..., None, :] - np.swapaxes(n_, -1, -2)
+        oth_d = rs_d[..., None, :] - np.swapaxes(d_, -1, -2)
         with np.errstate(invalid="ignore", divide="ignore"):
-            lg = np.where(a_d > 0, np.log((a_n + 0.5) / (a_d - a_n + 0.5)), np.nan)
-            var = np.where(a_d > 0, 1.0 / (a_n + 0.5) + 1.0 / (a_d - a_n + 0.5), np.nan)
-        own = np.diagonal(lg, axis1=-2, axis2=-1)
-        own_var = np.diagonal(var, axis1=-2, axis2=-1)
-        med, at = _lower_median(lg, eye)
-        med_var = np.take_along_axis(var, at[..., None], axis=-1)[..., 0]
-        out[role] = own - med
-        out[f"{role}_var"] = own_var + med_var
+            ok = (own_d > 0) & (oth_d > 0)
+            lo_own = np.log((own_n + 0.5) / (own_d - own_n + 0.5))
+            lo_oth = np.log((oth_n + 0.5) / (oth_d - oth_n + 0.5))
+            d = np.where(ok, lo_own - lo_oth, np.nan)
+            var = np.where(ok, 1 / (own_n + 0.5) + 1 / (own_d - own_n + 0.5)
+                           + 1 / (oth_n + 0.5) + 1 / (oth_d - oth_n + 0.5), np.nan)
+        med, at = _upper_median(d, eye)
+        out[role] = med
+        out[f"{role}_var"] = np.take_along_axis(var, at[..., None], axis=-1)[..., 0]
     return out
 
 

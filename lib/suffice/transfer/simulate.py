@@ -117,9 +117,9 @@ def simulate_predictions(table: pd.DataFrame) -> pd.DataFrame:
 class Scenario:
     """One calibration scenario: planted effects on the first models, the others ordinary.
 
-    ``out_log_or`` holds the planted out-effects of models 0, 1, ... (the rest 0); ``outliers`` indexes
-    the models that are true flat-earthers (power is measured on them), ``ordinary`` those that must not
-    be flagged (None: all models not planted).
+    ``out_log_or``/``in_log_or`` hold the planted effects of models 0, 1, ... (the rest 0); ``outliers``
+    indexes the models that are true flat-earthers (power is measured on them: flagged in the role of a
+    negative effect); the models with no planted effect are the ordinary ones, which must not be flagged.
     """
 
     name: str
@@ -127,6 +127,7 @@ class Scenario:
     out_log_or: tuple[float, ...] = ()
     outliers: tuple[int, ...] = ()
     description: str = ""
+    in_log_or: tuple[float, ...] = ()
 
 
 #: the calibration scenarios of the statistics appendix
@@ -135,11 +136,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("null, high base rate", 0.98,
              description="all models alike, base rate 0.98: rows and columns often all 1 (plain GLMs separate)"),
     Scenario("two stars", 0.3, (2.0, 2.0),
-             description="two strong producers (log OR +2 each) beside ordinary models"),
+             description="two strong producers (out log OR +2 each) beside ordinary models"),
+    Scenario("two stars, out and in", 0.3, (2.0, 2.0), in_log_or=(2.0, 2.0),
+             description="two models that produce and accept strongly (log OR +2 in both roles)"),
     Scenario("one outlier, OR 0.2", 0.3, (-1.6,), outliers=(0,),
              description="one flat-earther whose signals the others accept at odds ratio 0.2"),
     Scenario("one outlier, OR 1/3", 0.3, (-1.1,), outliers=(0,),
              description="one flat-earther whose signals the others accept at odds ratio 1/3"),
+    Scenario("one rejecting outlier, OR 0.2", 0.3, in_log_or=(-1.6,), outliers=(0,),
+             description="one flat-earther that accepts the others' signals at odds ratio 0.2"),
 )
 
 
@@ -161,12 +166,13 @@ def calibrate(scenarios: Sequence[Scenario] = SCENARIOS, *, n_rep: int = 200, n_
     jobs = [(s, m) for s in scenarios for m in n_models]
     for k, (sc, m) in enumerate(tqdm(jobs, desc="calibration", disable=not progress)):
         rng = np.random.default_rng([seed, k])
-        eff = np.zeros(m)
+        eff, ieff = np.zeros(m), np.zeros(m)
         eff[: len(sc.out_log_or)] = sc.out_log_or
-        ordinary = np.array([j for j in range(m) if eff[j] == 0], dtype=int)
+        ieff[: len(sc.in_log_or)] = sc.in_log_or
+        ordinary = np.array([j for j in range(m) if eff[j] == 0 and ieff[j] == 0], dtype=int)
         any_ord = ord_share = power = sep = 0.0
         for r in range(int(n_rep)):
-            t = _draw(rng, m, n_clips, sc.base_rate, eff, np.zeros(m), clip_sd, clip_source_sd, clip_target_sd, 0.0)
+            t = _draw(rng, m, n_clips, sc.base_rate, eff, ieff, clip_sd, clip_source_sd, clip_target_sd, 0.0)
             den = np.ones_like(t)
             eye = np.eye(m, dtype=bool)
             t[:, eye], den[:, eye] = 0.0, 0.0
@@ -176,7 +182,8 @@ def calibrate(scenarios: Sequence[Scenario] = SCENARIOS, *, n_rep: int = 200, n_
             any_ord += float(flag[ordinary].any())
             ord_share += float(flag[ordinary].mean()) if ordinary.size else 0.0
             if sc.outliers:
-                power += float(fo[list(sc.outliers)].all())
+                hit = [fo[j] if eff[j] < 0 else fi[j] for j in sc.outliers]
+                power += float(all(hit))
             rates = t.sum(0)
             off = (m - 1) * n_clips
             row_r, col_r = rates.sum(1) / off, rates.sum(0) / off
