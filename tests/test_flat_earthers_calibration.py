@@ -47,10 +47,21 @@ def test_null_false_flag_rate_is_at_most_the_level(name):
     assert res["any_ordinary_flag"] <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 60)
 
 
-def test_ordinary_models_beside_two_stars_are_not_flagged():
-    sc = next(s for s in tr.SCENARIOS if s.name == "two stars")
+@pytest.mark.parametrize("name", ["two stars", "two stars, out and in"])
+def test_ordinary_models_beside_two_stars_are_not_flagged(name):
+    sc = next(s for s in tr.SCENARIOS if s.name == name)
     res = tr.calibrate([sc], n_rep=60, n_models=(5,), n_boot=200, seed=3, progress=False).iloc[0]
     assert res["any_ordinary_flag"] <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 60)
+
+
+def test_stars_on_a_table_leave_ordinary_models_unflagged():
+    # the same check through flat_earthers on tables, the way a reader would run it
+    flagged = 0
+    for r in range(15):
+        df = tr.simulate(5, 30, out_log_or={0: 2.0, 1: 2.0}, in_log_or={0: 2.0, 1: 2.0}, seed=100 + r)
+        fe = tr.flat_earthers(df, n_boot=200, seed=r)
+        flagged += int(fe.loc[fe.model.isin(["m2", "m3", "m4"]), "flat_earther"].any())
+    assert flagged <= 2
 
 
 def test_power_against_one_outlier():
