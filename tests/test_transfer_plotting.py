@@ -25,7 +25,7 @@ def test_heatmap_annotates_rates_and_cis():
     assert isinstance(fig, Figure)
     texts = [t.get_text() for t in fig.axes[0].texts]
     lo, hi = s.pairs.set_index(["source", "target"]).loc[("A", "B"), ["lo", "hi"]]
-    assert f"0.75\n[{lo:.2f}, {hi:.2f}]" in texts and texts.count("1.00") == 3
+    assert f"0.75\n[{lo:.2f}, {hi:.2f}]\nn=4" in texts and texts.count("1.00") == 3  # A->B: 3 of 4
     assert "task" in fig.axes[0].get_title()
     plain = pt.heatmap(s.matrix)
     assert "0.33" in [t.get_text() for t in plain.axes[0].texts]

@@ -30,9 +30,11 @@ def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
 
 
 def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True,
-            cmap: str = "viridis"):
+            cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0):
     """Transfer matrix as a heatmap: rows = producer f, columns = acceptor g, cells annotated with the
-    rate (and its CI when ``result`` is a :class:`~suffice.transfer.TransferSummary` and ``ci``).
+    rate (and, when ``result`` is a :class:`~suffice.transfer.TransferSummary` and ``ci``, its Wilson
+    interval and the number of rows n behind it).  ``vmin``/``vmax``: colour range (e.g. ``vmin=-1`` for
+    an excess-over-chance matrix).
 
     The diagonal (1 by construction) is hatched so the eye reads the off-diagonal.
     """
@@ -53,12 +55,12 @@ def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | Non
     ax = _ax(ax, (1.3 + 1.1 * m, 1.0 + 0.9 * m))
     vals = mat.to_numpy(dtype=float)
     shown = np.ma.masked_invalid(vals)
-    im = ax.imshow(shown, vmin=0.0, vmax=1.0, cmap=cmap)
+    im = ax.imshow(shown, vmin=vmin, vmax=vmax, cmap=cmap)
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="R(f -> g)")
     import matplotlib.colors as mcolors
     from matplotlib.patches import Rectangle
 
-    norm, cm = mcolors.Normalize(0, 1), ax.images[-1].cmap
+    norm, cm = mcolors.Normalize(vmin, vmax), ax.images[-1].cmap
     for i, f in enumerate(mat.index):
         for j, g in enumerate(mat.columns):
             v = vals[i, j]
@@ -71,8 +73,8 @@ def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | Non
             colour = "black" if 0.299 * r + 0.587 * g_ + 0.114 * b > 0.5 else "white"
             label = f"{v:.2f}"
             if ci and pairs is not None and f != g and (f, g) in pairs.index:
-                lo, hi = pairs.loc[(f, g), ["lo", "hi"]]
-                label += f"\n[{lo:.2f}, {hi:.2f}]"
+                lo, hi, n = pairs.loc[(f, g), ["lo", "hi", "n"]]
+                label += f"\n[{lo:.2f}, {hi:.2f}]\nn={int(n)}"
             ax.text(j, i, label, ha="center", va="center", fontsize=8, color=colour)
     ax.set_xticks(range(m), [str(c) for c in mat.columns], rotation=30, ha="right")
     ax.set_yticks(range(m), [str(r) for r in mat.index])

@@ -1,0 +1,36 @@
+"""Transferability of sufficient signals between models, one module per job.
+
+* :mod:`~suffice.transfer.table`: the transfer table's column contract, its checks, the outcome T;
+* :mod:`~suffice.transfer.rates`: the matrix, task rate, out/in rates with clip-bootstrap CIs, cell
+  intervals, the between-pair variance;
+* :mod:`~suffice.transfer.flat_earthers`: the leave-one-out flat-earther test;
+* :mod:`~suffice.transfer.chance`: chance baselines (random keep-sets of the same size, top-magnitude
+  sets, silence) and the excess over them;
+* :mod:`~suffice.transfer.features`: transfer against set size, producer margin and signal features
+  (clip-clustered GLMs), the set-size and criteria tables, strategy comparisons;
+* :mod:`~suffice.transfer.performance`: accuracy and precision beside transfer;
+* :mod:`~suffice.transfer.simulate`: seeded simulated tables and the test's calibration.
+
+Every public name is importable from ``suffice.transfer`` itself.
+"""
+from __future__ import annotations
+
+from .chance import ChanceSummary, chance_baselines
+from .features import (accepted_by, compare_strategies, criteria_table, deviation_design, feature_glm,
+                       same_clips, set_size_glm, set_size_table, strategy_difference)
+from .flat_earthers import MIN_ODDS_RATIO, flat_earthers, loo_contrasts
+from .performance import model_performance, model_table
+from .rates import (TransferSummary, matrix, model_rates, not_found_counts, pair_rates, pair_variance, summarise,
+                    task_rate)
+from .simulate import SCENARIOS, Scenario, calibrate, simulate, simulate_predictions
+from .table import (CONDITIONS, CRITERIA, OPTIONAL_COLUMNS, PREDICTION_COLUMNS, TABLE_COLUMNS, TableError,
+                    transfer_outcome, validate_predictions, validate_table)
+
+__all__ = [
+    "TABLE_COLUMNS", "OPTIONAL_COLUMNS", "PREDICTION_COLUMNS", "CRITERIA", "CONDITIONS", "TableError",
+    "validate_table", "validate_predictions", "transfer_outcome", "TransferSummary", "summarise", "pair_rates",
+    "matrix", "task_rate", "model_rates", "not_found_counts", "pair_variance", "flat_earthers", "loo_contrasts",
+    "MIN_ODDS_RATIO", "chance_baselines", "ChanceSummary", "feature_glm", "deviation_design", "set_size_glm",
+    "set_size_table", "criteria_table", "accepted_by", "compare_strategies", "same_clips", "strategy_difference", "model_performance",
+    "model_table", "simulate", "simulate_predictions", "Scenario", "SCENARIOS", "calibrate",
+]
