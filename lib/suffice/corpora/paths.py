@@ -1,28 +1,15 @@
-"""Where corpora live on disk: ``data_root()/corpora/<profile>/<task>/``."""
+"""Where corpora live on disk: ``data_root()/corpora/<profile>/<task>/`` (roots from :mod:`suffice.paths`)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from ..paths import data_root, repo_root
 
 PROFILES: tuple[str, ...] = ("default", "smoke")
 
+_repo_root = repo_root  # the old private name (study.params still imports it)
 
-def _repo_root() -> Path | None:
-    """The folder holding ``pyproject.toml`` above ``lib/`` (None when installed elsewhere)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "lib").is_dir():
-            return parent
-    return None
-
-
-def data_root() -> Path:
-    """``$SUFFICE_DATA`` if set, else ``<repo>/data`` (``./data`` outside a checkout)."""
-    env = os.environ.get("SUFFICE_DATA")
-    if env:
-        return Path(env).expanduser().resolve()
-    repo = _repo_root()
-    return (repo / "data") if repo is not None else (Path.cwd() / "data").resolve()
+__all__ = ["PROFILES", "cache_dir", "corpus_dir", "data_root", "repo_root"]
 
 
 def corpus_dir(task: str, profile: str = "default") -> Path:

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..errors import SufficeError
+from ..fingerprint import fingerprint
 from ..tasks import TASKS
 from .base import content_hash
 from .data import Split, load_task, models_dir
@@ -126,6 +127,7 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
                                    if spec.kind != "hf" and backbone_file(spec.arch) else None),
         "seed": seed, "training_data_hash": data_hash, "training": train_info,
         "training_seconds": round(train_s, 1), "identity": model.identity(), "build_key": key,
+        "fingerprint": fingerprint(folder, exclude=("card.json",)),  # the saved files (suffice.fingerprint)
         "versions": _versions(),
         "n_train": len(data["train"].y), "n_val": len(data["val"].y), "n_test": len(data["test"].y),
     }
