@@ -27,14 +27,15 @@ def built(tmp_path_factory):
         mtimes = {task: os.path.getmtime(p) for task, p in paths.items()}
         again = {task: build(task, "smoke", jobs=1, limit=1) for task in paths}  # unchanged: not rebuilt
         os.environ["SUFFICE_DATA"] = str(root / "b")
-        build("deepfake", "smoke", jobs=2, limit=1)  # a pool this time: same clips
+        twin_path = build("deepfake", "smoke", jobs=2, limit=1)  # a pool this time: same clips
         twin = manifest("deepfake", "smoke")
     finally:
         if old is None:
             os.environ.pop("SUFFICE_DATA", None)
         else:
             os.environ["SUFFICE_DATA"] = old
-    return {"paths": paths, "frames": frames, "mtimes": mtimes, "again": again, "twin": twin}
+    return {"paths": paths, "frames": frames, "mtimes": mtimes, "again": again, "twin": twin,
+            "twin_path": twin_path}
 
 
 def _clips(df):
@@ -78,6 +79,24 @@ def test_build_is_deterministic_for_a_seed(built):
     assert a.keys() == b.keys()
     for cid in a:
         np.testing.assert_array_equal(a[cid][0], b[cid][0])
+    # one worker in one folder, a pool of two in another: the same fingerprint (manifest + clips)
+    fa = json.loads((built["paths"]["deepfake"].parent / "build.json").read_text())["fingerprint"]
+    fb = json.loads((built["twin_path"].parent / "build.json").read_text())["fingerprint"]
+    assert fa == fb
+
+
+@pytest.mark.parametrize("task", ["deepfake", "emotion", "genre"])
+def test_build_facts_record_fingerprint_and_versions(built, task):
+    """build.json: the fingerprint of the files on disk and what they were made with; README: both."""
+    from suffice.corpora.builder import corpus_fingerprint
+    d = built["paths"][task].parent
+    info = json.loads((d / "build.json").read_text())
+    assert info["fingerprint"] == corpus_fingerprint(d)
+    env = info["environment"]
+    assert {"espeak-ng"} <= set(env["programs"]) and {"numpy", "scipy"} <= set(env["python_packages"])
+    assert env["threads"]["OMP_NUM_THREADS"] == "1"
+    readme = (d / "README.md").read_text()
+    assert f"`{info['fingerprint']}`" in readme and "## Made with" in readme and "espeak-ng" in readme
 
 
 def test_neural_tts_is_reproducible():

@@ -1,6 +1,8 @@
-"""What a notebook ran with: its parameters, the library version and the software around it."""
+"""What a notebook ran with: its parameters, the library version, the software around it, and the
+fingerprints of the corpora and models it read (from their build facts)."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -12,6 +14,9 @@ from typing import Any, Mapping
 import pandas as pd
 
 import suffice
+
+from ..paths import data_root
+from ..tasks import TASKS
 
 _PACKAGES = ("numpy", "scipy", "torch", "transformers", "librosa", "pandas")
 
@@ -40,6 +45,31 @@ def _notebook_path() -> Path | None:
     return None
 
 
+def build_fingerprints(profile: str, tasks: tuple[str, ...] | list[str] | None = None) -> list[tuple[str, str]]:
+    """(item, value) rows: the fingerprint of every built corpus and model of ``profile`` (optionally of
+    some ``tasks``), as recorded in its ``build.json`` or ``card.json`` by the build that made it."""
+    rows: list[tuple[str, str]] = []
+    root = data_root()
+    for task in tasks or TASKS:
+        build = root / "corpora" / profile / task / "build.json"
+        try:
+            info = json.loads(build.read_text())
+        except (OSError, ValueError):
+            rows.append((f"corpus {profile}/{task}", "(not built)"))
+        else:
+            rows.append((f"corpus {profile}/{task}", f"fingerprint {info.get('fingerprint', '(not recorded)')}, "
+                         f"{info.get('built', '?')} clips, configuration {info.get('hash', '?')}"))
+        for card_path in sorted((root / "models" / profile / task).glob("*/card.json")):
+            try:
+                card = json.loads(card_path.read_text())
+            except (OSError, ValueError):
+                continue
+            rows.append((f"model {card.get('name', task + '/' + card_path.parent.name)}",
+                         f"fingerprint {card.get('fingerprint', '(not recorded)')}, "
+                         f"build key {card.get('build_key', '?')}"))
+    return rows
+
+
 def parameter_values(namespace: Mapping[str, Any], notebook: str | Path | None = None) -> dict[str, Any]:
     """The current values of the notebook's declared parameters, read from ``namespace``."""
     from .params import notebook_parameters
@@ -53,13 +83,16 @@ def parameter_values(namespace: Mapping[str, Any], notebook: str | Path | None =
 def provenance(namespace: Mapping[str, Any] | None = None, *, notebook: str | Path | None = None,
                **extra: Any) -> pd.DataFrame:
     """A two-column table (``item``, ``value``): every declared parameter with the value it ran with,
-    then the parameter file, library version, git commit, Python and package versions, time.
+    then the parameter file, library version, git commit, Python and package versions, time, and the
+    fingerprints of the corpora and models of the notebook's ``profile`` parameter (of its ``task``
+    when it has one; :func:`build_fingerprints`).
 
     Call it as ``provenance(globals())`` right after the parameters cell.  The notebook is found
     from ``SUFFICE_NOTEBOOK`` (set by ``run-chapter``) or JupyterLab's ``JPY_SESSION_NAME``, or
     pass ``notebook=``; ``extra`` rows are appended as given.
     """
     rows: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
     if namespace is not None:
         values = parameter_values(namespace, notebook)
         if not values:
@@ -77,4 +110,8 @@ def provenance(namespace: Mapping[str, Any] | None = None, *, notebook: str | Pa
         ("platform", f"{platform.system()} {platform.machine()}"),
         ("executed (UTC)", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")),
     ]
+    profile = values.get("profile", namespace.get("profile") if namespace is not None else None)
+    task = values.get("task", namespace.get("task") if namespace is not None else None)
+    if isinstance(profile, str):
+        rows += build_fingerprints(profile, [task] if isinstance(task, str) and task in TASKS else None)
     return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")

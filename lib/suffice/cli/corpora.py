@@ -25,6 +25,24 @@ def add(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _model_checks(task: str) -> dict:
+    """Checks that need a model (the CLI may import models; the corpora layer does not)."""
+    if task != "genre":
+        return {}
+
+    def yamnet(df):
+        from ..corpora.checks import tagger_check
+        from ..corpora.tools import pin_threads
+        try:
+            from ..models.yamnet import YAMNetZeroShot
+            pin_threads(1)  # torch is loaded now: its intra-op pool (and the ONNX session's) on one thread
+            model = YAMNetZeroShot("genre")
+        except Exception as exc:  # noqa: BLE001 - the check is optional; say why it did not run
+            return {"summary": f"not run: YAMNet unavailable ({type(exc).__name__}: {exc})"}
+        return tagger_check(df, model)
+    return {"Pretrained tagger agreement (YAMNet)": yamnet}
+
+
 def run(args: argparse.Namespace) -> int:
     from ..corpora.builder import build
     from ..corpora.checks import run_checks
@@ -32,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         if args.corpora_command == "build":
             build(task, args.profile, jobs=args.jobs, seed=args.seed, force=args.force)
             if not args.no_checks:
-                run_checks(task, args.profile, only_missing=True)
+                run_checks(task, args.profile, only_missing=True, extra=_model_checks(task))
         else:
-            run_checks(task, args.profile)
+            run_checks(task, args.profile, extra=_model_checks(task))
     return 0

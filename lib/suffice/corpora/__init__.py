@@ -1,9 +1,11 @@
 """Labelled audio corpora for the three tasks: built offline, or read from the real datasets.
 
 Built corpora (``make data`` or ``python -m suffice.corpora build --profile default|smoke [--task T]``)
-live in ``data_root()/corpora/<profile>/<task>/`` with ``manifest.csv``, ``README.md`` (how it was made,
-counts, checks), ``build.log`` (every skipped clip and why) and ``clips/``. A configuration hash stamp
-means an unchanged configuration is not rebuilt.
+live in ``data_root()/corpora/<profile>/<task>/`` with ``manifest.csv`` (paths relative to that folder),
+``README.md`` (how it was made, counts, fingerprint, tool versions, checks), ``build.json`` (the same facts
+as data), ``build.log`` (every skipped clip and why) and ``clips/``. A configuration hash stamp means an
+unchanged configuration is not rebuilt; the fingerprint (:mod:`suffice.fingerprint`) says whether two
+builds hold the same bytes.
 
 Use a corpus::
 

@@ -8,6 +8,14 @@ A task module (``genre``, ``emotion``, ``deepfake``) provides::
     plan(cfg, ctx, seed) -> list[ClipJob]
     render(job, cfg, ctx, seed) -> np.ndarray   # float32 mono 16 kHz, exactly DURATION seconds
     describe(cfg) -> str                  # how it was made (README section)
+    FILES: dict[str, str] (optional)      # data files read (name -> path): their SHA-256 is recorded
+
+Reproducibility: every clip's random numbers come from (seed, clip id) alone; numeric libraries run on
+one thread during the build (:func:`tools.pin_threads`), so the bytes do not depend on the number of
+workers or cores; the manifest holds paths relative to the corpus folder. ``build.json`` records the
+corpus **fingerprint** (:func:`suffice.fingerprint.fingerprint` over ``manifest.csv`` and ``clips/``)
+and the versions of every program, package and data file the clips are made with
+(:func:`tools.build_environment`), which are what can still differ between machines.
 """
 from __future__ import annotations
 
@@ -28,20 +36,25 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from ..errors import AudioError, OptionError
-from ..tasks import task_labels
+from ..fingerprint import fingerprint
+from .generators import task_module
 from .jobs import ClipJob
 from .paths import PROFILES, corpus_dir
+from .report import write_readme
 from .schema import COLUMNS, normalise
 from .signal import SR, check_clip
+from .tools import build_environment, pin_threads, unpin_threads
 
 STAMP = ".config-hash"
+#: files of a corpus folder that describe the build rather than hold the corpus (not fingerprinted)
+BUILD_FACTS: tuple[str, ...] = ("build.json", "build.log", "README.md", "checks.json")
+
+__all__ = ["BUILD_FACTS", "STAMP", "build", "config_hash", "corpus_fingerprint", "is_current", "task_module"]
 
 
-def task_module(task: str) -> ModuleType:
-    """The generator module of ``task``."""
-    task_labels(task)  # clear error for an unknown task
-    from . import deepfake, emotion, genre
-    return {"genre": genre, "emotion": emotion, "deepfake": deepfake}[task]
+def corpus_fingerprint(folder: Path) -> str:
+    """The fingerprint of a built corpus: its manifest and clips, not its build facts."""
+    return fingerprint(folder, exclude=BUILD_FACTS)
 
 
 def config_hash(mod: ModuleType, cfg: dict[str, Any], seed: int) -> str:
@@ -66,6 +79,7 @@ _W: dict[str, Any] = {}
 
 
 def _init_worker(task: str, cfg: dict[str, Any], ctx: Any, seed: int, clips: str) -> None:
+    pin_threads(1)
     _W.update(mod=task_module(task), cfg=cfg, ctx=ctx, seed=seed, clips=Path(clips))
 
 
@@ -133,6 +147,16 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
         return d / "manifest.csv"
     t0 = time.time()
     cpu0 = _cpu_seconds()
+    pinned = pin_threads(1)
+    try:
+        return _build(mod, task, profile, cfg, seed, digest, d, jobs, limit, t0, cpu0)
+    finally:
+        unpin_threads(pinned)
+
+
+def _build(mod: ModuleType, task: str, profile: str, cfg: dict[str, Any], seed: int, digest: str, d: Path,
+           jobs: int | None, limit: int | None, t0: float, cpu0: float) -> Path:
+    """The body of :func:`build`, run with pinned threads."""
     ctx = mod.prepare(cfg)
     plan = _limit(mod.plan(cfg, ctx, seed), limit)
     final, d = d, d.with_name(d.name + ".building")  # built aside, swapped in when complete
@@ -147,7 +171,7 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
             if err is not None:
                 skips.append((job.clip_id, err))
                 continue
-            rows.append({"clip_id": job.clip_id, "path": str((final / rel).resolve()), "label": job.label,
+            rows.append({"clip_id": job.clip_id, "path": rel, "label": job.label,
                          "split": job.split, "source": job.source, "speaker": job.speaker,
                          "system": job.system, "text": job.text, "duration": mod.DURATION, "sample_rate": SR})
 
@@ -173,7 +197,10 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
             "built": len(df), "skipped": len(skips),
             "source_files_skipped": len(ctx.get("source_skips", [])) if isinstance(ctx, dict) else 0, "build_seconds": round(elapsed, 1),
             "cpu_seconds": round(cpu, 1), "jobs": n_jobs, "load_average": os.getloadavg()[0],
-            "duration": mod.DURATION, "sample_rate": SR, "config": cfg}
+            "duration": mod.DURATION, "sample_rate": SR, "config": cfg,
+            "fingerprint": corpus_fingerprint(d),
+            "environment": build_environment(getattr(mod, "FILES", None)),
+            "description": mod.describe(cfg).strip()}
     (d / "build.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
     if skips:
         print(f"[corpora] {task}/{profile}: {len(skips)} clip(s) skipped, reasons in {d / 'build.log'}")
@@ -188,7 +215,7 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
     d.rename(final)
     if old.exists():
         shutil.rmtree(old)
-    from .report import write_readme
     write_readme(task, profile)
-    print(f"[corpora] {task}/{profile}: {len(df)} clips in {elapsed:.0f} s -> {final / 'manifest.csv'}")
+    print(f"[corpora] {task}/{profile}: {len(df)} clips in {elapsed:.0f} s, fingerprint {info['fingerprint']} "
+          f"-> {final / 'manifest.csv'}")
     return final / "manifest.csv"

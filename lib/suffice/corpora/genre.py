@@ -22,6 +22,8 @@ VERSION = "2"
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 CLASSICAL_TEMPO = (56.0, 120.0)
+#: data files the clips are made from (their SHA-256 goes into build.json)
+FILES = {"soundfont": SOUNDFONT}
 
 
 def config(profile: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..constants import PROFILES  # noqa: F401  (re-exported: suffice.corpora.PROFILES)
-from ..paths import data_root, find_repo_root as _repo_root  # noqa: F401  (one rule: suffice.paths)
+from ..paths import data_root, find_repo_root as _repo_root, repo_root  # noqa: F401  (one rule: suffice.paths)
 
 
 def corpus_dir(task: str, profile: str = "default") -> Path:

