@@ -25,13 +25,22 @@ import pandas as pd
 from .corpora.jobs import stable_hash
 from .errors import OptionError
 from .spectral import features
-from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test
 
 __all__ = ["KINDS", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
            "interaction_test", "across_detectors", "conclusion"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
+
+
+def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values (family-wise error control), in input order."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    adj = np.maximum.accumulate((p.size - np.arange(p.size)) * p[order])
+    out = np.empty_like(p)
+    out[order] = np.minimum(adj, 1.0)
+    return out
 
 
 def reference_keeps(waveform: np.ndarray, size: int, *, seed: int, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -194,12 +203,13 @@ def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pr
     """
     from scipy import stats as sps
     sub, dropped = _usable(table, value, group, a, b, detector)
+    if sub[detector].nunique() < 2:
+        raise OptionError(f"the interaction test needs >= 2 detectors with both classes (dropped: {dropped})")
     X, names, levels = _design(sub, group, a, detector, interaction=True)
-    flat = [j for j, nm in enumerate(names) if nm.startswith("log_size[") and np.ptp(X[:, j][X[:, j] != 0], initial=0) == 0]
+    flat = [j for j, nm in enumerate(names) if nm.startswith("log_size[")
+            and np.unique(X[X[:, names.index("det[" + nm[9:])] == 1, j]).size < 2]
     X = np.delete(X, flat, axis=1)
     names = [nm for j, nm in enumerate(names) if j not in flat]
-    if len(levels) < 2:
-        raise OptionError(f"the interaction test needs >= 2 detectors with both classes (dropped: {dropped})")
     fit = clustered_ols(sub[value].to_numpy(dtype=float), X, sub[cluster].to_numpy())
     cls = [names.index(f"class[{m}]") for m in levels]
     R = np.zeros((len(levels) - 1, len(names)))

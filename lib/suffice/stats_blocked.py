@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .errors import OptionError
-from .stats import friedman, percentile_ci
+from .stats import percentile_ci
 
 __all__ = ["clustered_ols", "wald_test", "blocked_ranks"]
 
@@ -78,11 +78,21 @@ def blocked_ranks(df: pd.DataFrame, value: str, *, by: str = "model", block: str
     level are used.  Returns one row per level (``level``, ``mean_rank_dev``, ``lo``, ``hi``) with the
     Friedman ``chi2``, ``p``, ``n_blocks``, ``kendall_w`` in ``attrs``.
     """
-    fr = friedman(df, value, by=by, block=block, n_boot=max(n_boot, 1), ci=ci, seed=seed)
+    for col in (value, by, block):
+        if col not in df.columns:
+            raise OptionError(f"column {col!r} not in the table")
     wide = df.pivot_table(index=block, columns=by, values=value, aggfunc="mean", observed=True)
     wide = wide[np.isfinite(wide.to_numpy(dtype=np.float64)).all(axis=1)]
     ranks = sps.rankdata(wide.to_numpy(dtype=np.float64), axis=1)
     n, k = ranks.shape
+    if k < 2 or n < 2:
+        raise OptionError(f"a blocked comparison needs >= 2 {by} levels and >= 2 complete {block}s (got {k} and {n})")
+    # Friedman's chi2 with the tie correction (as suffice.stats.friedman): n (k-1) W
+    ss = ((ranks.sum(0) - n * (k + 1) / 2) ** 2).sum()
+    total = ((ranks - (k + 1) / 2) ** 2).sum()
+    w = ss / (n * total) if total > 0 else float("nan")
+    chi2 = w * n * (k - 1)
+    fr = {"chi2": chi2, "df": k - 1, "p": float(sps.chi2.sf(chi2, k - 1)), "n_blocks": n, "kendall_w": w}
     dev = ranks.mean(0) - (k + 1) / 2
     idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
     reps = ranks[idx].mean(1) - (k + 1) / 2

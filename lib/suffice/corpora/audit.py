@@ -71,8 +71,11 @@ def _voiced(frames: np.ndarray, fmin: float = 60.0, fmax: float = 400.0,
     ac = ac / (x.shape[1] - np.arange(x.shape[1]))[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         r = ac[:, lo:hi] / np.where(ac[:, :1] > 0, ac[:, :1], 1.0)
-    best = r.argmax(1)
-    peak = r[np.arange(len(r)), best]
+    peak = r.max(1)
+    local = np.zeros_like(r, dtype=bool)
+    local[:, 1:-1] = (r[:, 1:-1] >= r[:, :-2]) & (r[:, 1:-1] >= r[:, 2:])
+    local[np.arange(len(r)), r.argmax(1)] = True
+    best = np.argmax(local & (r >= 0.9 * peak[:, None]), axis=1)  # the shortest near-peak maximum: no octave errors
     return peak > threshold, SR / (lo + best)
 
 
@@ -113,7 +116,8 @@ def clip_descriptors(x: np.ndarray, *, top_db: float = 35.0) -> dict[str, float]
     out["centroid_hz"] = float((act * freqs).sum() / max(act.sum(), 1e-20))
     cum_a = np.cumsum(act) / max(act.sum(), 1e-20)
     out["rolloff85_hz"] = float(freqs[min(len(freqs) - 1, np.searchsorted(cum_a, 0.85))])
-    voiced, f0 = _voiced(frames[active])
+    pairs = np.flatnonzero(active[:-1] & active[1:])[::2]  # 40 ms windows of two active frames
+    voiced, f0 = _voiced(np.stack([x[i * FRAME:(i + 2) * FRAME] for i in pairs]) if pairs.size else frames[active])
     out["voiced_share"] = float(voiced.mean())
     out["f0_median_hz"] = float(np.median(f0[voiced])) if voiced.any() else float("nan")
     return out
