@@ -27,7 +27,7 @@ from .errors import OptionError
 from .spectral import features
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test
 
-__all__ = ["KINDS", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
+__all__ = ["KINDS", "FEATURES", "study_records", "analyse", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
            "interaction_test", "across_detectors", "conclusion"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
@@ -263,3 +263,56 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
                      + ". Detectors whose own class difference is nonzero (Holm): "
                      + (", ".join(f"`{m}`" for m in sep) if sep else "none") + ".")
     return lines
+
+
+#: descriptors compared (normalised PSD entropy is the primary one; the others are secondary)
+FEATURES = ("psd_entropy_norm", "periodogram_entropy_norm", "centroid_hz")
+
+
+def study_records(result: Any) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """Found explanations of a :class:`suffice.study.StudyResult` as records for :func:`descriptor_table`,
+    and its explanation table with ``source_pred`` (the explained class) for :func:`empty_counts`."""
+    ex = result.explanations.rename(columns={"target": "source_pred"})
+    records = []
+    for r in ex[ex["found"].astype(bool)].itertuples():
+        e = result.explanation(r.model, r.clip_id)
+        records.append({"model": r.model, "clip_id": r.clip_id, "true_label": r.true_label,
+                        "source_pred": r.source_pred, "keep": e.keep, "waveform": e.waveform})
+    return records, ex
+
+
+def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, nperseg: int = 512,
+            overlap: float = 0.5, n_boot: int = 1000, ci: float = 0.95) -> dict[str, Any]:
+    """Everything the deepfake information chapter shows for one study.
+
+    Returns ``table`` (:func:`descriptor_table`), ``diffs`` (sufficient / top-magnitude / random minus
+    original, and sufficient minus top-magnitude), ``effects`` (:func:`class_effects` per grouping:
+    ``source_pred`` and ``true_label``, over every kind and difference), ``interaction``
+    (:func:`interaction_test` on the sufficient signals and on sufficient minus top-magnitude, by the
+    explained class, per value), ``across`` (:func:`across_detectors` per value, sufficient signals) and
+    ``empty`` (:func:`empty_counts` by explained class and by true label).
+    """
+    records, ex = study_records(result)
+    empty = {g: empty_counts(ex, g) for g in ("source_pred", "true_label")}
+    if not records:
+        return {"table": None, "empty": empty, "n_found": 0}
+    table = descriptor_table(records, seed=seed, nperseg=nperseg, overlap=overlap)
+    diffs = pd.concat([differences(table, values),
+                       differences(table, values, minus="topmag", kinds=("sufficient",))], ignore_index=True)
+    long = pd.concat([table[table["kind"] != "original"], diffs], ignore_index=True)
+    effects = {g: class_effects(long, values, group=g, ci=ci) for g in ("source_pred", "true_label")}
+    interaction: dict[tuple[str, str], pd.DataFrame | None] = {}
+    for kind in ("sufficient", "sufficient - topmag"):
+        for v in values:
+            try:
+                interaction[(kind, v)] = interaction_test(long[long["kind"] == kind], v, ci=ci)
+            except OptionError:
+                interaction[(kind, v)] = None
+    across = {}
+    for v in values:
+        try:
+            across[v] = across_detectors(table[table["kind"] == "sufficient"], v, n_boot=n_boot, ci=ci, seed=seed)
+        except OptionError:
+            across[v] = None
+    return {"table": table, "diffs": diffs, "effects": effects, "interaction": interaction, "across": across,
+            "empty": empty, "n_found": len(records)}

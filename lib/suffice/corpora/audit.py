@@ -32,7 +32,7 @@ from scipy import stats as sps
 from ..errors import OptionError
 
 __all__ = ["CHANNEL_GROUPS", "VOICE_GROUPS", "clip_descriptors", "descriptors", "cv_accuracy", "wilson",
-           "binomial_power", "audit"]
+           "binomial_power", "audit", "audit_corpus"]
 
 SR = 16000
 FRAME = 320  # 20 ms
@@ -206,3 +206,20 @@ def audit(table: pd.DataFrame, labels: Sequence[str] | np.ndarray, *,
     out = pd.DataFrame(rows)
     out.attrs.update({"effect": effect, "alpha": alpha, "folds": folds})
     return out
+
+
+def audit_corpus(manifest: pd.DataFrame, *, folds: int = 5, seed: int = 0, effect: float = 0.6,
+                 progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load every clip of a deepfake manifest (all splits) and audit it: ``(descriptors, audit table)``.
+
+    The descriptor table carries the manifest's ``clip_id``, ``label``, ``split`` and ``system``.
+    """
+    import soundfile as sf
+    if manifest.empty:
+        raise OptionError("the manifest holds no clips to audit")
+    clips = [sf.read(p, dtype="float32")[0] for p in manifest["path"]]
+    d = descriptors(clips, progress=progress)
+    for col in ("clip_id", "label", "split", "system"):
+        if col in manifest.columns:
+            d[col] = manifest[col].to_numpy()
+    return d, audit(d, manifest["label"].to_numpy(), folds=folds, seed=seed, effect=effect)
