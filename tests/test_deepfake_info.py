@@ -172,3 +172,43 @@ def test_conclusion_reads_the_numbers() -> None:
     top = eff.set_index("kind").loc["topmag"]
     verdict = "a difference" if top["p_holm"] < 0.05 else "no difference shown"
     assert f"`topmag`: spoof - bona fide = {top['beta']:+.3g} (95% CI {top['lo']:+.3g} to {top['hi']:+.3g}), {verdict}" in text
+
+
+class _Expl:
+    def __init__(self, keep: np.ndarray, waveform: np.ndarray) -> None:
+        self.keep, self.waveform = keep, waveform
+
+
+class _Study:
+    """The two things :func:`analyse` reads from a StudyResult: the explanation table and explanations."""
+
+    def __init__(self) -> None:
+        rows, self._e = [], {}
+        for c in range(8):
+            label = "spoof" if c % 2 else "bonafide"
+            x = tone_clip([300 + 40 * c, 2000 + 300 * (c % 2)], amplitude=[1.0, 0.3 + 0.1 * c], seed=c)
+            for m in ("a", "b"):
+                found = not (m == "b" and c == 0)
+                keep, _ = di.reference_keeps(x, 2 + c % 3 + (m == "b"), seed=0, key=f"{m}/{c}")
+                rows.append({"model": m, "clip_id": f"c{c}", "true_label": label, "target": label, "found": found})
+                self._e[(m, f"c{c}")] = _Expl(keep if found else np.zeros_like(keep), x)
+        self.explanations = pd.DataFrame(rows)
+
+    def explanation(self, model: str, clip_id: str) -> _Expl:
+        return self._e[(model, clip_id)]
+
+
+def test_analyse_a_study() -> None:
+    out = di.analyse(_Study(), n_boot=50)
+    assert out["n_found"] == 15
+    emp = out["empty"]["source_pred"].set_index(["model", "source_pred"])
+    assert emp.loc[("b", "bonafide"), "empty"] == 1 and emp["empty"].sum() == 1
+    t = out["table"]
+    assert len(t) == 15 * 4 and set(t.kind) == set(di.KINDS)
+    # these sets ARE each clip's top-magnitude bins, so sufficient - topmag is exactly zero
+    d = out["diffs"][out["diffs"].kind == "sufficient - topmag"]
+    assert np.allclose(d["psd_entropy_norm"], 0.0)
+    eff = out["effects"]["source_pred"]
+    assert set(eff.kind) == {"sufficient", "topmag", "random", "sufficient - original", "topmag - original",
+                             "random - original", "sufficient - topmag"}
+    assert out["across"]["psd_entropy_norm"].attrs["n_blocks"] == 7
