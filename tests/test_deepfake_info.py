@@ -152,11 +152,13 @@ def test_descriptor_table_and_differences() -> None:
 
 
 def test_empty_counts() -> None:
-    ex = pd.DataFrame({"model": ["a", "a", "a", "b"], "source_pred": ["spoof", "spoof", "bonafide", "spoof"],
-                       "found": [True, False, False, True]})
+    ex = pd.DataFrame({"model": ["a", "a", "a", "b", "b"],
+                       "source_pred": ["spoof", "spoof", "bonafide", "spoof", "spoof"],
+                       "found": [True, False, False, True, True], "set_size": [3, 0, 0, 0, 5]})
     out = di.empty_counts(ex).set_index(["model", "source_pred"])
-    assert out.loc[("a", "spoof"), "empty"] == 1 and out.loc[("a", "bonafide"), "empty"] == 1
-    assert out.loc[("a", "spoof"), "empty_share"] == 0.5 and out.loc[("b", "spoof"), "empty"] == 0
+    assert out.loc[("a", "spoof"), "not_found"] == 1 and out.loc[("a", "bonafide"), "not_found"] == 1
+    assert out.loc[("a", "spoof"), "empty"] == 0 and out.loc[("b", "spoof"), "empty"] == 1
+    assert out.loc[("a", "spoof"), "left_out_share"] == 0.5 and out.loc[("b", "spoof"), "left_out_share"] == 0.5
 
 
 def test_conclusion_reads_the_numbers() -> None:
@@ -190,7 +192,8 @@ class _Study:
             for m in ("a", "b"):
                 found = not (m == "b" and c == 0)
                 keep, _ = di.reference_keeps(x, 2 + c % 3 + (m == "b"), seed=0, key=f"{m}/{c}")
-                rows.append({"model": m, "clip_id": f"c{c}", "true_label": label, "target": label, "found": found})
+                rows.append({"model": m, "clip_id": f"c{c}", "true_label": label, "target": label, "found": found,
+                             "set_size": int(keep.sum()) if found else 0})
                 self._e[(m, f"c{c}")] = _Expl(keep if found else np.zeros_like(keep), x)
         self.explanations = pd.DataFrame(rows)
 
@@ -202,7 +205,7 @@ def test_analyse_a_study() -> None:
     out = di.analyse(_Study(), n_boot=50)
     assert out["n_found"] == 15
     emp = out["empty"]["source_pred"].set_index(["model", "source_pred"])
-    assert emp.loc[("b", "bonafide"), "empty"] == 1 and emp["empty"].sum() == 1
+    assert emp.loc[("b", "bonafide"), "not_found"] == 1 and emp["not_found"].sum() == 1 and emp["empty"].sum() == 0
     t = out["table"]
     assert len(t) == 15 * 4 and set(t.kind) == set(di.KINDS)
     # these sets ARE each clip's top-magnitude bins, so sufficient - topmag is exactly zero

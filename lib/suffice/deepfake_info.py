@@ -110,14 +110,21 @@ def differences(table: pd.DataFrame, values: Sequence[str], *, minus: str = "ori
 
 
 def empty_counts(explained: pd.DataFrame, group: str = "source_pred") -> pd.DataFrame:
-    """Explanations per detector and group, how many found no sufficient set, and that share.
+    """Explanations per detector and group that give no sufficient signal to describe, and their share.
 
-    ``explained``: one row per (model, clip_id) with ``found`` and ``group``.  These rows have no
-    sufficient signal, so every descriptor test leaves them out; this table is where they are counted.
+    ``explained``: one row per (model, clip_id) with ``found``, ``group`` and (optionally) ``set_size``.
+    ``empty``: a set was found but holds no bin (|S| = 0: the silent signal already gets the class, so
+    its descriptors are undefined); ``not_found``: no set short of the whole spectrum.  Both are left out
+    of every descriptor test, and this table is where they are counted.
     """
-    g = explained.groupby(["model", group], observed=True)["found"]
-    out = pd.DataFrame({"explanations": g.size(), "empty": g.apply(lambda s: int((~s.astype(bool)).sum()))})
-    out["empty_share"] = out["empty"] / out["explanations"]
+    found = explained["found"].astype(bool)
+    size = explained["set_size"] if "set_size" in explained.columns else pd.Series(1, index=explained.index)
+    flags = pd.DataFrame({"model": explained["model"], group: explained[group],
+                          "empty": found & (size == 0), "not_found": ~found})
+    g = flags.groupby(["model", group], observed=True)
+    out = pd.DataFrame({"explanations": g.size(), "empty": g["empty"].sum().astype(int),
+                        "not_found": g["not_found"].sum().astype(int)})
+    out["left_out_share"] = (out["empty"] + out["not_found"]) / out["explanations"]
     return out.reset_index()
 
 
@@ -276,6 +283,8 @@ def study_records(result: Any) -> tuple[list[dict[str, Any]], pd.DataFrame]:
     records = []
     for r in ex[ex["found"].astype(bool)].itertuples():
         e = result.explanation(r.model, r.clip_id)
+        if not np.asarray(e.keep).any():
+            continue  # an empty set: no signal to describe (counted by empty_counts)
         records.append({"model": r.model, "clip_id": r.clip_id, "true_label": r.true_label,
                         "source_pred": r.source_pred, "keep": e.keep, "waveform": e.waveform})
     return records, ex
