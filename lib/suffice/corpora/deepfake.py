@@ -14,7 +14,7 @@ from .tools import require_module, require_program
 
 TASK = "deepfake"
 DURATION = 3.0
-VERSION = "4"
+VERSION = "5"
 #: spoofing systems never seen in train or val (like ASVspoof's unseen evaluation attacks)
 UNSEEN = ("piper-joe", "festival-slt-hts", "flite-rms")
 #: share of transcript pairs per language (the other languages have espeak-ng and WORLD spoofs only)
@@ -79,31 +79,43 @@ def plan(cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> list[ClipJob]:
     return jobs
 
 
+#: the processing chain every clip goes through, in this order (both classes; written into the README)
+CHAIN = ("source: bona fide recordings are 16 kHz G.722 as distributed; every spoof is set to -23 dBFS and "
+         "encoded and decoded once through G.722, so that each source has passed the codec once",
+         "band-limit 120-7000 Hz", "trim leading and trailing silence (frames 40 dB below the loudest)",
+         "cut to the first 3.0 s (zero-padded at the end)", "set the active-speech level",
+         "add the white noise floor", "G.722 round trip", "band-limit 120-7000 Hz", "set the level again")
+
+
 def _synthesise(job: ClipJob, rng: np.random.Generator) -> np.ndarray:
+    """The source signal: the real recording (already G.722) or a spoof passed once through G.722."""
     kind = job.params["kind"]
     if kind == "bonafide":
         return speech.join_prompts(job.params["wavs"], rng)
     if kind == "world":  # copy synthesis: analysis and resynthesis of the real recording
         x = set_level(speech.join_prompts(job.params["wavs"], rng), -23.0)
-        return world.synthesise(world.analyse(x))
-    if kind == "espeak-ng":
-        return espeak.speak(job.text, job.params["voice"], rate=f"{rng.uniform(90, 110):.0f}%")
-    return tts.ENGLISH_SYSTEMS[kind](job.text, rng)
+        x = world.synthesise(world.analyse(x))
+    elif kind == "espeak-ng":
+        x = espeak.speak(job.text, job.params["voice"], rate=f"{rng.uniform(90, 110):.0f}%")
+    else:
+        x = tts.ENGLISH_SYSTEMS[kind](job.text, rng)
+    return g722_roundtrip(set_level(x, -23.0))
 
 
 def render(job: ClipJob, cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> np.ndarray:
+    """One clip through :data:`CHAIN`: the same steps in the same order for bona fide and spoof."""
     rng = job.rng(seed)
     n = int(round(DURATION * SR))
     x = fit_length(trim_silence(band_limit(_synthesise(job, rng))), n)
     level = cfg["level_dbfs"] + rng.uniform(-cfg["level_spread_db"], cfg["level_spread_db"])
     x = set_level(x, level)
     x = x + rng.normal(0, db_to_gain(cfg["noise_floor_dbfs"]), n).astype(np.float32)
-    if job.label == "spoof":  # the bona fide clips went through G.722 once; so does every spoof
-        x = g722_roundtrip(x)
+    x = g722_roundtrip(x)
     return set_level(band_limit(x), level)
 
 
 def describe(cfg: dict[str, Any]) -> str:
+    steps = "; ".join(f"({i}) {step}" for i, step in enumerate(CHAIN, 1))
     return f"""Bona fide against spoofed speech, in pairs that share a transcript.
 
 * **bonafide**: real human recordings, the Asterisk core prompts of five professional speakers (en, es,
@@ -119,12 +131,14 @@ def describe(cfg: dict[str, Any]) -> str:
   set holds attacks absent from training).
 * Transcripts (prompts) are split 70/15/15 by a stable hash, so no sentence crosses splits. Bona fide
   speakers are the same five in every split (there are only five); speaker is in the manifest.
-* **Shortcuts removed**: every clip is silence-trimmed, cut to its first {3.0:.1f} s (zero-padded if
-  shorter), level-normalised to an active-speech RMS of {cfg['level_dbfs']} +- {cfg['level_spread_db']} dBFS
-  (the same random spread for both classes), given the same white noise floor ({cfg['noise_floor_dbfs']}
-  dBFS), and every spoof passes once through the G.722 codec (ffmpeg encode+decode) so that both classes
-  share the 50-7000 Hz wideband telephone channel of the real recordings; 8 kHz voices are not used.
-  Finally every clip (both classes) is band-limited to 120-7000 Hz (4th-order Butterworth, zero phase):
-  in the first smoke build (without it) the share of energy below 100 Hz was about 5 dB higher in spoofs
-  than in the real recordings (-20.5 against -25.8 dB), a cue that had nothing to do with spoofing.
-  The check below tests that level and bandwidth alone do not reveal the label."""
+* **One processing chain for both classes**, in this order: {steps}.
+  Level: active-speech RMS of {cfg['level_dbfs']} +- {cfg['level_spread_db']} dBFS (the same random spread
+  for both classes); noise floor: white, {cfg['noise_floor_dbfs']} dBFS; band limit: 4th-order
+  Butterworth, zero phase; the codec is ffmpeg's G.722 (the 50-7000 Hz wideband telephone channel of the
+  real recordings); 8 kHz voices are not used.  Every clip has therefore been through G.722 exactly twice
+  (once at its source, once in the chain) and had the noise floor added before the second pass.  (Corpus
+  version 4 and earlier added the noise floor *before* the codec for spoofs and *after* it for bona fide
+  clips, a channel difference between the classes; in the first smoke build, without the band limit,
+  the share of energy below 100 Hz was about 5 dB higher in spoofs, -20.5 against -25.8 dB.)
+  The checks below test that level and bandwidth alone do not reveal the label; the data-and-models
+  chapter's channel audit adds the noise floor, leading and trailing silence and speech duration."""

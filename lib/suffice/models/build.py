@@ -91,7 +91,7 @@ def _versions() -> dict[str, str]:
 def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: str, *, seed: int = 0,
               force: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train/evaluate one model unless an up-to-date card exists; returns its card."""
-    from . import load
+    from . import load, loso
     from .training import save_hf, train_head, train_hf
     folder = model_dir(spec.name, profile)
     key = build_key(spec, profile, seed, data_hash)
@@ -138,6 +138,7 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     card["test"] = evaluate(model, data["test"].x, data["test"].y)
     card["ms_per_clip_batch32"] = round(ms_per_clip(model, data["test"].x), 2)
     card["clip_seconds"] = data["test"].x.shape[1] / SAMPLE_RATE
+    card["loso"] = loso.evaluate(spec, data, seed=seed)  # leave-one-speaker-out (deepfake detectors only)
     card_path.write_text(json.dumps(card, indent=1))
     return card
 

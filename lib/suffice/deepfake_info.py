@@ -1,0 +1,327 @@
+"""Real against fake sufficiencies with the set size, the search and the clip held apart.
+
+A sufficient signal's spectral descriptors depend on how many bins it keeps (normalised PSD entropy
+rises with |S| alone), on which bins the search tends to try first (the loudest), and on the clip.  This
+module builds, for every (detector, clip) explanation that found a set S, the descriptors of
+
+* ``sufficient``: the sufficient signal itself;
+* ``topmag``: the clip's |S| highest-magnitude rfft bins (model-free: what the clip's loudest partials give);
+* ``random``: |S| bins drawn uniformly without replacement (model-free: what the size alone gives);
+* ``original``: the whole clip (one row per detector, so that per-clip differences line up);
+
+and compares them by the explained class (``source_pred``, the class the detector was explaining) or by
+the true label (a second view), always controlling for log |S| and the detector, with clips as clusters
+(:mod:`suffice.stats_blocked`).  Explanations with no sufficient set (``found=False``) have no signal:
+they are counted per group (:func:`empty_counts`) and left out of every descriptor test.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .corpora.jobs import stable_hash
+from .errors import OptionError
+from .spectral import features
+from .stats_blocked import blocked_ranks, clustered_ols, wald_test
+
+__all__ = ["KINDS", "FEATURES", "study_records", "analyse", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
+           "interaction_test", "across_detectors", "conclusion"]
+
+KINDS = ("sufficient", "topmag", "random", "original")
+
+
+def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values (family-wise error control), in input order."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    adj = np.maximum.accumulate((p.size - np.arange(p.size)) * p[order])
+    out = np.empty_like(p)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def reference_keeps(waveform: np.ndarray, size: int, *, seed: int, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Model-free keep masks of ``size`` bins for one clip: its top-magnitude bins, and uniform random bins.
+
+    The random draw is seeded from ``(seed, stable_hash(key))`` (e.g. key = ``"<model>/<clip_id>"``).
+    """
+    spec = np.abs(np.fft.rfft(np.asarray(waveform, dtype=np.float64)))
+    k = spec.size
+    if not 0 <= size <= k:
+        raise OptionError(f"a set of {size} bins does not fit a spectrum of {k}")
+    top = np.zeros(k, dtype=bool)
+    top[np.argsort(-spec, kind="stable")[:size]] = True
+    rnd = np.zeros(k, dtype=bool)
+    rnd[np.random.default_rng([int(seed), stable_hash(key)]).choice(k, size, replace=False)] = True
+    return top, rnd
+
+
+def descriptor_table(records: Iterable[dict[str, Any]], *, seed: int = 0, nperseg: int = 512,
+                     overlap: float = 0.5, progress: bool = False) -> pd.DataFrame:
+    """Descriptors of every found explanation's sufficient, top-magnitude, random and original signal.
+
+    ``records``: dicts with ``model``, ``clip_id``, ``true_label``, ``source_pred``, ``keep`` (bool rfft
+    mask) and ``waveform`` (the clip), found explanations only.  Returns a long table: the record's
+    labels, ``kind`` (:data:`KINDS`), ``size`` (|S|), ``log_size`` and the columns of
+    :func:`suffice.spectral.features` (``n_kept``/``fraction_kept`` are of the kind's own mask).
+    """
+    meta, waves, keeps = [], [], []
+    for r in records:
+        x = np.asarray(r["waveform"])
+        keep = np.asarray(r["keep"], dtype=bool)
+        size = int(keep.sum())
+        if size == 0:
+            raise OptionError(f"{r['model']}/{r['clip_id']}: an empty set has no sufficient signal; pass found explanations only")
+        top, rnd = reference_keeps(x, size, seed=seed, key=f"{r['model']}/{r['clip_id']}")
+        for kind, mask in (("sufficient", keep), ("topmag", top), ("random", rnd), ("original", None)):
+            meta.append({"model": r["model"], "clip_id": r["clip_id"], "true_label": r["true_label"],
+                         "source_pred": r["source_pred"], "kind": kind, "size": size})
+            waves.append(x)
+            keeps.append(np.ones_like(keep) if mask is None else mask)
+    if not meta:
+        raise OptionError("no found explanation to describe")
+    feats = features(waves, keeps, nperseg=nperseg, overlap=overlap, progress=progress).reset_index(drop=True)
+    out = pd.concat([pd.DataFrame(meta), feats], axis=1)
+    out["log_size"] = np.log(out["size"].astype(float))
+    return out
+
+
+def differences(table: pd.DataFrame, values: Sequence[str], *, minus: str = "original",
+                kinds: Sequence[str] = ("sufficient", "topmag", "random")) -> pd.DataFrame:
+    """Per (detector, clip): each kind's descriptors minus those of ``minus`` (e.g. sufficient - original).
+
+    Returns a long table like ``table`` with ``kind`` renamed ``"<kind> - <minus>"``.
+    """
+    key = ["model", "clip_id"]
+    base = table[table["kind"] == minus].set_index(key)[list(values)]
+    parts = []
+    for kind in kinds:
+        if kind == minus:
+            continue
+        sub = table[table["kind"] == kind].set_index(key)
+        d = sub.copy()
+        d[list(values)] = sub[list(values)] - base.reindex(sub.index)[list(values)]
+        d["kind"] = f"{kind} - {minus}"
+        parts.append(d.reset_index())
+    return pd.concat(parts, ignore_index=True)
+
+
+def empty_counts(explained: pd.DataFrame, group: str = "source_pred") -> pd.DataFrame:
+    """Explanations per detector and group that give no sufficient signal to describe, and their share.
+
+    ``explained``: one row per (model, clip_id) with ``found``, ``group`` and (optionally) ``set_size``.
+    ``empty``: a set was found but holds no bin (|S| = 0: the silent signal already gets the class, so
+    its descriptors are undefined); ``not_found``: no set short of the whole spectrum.  Both are left out
+    of every descriptor test, and this table is where they are counted.
+    """
+    found = explained["found"].astype(bool)
+    size = explained["set_size"] if "set_size" in explained.columns else pd.Series(1, index=explained.index)
+    flags = pd.DataFrame({"model": explained["model"], group: explained[group],
+                          "empty": found & (size == 0), "not_found": ~found})
+    g = flags.groupby(["model", group], observed=True)
+    out = pd.DataFrame({"explanations": g.size(), "empty": g["empty"].sum().astype(int),
+                        "not_found": g["not_found"].sum().astype(int)})
+    out["left_out_share"] = (out["empty"] + out["not_found"]) / out["explanations"]
+    return out.reset_index()
+
+
+def _design(df: pd.DataFrame, group: str, a: str, detector: str, interaction: bool):
+    """Design of ``value ~ class + log_size + detector`` (or with class and log_size per detector)."""
+    levels = sorted(df[detector].unique())
+    d = pd.Categorical(df[detector], categories=levels).codes
+    D = np.eye(len(levels))[d]
+    spoof = (df[group].to_numpy() == a).astype(float)
+    ls = df["log_size"].to_numpy(dtype=float)
+    if interaction:
+        cols = [D, D * spoof[:, None], D * ls[:, None]]
+        names = ([f"det[{m}]" for m in levels] + [f"class[{m}]" for m in levels] + [f"log_size[{m}]" for m in levels])
+    else:
+        cols = [np.ones((len(df), 1)), spoof[:, None], ls[:, None], D[:, 1:]]
+        names = ["const", "class", "log_size"] + [f"det[{m}]" for m in levels[1:]]
+    return np.hstack(cols), names, levels
+
+
+def _usable(df: pd.DataFrame, value: str, group: str, a: str, b: str, detector: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with a finite value; detectors with both classes present (others cannot contrast them)."""
+    df = df[np.isfinite(df[value].to_numpy(dtype=float)) & df[group].isin([a, b])]
+    both = df.groupby(detector)[group].nunique()
+    dropped = sorted(both.index[both < 2])
+    return df[df[detector].isin(both.index[both >= 2])], dropped
+
+
+def class_effects(table: pd.DataFrame, values: Sequence[str], *, group: str = "source_pred", a: str = "spoof",
+                  b: str = "bonafide", detector: str = "model", cluster: str = "clip_id",
+                  ci: float = 0.95) -> pd.DataFrame:
+    """The class difference of each descriptor at equal log |S| and detector, clip-clustered.
+
+    Model: ``value = b0 + beta [class == a] + gamma log|S| + detector effects + e``, CR1 covariance over
+    clips.  Estimand ``beta``: mean of ``a`` minus mean of ``b`` at the same set size and detector (common
+    to all detectors).  Null ``beta = 0``; ``t`` reference with G - 1 degrees of freedom.  One row per
+    (``kind`` if present, value): ``beta``, ``lo``, ``hi``, ``p``, ``n``, ``n_clusters``, ``dropped``
+    (detectors without both classes), and ``p_holm`` within each kind.
+    """
+    from scipy import stats as sps
+    rows = []
+    kinds = table["kind"].unique() if "kind" in table.columns else [None]
+    for kind in kinds:
+        sub0 = table if kind is None else table[table["kind"] == kind]
+        for value in values:
+            sub, dropped = _usable(sub0, value, group, a, b, detector)
+            row = {"kind": kind, "value": value, "n": len(sub), "dropped": dropped}
+            try:
+                X, names, _ = _design(sub, group, a, detector, interaction=False)
+                if sub["log_size"].nunique() < 2:
+                    X, names = np.delete(X, 2, axis=1), [n for n in names if n != "log_size"]
+                fit = clustered_ols(sub[value].to_numpy(dtype=float), X, sub[cluster].to_numpy())
+                j = names.index("class")
+                se = float(np.sqrt(fit["cov"][j, j]))
+                t = sps.t.ppf(0.5 + ci / 2, fit["df"])
+                beta = float(fit["beta"][j])
+                p = float(2 * sps.t.sf(abs(beta / se), fit["df"])) if se > 0 else float("nan")
+                row.update(beta=beta, lo=beta - t * se, hi=beta + t * se, p=p, n_clusters=fit["n_clusters"])
+            except OptionError:
+                row.update(beta=np.nan, lo=np.nan, hi=np.nan, p=np.nan, n_clusters=sub[cluster].nunique())
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out["p_holm"] = np.nan
+    for kind, idx in out.groupby("kind", dropna=False).groups.items():
+        ps = out.loc[idx, "p"].to_numpy(dtype=float)
+        ok = np.isfinite(ps)
+        if ok.any():
+            adj = np.full(ps.size, np.nan)
+            adj[ok] = holm(ps[ok])
+            out.loc[idx, "p_holm"] = adj
+    return out
+
+
+def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pred", a: str = "spoof",
+                     b: str = "bonafide", detector: str = "model", cluster: str = "clip_id",
+                     ci: float = 0.95) -> pd.DataFrame:
+    """Does the class difference of ``value`` differ between detectors?  (class x detector, clip-clustered.)
+
+    Model: per detector its own intercept, class difference ``beta_m`` and log |S| slope, one CR1
+    covariance over clips.  Null: ``beta_1 = ... = beta_k`` (the detectors use the class difference
+    alike), Wald ``F`` with ``(k - 1, G - 1)`` degrees of freedom.  Returns one row per detector with its
+    ``beta``, ``lo``, ``hi`` (t interval, G - 1 df) and ``p``; ``attrs`` hold ``F``, ``df_num``,
+    ``df_den``, ``p_interaction``, ``dropped``.
+    """
+    from scipy import stats as sps
+    sub, dropped = _usable(table, value, group, a, b, detector)
+    if sub[detector].nunique() < 2:
+        raise OptionError(f"the interaction test needs >= 2 detectors with both classes (dropped: {dropped})")
+    X, names, levels = _design(sub, group, a, detector, interaction=True)
+    flat = [j for j, nm in enumerate(names) if nm.startswith("log_size[")
+            and np.unique(X[X[:, names.index("det[" + nm[9:])] == 1, j]).size < 2]
+    X = np.delete(X, flat, axis=1)
+    names = [nm for j, nm in enumerate(names) if j not in flat]
+    fit = clustered_ols(sub[value].to_numpy(dtype=float), X, sub[cluster].to_numpy())
+    cls = [names.index(f"class[{m}]") for m in levels]
+    R = np.zeros((len(levels) - 1, len(names)))
+    for i in range(len(levels) - 1):
+        R[i, cls[i]], R[i, cls[-1]] = 1.0, -1.0
+    w = wald_test(fit, R)
+    t = sps.t.ppf(0.5 + ci / 2, fit["df"])
+    rows = []
+    for m, j in zip(levels, cls):
+        beta, se = float(fit["beta"][j]), float(np.sqrt(fit["cov"][j, j]))
+        rows.append({"model": m, "beta": beta, "lo": beta - t * se, "hi": beta + t * se,
+                     "p": float(2 * sps.t.sf(abs(beta / se), fit["df"])) if se > 0 else float("nan"),
+                     "n": int((sub[detector] == m).sum())})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p"].fillna(1.0).to_numpy())
+    out.attrs.update({"F": w["F"], "df_num": w["df_num"], "df_den": w["df_den"], "p_interaction": w["p"],
+                      "dropped": dropped, "n_clusters": fit["n_clusters"]})
+    return out
+
+
+def across_detectors(table: pd.DataFrame, value: str, *, n_boot: int = 1000, ci: float = 0.95,
+                     seed: int = 0) -> pd.DataFrame:
+    """Blocked (Friedman) comparison of detectors on ``value``, clips as blocks: see
+    :func:`suffice.stats_blocked.blocked_ranks`; uses clips every detector found a set for."""
+    return blocked_ranks(table, value, by="model", block="clip_id", n_boot=n_boot, ci=ci, seed=seed)
+
+
+def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value: str, alpha: float = 0.05,
+               label: str = "") -> list[str]:
+    """Plain-language lines computed from :func:`class_effects` (with kinds) and :func:`interaction_test`."""
+    lines = []
+    tag = f" ({label})" if label else ""
+
+    def verdict(kind: str) -> str:
+        r = effects[(effects["kind"] == kind) & (effects["value"] == value)]
+        if not len(r) or not np.isfinite(r["beta"].iloc[0]):
+            return f"`{kind}`: not estimable"
+        r = r.iloc[0]
+        sig = r["p_holm"] < alpha
+        return (f"`{kind}`: spoof - bona fide = {r['beta']:+.3g} (95% CI {r['lo']:+.3g} to {r['hi']:+.3g}), "
+                + ("a difference" if sig else "no difference shown") + f" at α = {alpha} (Holm)")
+    lines.append(f"- {value}{tag}, at equal set size and detector: " + "; ".join(
+        verdict(k) for k in ("sufficient", "topmag", "random", "sufficient - topmag") if (effects["kind"] == k).any()) + ".")
+    if interaction is not None and len(interaction):
+        p = interaction.attrs["p_interaction"]
+        sep = interaction[interaction["p_holm"] < alpha]["model"].tolist()
+        lines.append(f"- Class x detector interaction{tag}: F = {interaction.attrs['F']:.2f} on "
+                     f"({interaction.attrs['df_num']}, {interaction.attrs['df_den']}) df, p = {p:.3g}: "
+                     + ("the detectors' class differences differ" if p < alpha else
+                        "no evidence that the detectors use the difference differently")
+                     + ". Detectors whose own class difference is nonzero (Holm): "
+                     + (", ".join(f"`{m}`" for m in sep) if sep else "none") + ".")
+    return lines
+
+
+#: descriptors compared (normalised PSD entropy is the primary one; the others are secondary)
+FEATURES = ("psd_entropy_norm", "periodogram_entropy_norm", "centroid_hz")
+
+
+def study_records(result: Any) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """Found explanations of a :class:`suffice.study.StudyResult` as records for :func:`descriptor_table`,
+    and its explanation table with ``source_pred`` (the explained class) for :func:`empty_counts`."""
+    ex = result.explanations.rename(columns={"target": "source_pred"})
+    records = []
+    for r in ex[ex["found"].astype(bool)].itertuples():
+        e = result.explanation(r.model, r.clip_id)
+        if not np.asarray(e.keep).any():
+            continue  # an empty set: no signal to describe (counted by empty_counts)
+        records.append({"model": r.model, "clip_id": r.clip_id, "true_label": r.true_label,
+                        "source_pred": r.source_pred, "keep": e.keep, "waveform": e.waveform})
+    return records, ex
+
+
+def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, nperseg: int = 512,
+            overlap: float = 0.5, n_boot: int = 1000, ci: float = 0.95) -> dict[str, Any]:
+    """Everything the deepfake information chapter shows for one study.
+
+    Returns ``table`` (:func:`descriptor_table`), ``diffs`` (sufficient / top-magnitude / random minus
+    original, and sufficient minus top-magnitude), ``effects`` (:func:`class_effects` per grouping:
+    ``source_pred`` and ``true_label``, over every kind and difference), ``interaction``
+    (:func:`interaction_test` on the sufficient signals and on sufficient minus top-magnitude, by the
+    explained class, per value), ``across`` (:func:`across_detectors` per value, sufficient signals) and
+    ``empty`` (:func:`empty_counts` by explained class and by true label).
+    """
+    records, ex = study_records(result)
+    empty = {g: empty_counts(ex, g) for g in ("source_pred", "true_label")}
+    if not records:
+        return {"table": None, "empty": empty, "n_found": 0}
+    table = descriptor_table(records, seed=seed, nperseg=nperseg, overlap=overlap)
+    diffs = pd.concat([differences(table, values),
+                       differences(table, values, minus="topmag", kinds=("sufficient",))], ignore_index=True)
+    long = pd.concat([table[table["kind"] != "original"], diffs], ignore_index=True)
+    effects = {g: class_effects(long, values, group=g, ci=ci) for g in ("source_pred", "true_label")}
+    interaction: dict[tuple[str, str], pd.DataFrame | None] = {}
+    for kind in ("sufficient", "sufficient - topmag"):
+        for v in values:
+            try:
+                interaction[(kind, v)] = interaction_test(long[long["kind"] == kind], v, ci=ci)
+            except OptionError:
+                interaction[(kind, v)] = None
+    across = {}
+    for v in values:
+        try:
+            across[v] = across_detectors(table[table["kind"] == "sufficient"], v, n_boot=n_boot, ci=ci, seed=seed)
+        except OptionError:
+            across[v] = None
+    return {"table": table, "diffs": diffs, "effects": effects, "interaction": interaction, "across": across,
+            "empty": empty, "n_found": len(records)}

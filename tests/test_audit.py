@@ -1,0 +1,81 @@
+"""The deepfake channel audit: exact descriptors of synthetic clips, calibrated accuracy intervals."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from suffice.corpora import audit
+from suffice.errors import OptionError
+
+SR = 16000
+
+
+def clip(lead_s: float = 0.5, tone_s: float = 1.5, total_s: float = 3.0, f0: float = 200.0,
+         noise_db: float = -80.0, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 10 ** (noise_db / 20), int(total_s * SR))
+    a, b = int(lead_s * SR), int((lead_s + tone_s) * SR)
+    x[a:b] += 0.1 * np.sin(2 * np.pi * f0 * np.arange(b - a) / SR)
+    return x
+
+
+def test_silence_and_duration_are_exact_on_frame_boundaries() -> None:
+    d = audit.clip_descriptors(clip())
+    assert d["lead_silence_s"] == pytest.approx(0.5)
+    assert d["trail_silence_s"] == pytest.approx(1.0)
+    assert d["active_span_s"] == pytest.approx(1.5)
+    assert d["active_share"] == pytest.approx(0.5)
+
+
+def test_voicing_brightness_and_noise_floor() -> None:
+    d = audit.clip_descriptors(clip(f0=200.0))
+    assert d["voiced_share"] == 1.0 and d["f0_median_hz"] == pytest.approx(200.0, rel=0.02)
+    assert d["centroid_hz"] == pytest.approx(200.0, rel=0.1)
+    # white noise at -80 dBFS: mean frame power of the quietest frames is the noise power
+    assert d["noise_level_db"] == pytest.approx(-80.0, abs=0.5)
+    noisy = np.random.default_rng(1).normal(0, 0.1, 3 * SR)
+    assert audit.clip_descriptors(noisy)["voiced_share"] < 0.2
+    with pytest.raises(OptionError):
+        audit.clip_descriptors(np.zeros(100))
+
+
+def test_wilson_and_binomial_power() -> None:
+    lo, hi = audit.wilson(50, 100)
+    assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
+    # n = 100, one-sided 5%: reject for X >= 59; power at 0.6 is P(X >= 59 | 0.6)
+    assert audit.binomial_power(100, 0.6) == pytest.approx(sps.binom.sf(58, 100, 0.6))
+    assert audit.binomial_power(100, 0.5) <= 0.05
+    rng = np.random.default_rng(0)
+    cover = np.mean([(lambda k: audit.wilson(k, 60)[0] <= 0.5 <= audit.wilson(k, 60)[1])(rng.binomial(60, 0.5))
+                     for _ in range(2000)])
+    assert 0.93 <= cover <= 0.97
+
+
+def test_audit_finds_a_channel_difference_and_not_a_null() -> None:
+    rng = np.random.default_rng(2)
+    n = 80
+    y = np.repeat(["bonafide", "spoof"], n // 2)
+    table = pd.DataFrame({c: rng.normal(size=n) for g in audit.CHANNEL_GROUPS.values() for c in g}
+                         | {c: rng.normal(size=n) for g in audit.VOICE_GROUPS.values() for c in g})
+    table.loc[y == "spoof", "noise_level_db"] += 3.0
+    out = audit.audit(table, y).set_index("group")
+    assert out.loc["noise_floor", "above_chance"] and out.loc["noise_floor", "accuracy"] > 0.85
+    assert out.loc["all channel", "above_chance"]
+    for g in ("level", "bandwidth", "silence", "duration", "brightness", "voicing"):
+        assert not out.loc[g, "above_chance"], g
+    assert out.loc["level", "kind"] == "channel" and out.loc["voicing", "kind"] == "voice"
+    assert out["power"].iloc[0] == pytest.approx(audit.binomial_power(n, 0.6))
+    with pytest.raises(OptionError):
+        audit.audit(table, y[:-1])
+
+
+@pytest.mark.slow
+def test_audit_false_positive_rate_under_the_null() -> None:
+    """200 null tables of 60 clips: the group is called above chance in at most 8% of them (nominal 2.5%)."""
+    rng = np.random.default_rng(3)
+    y = np.repeat(["a", "b"], 30)
+    hits = [audit.audit(pd.DataFrame({"f": rng.normal(size=60), "g": rng.normal(size=60)}), y,
+                        groups={"x": ["f", "g"]}, seed=i)["above_chance"].iloc[0] for i in range(200)]
+    assert np.mean(hits) <= 0.08

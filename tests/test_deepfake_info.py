@@ -1,0 +1,217 @@
+"""The deepfake information analysis on synthetic tables with known effects and with nulls."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from suffice import deepfake_info as di
+from suffice.errors import OptionError
+from suffice.stats_blocked import blocked_ranks, clustered_ols, wald_test
+from suffice.toys import tone_clip
+
+MODELS = ("m0", "m1", "m2", "m3")
+
+
+def synthetic(rng: np.random.Generator, *, n_clips: int = 30, class_effect: float = 0.0,
+              per_model: dict[str, float] | None = None, size_slope: float = 0.1,
+              clip_sd: float = 0.3, noise_sd: float = 0.1) -> pd.DataFrame:
+    """Clips x detectors; spoof clips get larger sets (a size confound); value = slope * log|S| + effects."""
+    n = n_clips * len(MODELS)
+    clip = np.repeat(np.arange(n_clips), len(MODELS))
+    spoof = clip % 2 == 1
+    model = np.tile(np.array(MODELS), n_clips)
+    log_size = rng.normal(2.0 + spoof, 0.5)
+    eff = class_effect + np.array([(per_model or {}).get(m, 0.0) for m in model])
+    value = size_slope * log_size + rng.normal(0, clip_sd, n_clips)[clip] + eff * spoof + rng.normal(0, noise_sd, n)
+    label = np.where(spoof, "spoof", "bonafide")
+    return pd.DataFrame({"model": model, "clip_id": [f"c{c}" for c in clip], "true_label": label,
+                         "source_pred": label, "log_size": log_size, "value": value})
+
+
+def test_clustered_ols_recovers_exact_coefficients() -> None:
+    x = np.arange(10, dtype=float)
+    X = np.column_stack([np.ones(10), x])
+    fit = clustered_ols(3.0 + 2.0 * x, X, np.repeat(np.arange(5), 2))
+    assert np.allclose(fit["beta"], [3.0, 2.0])
+    assert np.allclose(fit["cov"], 0.0, atol=1e-18)
+    assert fit["n_clusters"] == 5 and fit["df"] == 4
+    with pytest.raises(OptionError):
+        clustered_ols(x, X, np.zeros(10))
+
+
+def test_class_effect_controls_set_size() -> None:
+    """No class effect, but spoofs have larger sets: the raw difference is nonzero, beta is not."""
+    rng = np.random.default_rng(1)
+    df = synthetic(rng, size_slope=0.3, clip_sd=0.05)
+    raw = df[df.true_label == "spoof"].value.mean() - df[df.true_label == "bonafide"].value.mean()
+    assert raw > 0.2
+    eff = di.class_effects(df, ["value"]).iloc[0]
+    assert eff["lo"] <= 0.0 <= eff["hi"]
+    assert abs(eff["beta"]) < 0.1
+
+
+def test_class_effect_known_effect() -> None:
+    eff = di.class_effects(synthetic(np.random.default_rng(2), class_effect=0.5), ["value"]).iloc[0]
+    assert eff["lo"] < 0.5 < eff["hi"] and eff["p"] < 0.01
+
+
+@pytest.mark.slow
+def test_class_effect_null_coverage() -> None:
+    """200 null replicates: the 95% interval of beta covers 0 in 90-99% of them."""
+    rng = np.random.default_rng(2)
+    cover = [(lambda r: r["lo"] <= 0.0 <= r["hi"])(di.class_effects(synthetic(rng), ["value"]).iloc[0])
+             for _ in range(200)]
+    assert 0.90 <= np.mean(cover) <= 0.99
+
+
+@pytest.mark.slow
+def test_interaction_null_rate() -> None:
+    """200 replicates with a common class effect and no interaction: rejection rate at 5% is <= 10%."""
+    rng = np.random.default_rng(3)
+    p_null = [di.interaction_test(synthetic(rng, class_effect=0.3), "value").attrs["p_interaction"]
+              for _ in range(200)]
+    assert np.mean(np.array(p_null) < 0.05) <= 0.10
+
+
+def test_interaction_power() -> None:
+    rng = np.random.default_rng(3)
+    res = di.interaction_test(synthetic(rng, per_model={"m2": 0.8}), "value")
+    assert res.attrs["p_interaction"] < 0.01
+    assert res.set_index("model").loc["m2", "lo"] > 0.3
+    assert res.attrs["df_num"] == 3 and res.attrs["df_den"] == 29
+
+
+def test_interaction_drops_detectors_without_both_classes() -> None:
+    df = synthetic(np.random.default_rng(4))
+    df.loc[df.model == "m3", "source_pred"] = "spoof"
+    res = di.interaction_test(df, "value")
+    assert res.attrs["dropped"] == ["m3"] and list(res.model) == ["m0", "m1", "m2"]
+
+
+@pytest.mark.slow
+def test_blocked_ranks_null_coverage() -> None:
+    """200 null replicates: each detector's mean-rank interval covers 0 in 90-99%; Friedman rejects <= 9%."""
+    rng = np.random.default_rng(5)
+    cover, reject, w_lo = [], [], []
+    for _ in range(200):
+        df = synthetic(rng)
+        out = blocked_ranks(df, "value", n_boot=300, seed=int(rng.integers(1 << 30)))
+        cover.append(((out.lo <= 0) & (out.hi >= 0)).mean())
+        reject.append(out.attrs["p"] < 0.05)
+    assert 0.90 <= np.mean(cover) <= 0.99
+    assert np.mean(reject) <= 0.09
+
+
+def test_blocked_ranks_effect() -> None:
+    rng = np.random.default_rng(5)
+    df = synthetic(rng)
+    df.loc[df.model == "m1", "value"] += 1.0
+    out = blocked_ranks(df, "value", n_boot=300).set_index("level")
+    assert out.attrs["p"] < 1e-6 and out.loc["m1", "lo"] > 1.0
+    # the mean-rank deviations of k detectors sum to zero exactly
+    assert abs(out.mean_rank_dev.sum()) < 1e-12
+
+
+def test_wald_test_of_known_restriction() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=200)
+    X = np.column_stack([np.ones(200), x])
+    fit = clustered_ols(1.0 + 0.0 * x + rng.normal(size=200), X, np.arange(200) // 4)
+    w = wald_test(fit, np.array([[0.0, 1.0]]))
+    assert w["df_num"] == 1 and w["df_den"] == 49 and 0 <= w["p"] <= 1
+
+
+def test_reference_keeps_top_magnitude_and_random() -> None:
+    x = tone_clip([440, 1000], amplitude=[1.0, 0.5])
+    top, rnd = di.reference_keeps(x, 2, seed=0, key="a/b")
+    k = np.fft.rfftfreq(len(x), 1 / 16000)
+    assert sorted(k[top]) == [440.0, 1000.0]
+    assert rnd.sum() == 2
+    assert np.array_equal(rnd, di.reference_keeps(x, 2, seed=0, key="a/b")[1])
+    assert not np.array_equal(rnd, di.reference_keeps(x, 2, seed=0, key="a/c")[1])
+    with pytest.raises(OptionError):
+        di.reference_keeps(x, len(k) + 1, seed=0, key="a/b")
+
+
+def test_descriptor_table_and_differences() -> None:
+    x = tone_clip([440, 1000], amplitude=[1.0, 0.5])
+    top, _ = di.reference_keeps(x, 2, seed=0, key="m/c")
+    recs = [{"model": "m", "clip_id": "c", "true_label": "spoof", "source_pred": "spoof", "keep": top, "waveform": x}]
+    t = di.descriptor_table(recs)
+    assert list(t.kind) == list(di.KINDS)
+    suff, topm = t[t.kind == "sufficient"].iloc[0], t[t.kind == "topmag"].iloc[0]
+    assert suff.psd_entropy_norm == pytest.approx(topm.psd_entropy_norm)
+    assert (t["size"] == 2).all() and t.log_size.iloc[0] == pytest.approx(np.log(2))
+    d = di.differences(t, ["psd_entropy_norm"])
+    assert set(d.kind) == {"sufficient - original", "topmag - original", "random - original"}
+    assert d.set_index("kind").loc["sufficient - original", "psd_entropy_norm"] == pytest.approx(
+        suff.psd_entropy_norm - t[t.kind == "original"].psd_entropy_norm.iloc[0])
+    with pytest.raises(OptionError):
+        di.descriptor_table([{**recs[0], "keep": np.zeros_like(top)}])
+
+
+def test_empty_counts() -> None:
+    ex = pd.DataFrame({"model": ["a", "a", "a", "b", "b"],
+                       "source_pred": ["spoof", "spoof", "bonafide", "spoof", "spoof"],
+                       "found": [True, False, False, True, True], "set_size": [3, 0, 0, 0, 5]})
+    out = di.empty_counts(ex).set_index(["model", "source_pred"])
+    assert out.loc[("a", "spoof"), "not_found"] == 1 and out.loc[("a", "bonafide"), "not_found"] == 1
+    assert out.loc[("a", "spoof"), "empty"] == 0 and out.loc[("b", "spoof"), "empty"] == 1
+    assert out.loc[("a", "spoof"), "left_out_share"] == 0.5 and out.loc[("b", "spoof"), "left_out_share"] == 0.5
+
+
+def test_conclusion_reads_the_numbers() -> None:
+    rng = np.random.default_rng(7)
+    df = pd.concat([synthetic(rng, class_effect=0.5).assign(kind="sufficient"),
+                    synthetic(rng).assign(kind="topmag")])
+    eff = di.class_effects(df, ["value"])
+    inter = di.interaction_test(df[df.kind == "sufficient"], "value")
+    text = "\n".join(di.conclusion(eff, inter, value="value"))
+    beta = eff.set_index("kind").loc["sufficient", "beta"]
+    assert 0.2 < beta < 0.8
+    assert f"`sufficient`: spoof - bona fide = {beta:+.3g}" in text and "a difference" in text
+    top = eff.set_index("kind").loc["topmag"]
+    verdict = "a difference" if top["p_holm"] < 0.05 else "no difference shown"
+    assert f"`topmag`: spoof - bona fide = {top['beta']:+.3g} (95% CI {top['lo']:+.3g} to {top['hi']:+.3g}), {verdict}" in text
+
+
+class _Expl:
+    def __init__(self, keep: np.ndarray, waveform: np.ndarray) -> None:
+        self.keep, self.waveform = keep, waveform
+
+
+class _Study:
+    """The two things :func:`analyse` reads from a StudyResult: the explanation table and explanations."""
+
+    def __init__(self) -> None:
+        rows, self._e = [], {}
+        for c in range(8):
+            label = "spoof" if c % 2 else "bonafide"
+            x = tone_clip([300 + 40 * c, 2000 + 300 * (c % 2)], amplitude=[1.0, 0.3 + 0.1 * c], seed=c)
+            for m in ("a", "b"):
+                found = not (m == "b" and c == 0)
+                keep, _ = di.reference_keeps(x, 2 + c % 3 + (m == "b"), seed=0, key=f"{m}/{c}")
+                rows.append({"model": m, "clip_id": f"c{c}", "true_label": label, "target": label, "found": found,
+                             "set_size": int(keep.sum()) if found else 0})
+                self._e[(m, f"c{c}")] = _Expl(keep if found else np.zeros_like(keep), x)
+        self.explanations = pd.DataFrame(rows)
+
+    def explanation(self, model: str, clip_id: str) -> _Expl:
+        return self._e[(model, clip_id)]
+
+
+def test_analyse_a_study() -> None:
+    out = di.analyse(_Study(), n_boot=50)
+    assert out["n_found"] == 15
+    emp = out["empty"]["source_pred"].set_index(["model", "source_pred"])
+    assert emp.loc[("b", "bonafide"), "not_found"] == 1 and emp["not_found"].sum() == 1 and emp["empty"].sum() == 0
+    t = out["table"]
+    assert len(t) == 15 * 4 and set(t.kind) == set(di.KINDS)
+    # these sets ARE each clip's top-magnitude bins, so sufficient - topmag is exactly zero
+    d = out["diffs"][out["diffs"].kind == "sufficient - topmag"]
+    assert np.allclose(d["psd_entropy_norm"], 0.0)
+    eff = out["effects"]["source_pred"]
+    assert set(eff.kind) == {"sufficient", "topmag", "random", "sufficient - original", "topmag - original",
+                             "random - original", "sufficient - topmag"}
+    assert out["across"]["psd_entropy_norm"].attrs["n_blocks"] == 7
