@@ -103,6 +103,12 @@ def test_blocked_ranks_null_coverage() -> None:
     assert np.mean(reject) <= 0.09
 
 
+def test_interaction_refuses_a_saturated_fit() -> None:
+    """Six clips cannot carry 12 per-detector terms: not estimable, rather than an absurd F."""
+    with pytest.raises(OptionError):
+        di.interaction_test(synthetic(np.random.default_rng(8), n_clips=6), "value")
+
+
 def test_blocked_ranks_effect() -> None:
     rng = np.random.default_rng(5)
     df = synthetic(rng)

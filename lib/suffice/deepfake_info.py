@@ -144,12 +144,15 @@ def _design(df: pd.DataFrame, group: str, a: str, detector: str, interaction: bo
     return np.hstack(cols), names, levels
 
 
-def _usable(df: pd.DataFrame, value: str, group: str, a: str, b: str, detector: str) -> tuple[pd.DataFrame, list[str]]:
-    """Rows with a finite value; detectors with both classes present (others cannot contrast them)."""
+def _usable(df: pd.DataFrame, value: str, group: str, a: str, b: str, detector: str,
+            min_per_class: int = 1) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with a finite value; detectors with at least ``min_per_class`` rows of both classes (others
+    cannot contrast them)."""
     df = df[np.isfinite(df[value].to_numpy(dtype=float)) & df[group].isin([a, b])]
-    both = df.groupby(detector)[group].nunique()
-    dropped = sorted(both.index[both < 2])
-    return df[df[detector].isin(both.index[both >= 2])], dropped
+    counts = df.groupby([detector, group]).size().unstack(fill_value=0).reindex(columns=[a, b], fill_value=0)
+    ok = counts.index[(counts >= min_per_class).all(axis=1)]
+    dropped = sorted(set(df[detector]) - set(ok))
+    return df[df[detector].isin(ok)], dropped
 
 
 def class_effects(table: pd.DataFrame, values: Sequence[str], *, group: str = "source_pred", a: str = "spoof",
@@ -209,7 +212,7 @@ def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pr
     ``df_den``, ``p_interaction``, ``dropped``.
     """
     from scipy import stats as sps
-    sub, dropped = _usable(table, value, group, a, b, detector)
+    sub, dropped = _usable(table, value, group, a, b, detector, min_per_class=2)
     if sub[detector].nunique() < 2:
         raise OptionError(f"the interaction test needs >= 2 detectors with both classes (dropped: {dropped})")
     X, names, levels = _design(sub, group, a, detector, interaction=True)
@@ -258,7 +261,7 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
         sig = r["p_holm"] < alpha
         return (f"`{kind}`: spoof - bona fide = {r['beta']:+.3g} (95% CI {r['lo']:+.3g} to {r['hi']:+.3g}), "
                 + ("a difference" if sig else "no difference shown") + f" at α = {alpha} (Holm)")
-    lines.append(f"- {value}{tag}, at equal set size and detector: " + "; ".join(
+    lines.append(f"- {value}, at equal set size and detector: " + "; ".join(
         verdict(k) for k in ("sufficient", "topmag", "random", "sufficient - topmag") if (effects["kind"] == k).any()) + ".")
     if interaction is not None and len(interaction):
         p = interaction.attrs["p_interaction"]

@@ -49,6 +49,8 @@ def clustered_ols(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] | np.
     scores = np.zeros((n_g, p))
     np.add.at(scores, g, X * resid[:, None])
     rank = int(np.linalg.matrix_rank(X))
+    if n_g <= rank or n <= rank:
+        raise OptionError(f"{n_g} clusters and {n} rows cannot support a clustered fit of {rank} terms")
     c = n_g / (n_g - 1) * (n - 1) / max(n - rank, 1)
     cov = c * bread @ (scores.T @ scores) @ bread
     return {"beta": beta, "cov": cov, "n": n, "n_clusters": n_g, "df": n_g - 1, "rank": rank}
