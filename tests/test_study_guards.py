@@ -96,9 +96,9 @@ def test_a_failed_save_leaves_the_previous_complete_folder(tmp_path, monkeypatch
 
 # ---- item 5: everything checked before the work; cache-write failures kept -------------------------
 @pytest.mark.parametrize("kw,msg", [
-    ({"options": {"prior": "bogus"}}, "fail on a test tone"),
-    ({"options": {"min_block": 0}}, "fail on a test tone"),
-    ({"options": {"max_calls": -5}}, "must be >= 0"),
+    ({"options": {"prior": "bogus"}}, "'prior' must be one of"),
+    ({"options": {"min_block": 0}}, "'min_block' must be >= 1"),
+    ({"options": {"max_calls": -5}}, "'max_calls' must be >= 1"),
     ({"cache_dir": ""}, "cache_dir is empty"),
     ({"seed": -1}, "seed must be an integer in"),
     ({"task": ["deepfake"]}, "task must be a task name"),

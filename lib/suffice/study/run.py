@@ -92,19 +92,14 @@ def _check_clips(clips: Sequence[Clip], rate: int, fails: list[dict]) -> list[Cl
 def check_strategy_options(strategy: str, options: dict | None) -> dict:
     """The resolved options of ``strategy``, tried on a 0.1 s test tone before any real work.
 
-    Names and types are checked by :func:`suffice.search.explain.resolve_options`; integer options
-    must be >= 0 (counts, sizes and budgets); and the strategy must run with them on a tone that a toy
+    Names, types and ranges are checked by :func:`suffice.search.explain.resolve_options` (each
+    strategy declares its options' ranges); and the strategy must run with them on a tone that a toy
     model knows, so a value the strategy refuses (``prior: bogus``) fails here in one line instead of
     turning every row of the study into a failure.
     """
     from ..search import explain
     from ..toys import ToneClassifier
-    opts = resolve_options(strategy, dict(options or {}))
-    for k, v in opts.items():
-        if isinstance(v, int) and not isinstance(v, bool) and v < 0:
-            raise OptionError(f"option {k!r} of strategy {strategy!r} must be >= 0, got {v}")
-    if "max_calls" in opts and opts["max_calls"] < 1:
-        raise OptionError(f"option 'max_calls' must be >= 1, got {opts['max_calls']}")
+    opts = resolve_options(strategy, dict(options or {}))  # names, types and declared ranges
     t = np.arange(1600) / SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32)
     try:
