@@ -24,12 +24,6 @@ PKG = Path(suffice.__file__).parent
 BOTTOM = {"suffice.constants": set(), "suffice.errors": set(), "suffice.paths": {"suffice.errors"}}
 LEAVES = {"suffice.cli", "suffice.book", "suffice.plotting", "suffice.bench"}
 MAY_IMPORT_LEAVES = {"suffice.cli": LEAVES, "suffice.book": {"suffice.plotting"}}
-#: cycles measured in issue 13 that the corpora's owners have still to break (lazy imports both): the
-#: corpus checks run a YAMNet tagger (corpora.checks -> models.yamnet) while the zoo reads the corpora
-#: (models.data -> corpora); corpora.builder writes the README (-> report) that asks builder for the task
-#: module.  Each has a strict xfail below, which fails as soon as the cycle is gone: then delete the entry.
-KNOWN_UNIT_CYCLES = [["suffice.corpora", "suffice.models"]]
-KNOWN_MODULE_CYCLES = [["suffice.corpora.builder", "suffice.corpora.report"]]
 
 
 def module_name(path: Path) -> str:
@@ -57,11 +51,11 @@ def imports(path: Path) -> set[str]:
                 mod = node.module or ""
             if mod.split(".")[0] != "suffice":
                 continue
-            out.add(mod)
-            for a in node.names:  # ``from . import models`` imports a module
-                if (PKG.parent / Path(*f"{mod}.{a.name}".split("."))).with_suffix(".py").exists() or \
-                        (PKG.parent / Path(*f"{mod}.{a.name}".split(".")) / "__init__.py").exists():
-                    out.add(f"{mod}.{a.name}")
+            subs = {f"{mod}.{a.name}" for a in node.names  # ``from . import models`` imports a module
+                    if (PKG.parent / Path(*f"{mod}.{a.name}".split("."))).with_suffix(".py").exists()
+                    or (PKG.parent / Path(*f"{mod}.{a.name}".split(".")) / "__init__.py").exists()}
+            # names that are all submodules import those modules (the package's own names are not used)
+            out |= subs if subs and len(subs) == len(node.names) else subs | {mod}
     out.discard(name)
     return out
 
@@ -149,35 +143,19 @@ def test_no_cycle_between_units():
     edges: dict[str, set[str]] = {}
     for mod, deps in graph().items():
         edges.setdefault(unit(mod), set()).update(unit(d) for d in deps if unit(d) != unit(mod))
-    found = [c for c in cycles(edges) if c not in KNOWN_UNIT_CYCLES]
+    found = [c for c in cycles(edges)]
     assert not found, f"import cycles between units: {found}"
 
 
-def _unit_cycles() -> list[list[str]]:
-    edges: dict[str, set[str]] = {}
-    for mod, deps in graph().items():
-        edges.setdefault(unit(mod), set()).update(unit(d) for d in deps if unit(d) != unit(mod))
-    return cycles(edges)
-
-
-@pytest.mark.xfail(strict=True, reason="known cycles (KNOWN_UNIT_CYCLES) not broken yet")
-def test_known_unit_cycles_are_gone():
-    assert not [c for c in _unit_cycles() if c in KNOWN_UNIT_CYCLES]
 
 
 def test_no_cycle_between_modules():
     g = graph()
     # a package's __init__ re-exporting its modules is not a cycle of ideas: leave __init__ -> child out
     edges = {m: {d for d in deps if not d.startswith(m + ".")} for m, deps in g.items()}
-    found = [c for c in cycles(edges) if c not in KNOWN_MODULE_CYCLES]
+    found = [c for c in cycles(edges)]
     assert not found, f"import cycles between modules: {found}"
 
-
-@pytest.mark.xfail(strict=True, reason="known cycles (KNOWN_MODULE_CYCLES) not broken yet")
-def test_known_module_cycles_are_gone():
-    g = graph()
-    edges = {m: {d for d in deps if not d.startswith(m + ".")} for m, deps in g.items()}
-    assert not [c for c in cycles(edges) if c in KNOWN_MODULE_CYCLES]
 
 
 def test_the_sample_rate_and_profiles_are_written_once():

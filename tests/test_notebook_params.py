@@ -22,10 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 #: ``  name: type (default value)   description`` (the description may follow on the next lines)
 LINE = re.compile(r"^  (\w+): (\S.*?) \(default (.*?)\)(?:\s{2,}(\S.*))?$")
-#: chapters whose owners have still to move their parameter cell to the typed format (measured when
-#: this test was written); strict, so each entry must go once its chapter passes
-PENDING: set[str] = {"data_models", "deepfake_information", "method_toy", "paper_comparison", "performance",
-                     "teaching", "transferability"}
 
 
 def help_notebook(md: Path, tmp: Path) -> dict[str, tuple[str, str]]:
@@ -52,8 +48,6 @@ def help_notebook(md: Path, tmp: Path) -> dict[str, tuple[str, str]]:
 
 @pytest.mark.parametrize("md", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_parameter_has_a_type_and_a_description(md, tmp_path, request):
-    if md.stem in PENDING:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="parameter cell not in the typed format yet"))
     declared = declared_parameters(parameters_cell(read_notebook(md), str(md)), str(md))
     shown = help_notebook(md, tmp_path)
     missing = sorted(set(declared) - set(shown))

@@ -185,7 +185,7 @@ class ShareClassifier:
         return _two_class(score)
 
 
-def share_clip(n_samples: int = 16000, *, with_a: bool = True, seed: int = 0,
+def share_clip(n_samples: int = SAMPLE_RATE, *, with_a: bool = True, seed: int = 0,
                share: float = 0.004) -> tuple[ShareClassifier, np.ndarray]:
     """A :class:`ShareClassifier` and its clip: a tone at ``b`` (the loudest bin), a quieter tone at
     ``a = b + 1`` and white noise loud enough that ``b`` holds only ``share`` of the energy."""
@@ -224,7 +224,7 @@ class TrapClassifier:
         return _two_class(score)
 
 
-def trap_clip(n_samples: int = 16000, n_loud: int = 20, *, seed: int = 0) -> tuple[TrapClassifier, np.ndarray]:
+def trap_clip(n_samples: int = SAMPLE_RATE, n_loud: int = 20, *, seed: int = 0) -> tuple[TrapClassifier, np.ndarray]:
     """A :class:`TrapClassifier` and its clip: ``n_loud`` tones at 0.2 over white noise, and one quiet
     tone at the noise floor (about half the bins are louder), so the magnitude ranking buries it."""
     rng = np.random.default_rng(seed)
@@ -264,7 +264,7 @@ class SoftmaxClassifier:
         return e / e.sum(axis=1, keepdims=True)
 
 
-def conjunction(d: int, n_samples: int = 16000, *, seed: int = 0,
+def conjunction(d: int, n_samples: int = SAMPLE_RATE, *, seed: int = 0,
                 noise: float = 0.05) -> tuple[ToneClassifier, np.ndarray]:
     """A :class:`ToneClassifier` needing ``d`` random bins of a white-noise clip (exact minimum ``d``).
 

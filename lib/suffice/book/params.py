@@ -39,7 +39,7 @@ def declared_parameters(source: str, where: str = "parameters cell") -> dict[str
     """Name -> default value of every top-level assignment in a parameters cell.
 
     Defaults must be Python literals (numbers, strings, lists, dicts, None, booleans) so that they can
-    be read without running the notebook.
+    be read without running the notebook; a ``from typing import ...`` line for the annotations is allowed.
     """
     try:
         tree = ast.parse(source)
@@ -53,6 +53,8 @@ def declared_parameters(source: str, where: str = "parameters cell") -> dict[str
             name, value = node.target.id, node.value
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # a docstring or comment-like string
+        elif isinstance(node, ast.ImportFrom) and node.module == "typing":
+            continue  # the names of the parameters' types (Optional, Union)
         else:
             raise SufficeError(f"{where}: only simple assignments `name = literal` are allowed "
                                f"(line {getattr(node, 'lineno', '?')})")

@@ -29,12 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ..constants import SAMPLE_RATE
 from ..errors import OptionError
 
 __all__ = ["CHANNEL_GROUPS", "VOICE_GROUPS", "clip_descriptors", "descriptors", "cv_accuracy", "wilson",
            "binomial_power", "audit", "audit_corpus"]
 
-SR = 16000
+SR = SAMPLE_RATE
 FRAME = 320  # 20 ms
 NOISE_BANDS = ((0, 250), (250, 500), (500, 1000), (1000, 2000), (2000, 3000), (3000, 4000), (4000, 6000),
                (6000, 8001))

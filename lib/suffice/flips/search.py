@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
+from ..constants import VERSION as __version__
 from ..audio import load_audio, prepare_waveform, validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError

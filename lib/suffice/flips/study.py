@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import __version__
+from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..classifier import Classifier, predict_in_batches
 from ..errors import OptionError, SufficeError
 from ..masking import spectrum, synthesise
@@ -317,7 +317,7 @@ def run_task(task: str, *, models: Sequence[str] | str | None = None, profile: s
     chosen = select_clips(manifest(task, profile), int(clips_per_class), split=split, seed=int(seed))
     if max_clips is not None:
         chosen = in_turn(chosen, max_clips)
-    clips, failures = load_clips(chosen, 16000)
+    clips, failures = load_clips(chosen, SAMPLE_RATE)
     n = resolve_workers(workers, jobs=len(names) * len(clips))
     with ExitStack() as stack:
         ex = stack.enter_context(local_executor(n)) if n > 1 else None

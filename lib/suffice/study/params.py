@@ -51,7 +51,8 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "workers": "auto",        # local processes for the explanations: auto = the available CPUs (1 with a GPU)
     "model_timeout_s": 600,   # seconds one model call may take before it is recorded as a failure (null: no limit)
     "null_random_n": 3,       # random keep-sets of size |S| per explanation for the chance baseline (0: none)
-    "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: clips_per_class)
+    "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: no variant)
+    "rex_models": None,       # models of the rex variant (null: the study's models); a subset keeps it cheap
 }
 #: parameters of the analysis that the transferability notebook adds
 ANALYSIS_DEFAULTS: dict[str, Any] = {
@@ -158,6 +159,9 @@ def _check_types(params: dict[str, Any]) -> None:
     r = params["rex_clips_per_class"]
     if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
         raise bad("rex_clips_per_class", f"null or an integer in [1, {BOUNDS['clips_per_class'][0]}]")
+    rm = params["rex_models"]
+    if rm is not None and (not isinstance(rm, list) or not rm or not all(isinstance(m, str) for m in rm)):
+        raise bad("rex_models", "null or a non-empty list of model names")
     check_timeout(params["model_timeout_s"])
     for key in ("delta", "alpha"):
         v = params[key]
@@ -259,3 +263,22 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
     if params["output_dir"]:
         result.save(params["output_dir"])
     return result
+
+
+def run_rex_variant(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
+                    **overrides: Any):
+    """The task study's rex-strategy variant (the paper-like search), or ``None`` when it has none.
+
+    Runs ``source`` (plus ``overrides``) with ``strategy="rex"`` and rex's own default options on the first
+    ``rex_clips_per_class`` clips per class of the same selection (clip selection is nested, so they are a
+    subset of the task study's clips) and on ``rex_models`` (``None``: the study's models); its tables go
+    to ``<output_dir>-rex`` when ``output_dir`` is set.  Returns the :class:`StudyResult`, or ``None`` when
+    ``rex_clips_per_class`` is null.
+    """
+    params = load_params(source, **overrides)
+    n = params["rex_clips_per_class"]
+    if n is None:
+        return None
+    return run_params(params, executor=executor, progress=progress, strategy="rex", options={},
+                      clips_per_class=int(n), models=params["rex_models"] or params["models"],
+                      output_dir=f"{params['output_dir']}-rex" if params["output_dir"] else None)

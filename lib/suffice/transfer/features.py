@@ -160,13 +160,18 @@ def accepted_by(df: pd.DataFrame, source: str, clip_id: str, *, seed: int | None
 
 
 def same_clips(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Each table restricted to the clips that every table holds (compare strategies on the same clips)."""
+    """Each table restricted to the clips, and the models (as source and as target), that every table
+    holds: strategies compared on the same clips and models."""
     if not tables:
         raise OptionError("same_clips needs at least one table")
     common = set.intersection(*(set(t["clip_id"]) for t in tables.values()))
     if not common:
         raise TableError("the tables share no clip")
-    return {k: t[t["clip_id"].isin(common)].reset_index(drop=True) for k, t in tables.items()}
+    models = set.intersection(*(set(t["source"]) & set(t["target"]) for t in tables.values()))
+    if not models:
+        raise TableError("the tables share no model")
+    return {k: t[t["clip_id"].isin(common) & t["source"].isin(models) & t["target"].isin(models)
+                 ].reset_index(drop=True) for k, t in tables.items()}
 
 
 def compare_strategies(tables: Mapping[str, pd.DataFrame], *, n_boot: int = 1000, seed: int = 0,
