@@ -84,3 +84,11 @@ def test_new_fields_round_trip_through_json(case):
     e = suffice.explain(model, x, seed=0, max_calls=3)
     back = Explanation.from_json(e.to_json())
     assert back.same_result(e) and back.budget_exhausted and back.summary() == e.summary()
+
+
+@pytest.mark.parametrize("thing,msg", [("genre/ast-tiny", "not the name 'genre/ast-tiny'"),
+                                       (object(), "lacks name, labels, sample_rate, predict_proba")])
+def test_a_name_or_a_non_classifier_is_refused_in_one_line(thing, msg):
+    x = suffice.toys.tone_clip([100], 1600)
+    with pytest.raises(OptionError, match=msg):
+        suffice.explain(thing, x)

@@ -108,6 +108,20 @@ def _target_index(model: Classifier, target: str | int | None) -> int | None:
     return labels.index(target)
 
 
+def check_classifier(model: object) -> None:
+    """Refuse, in one line, something that is not a :class:`~suffice.Classifier` (a model name, say)."""
+    if isinstance(model, (str, Path)):
+        raise OptionError(f"explain() takes a classifier object, not the name {str(model)!r}: load it first "
+                          f"with suffice.models.resolve.resolve_model({str(model)!r}) (zoo names, toy/..., "
+                          "hub ids and local folders)")
+    missing = [a for a in ("name", "labels", "sample_rate") if not hasattr(model, a)]
+    if not callable(getattr(model, "predict_proba", None)):
+        missing.append("predict_proba()")
+    if missing:
+        raise OptionError(f"{type(model).__name__} is not a classifier: it lacks {', '.join(missing)} (a "
+                          "classifier has name, labels, sample_rate and predict_proba(waveforms))")
+
+
 def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
             strategy: str = DEFAULT_STRATEGY, sample_rate: int | None = None,
             target: str | int | None = None, **options: Any) -> Explanation:
@@ -121,6 +135,7 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     :class:`~suffice.errors.OptionError`.
     """
     seed = check_seed(seed)
+    check_classifier(model)
     module = _strategy_module(strategy)
     opts = resolve_options(strategy, options)
     rate = int(model.sample_rate)
