@@ -190,3 +190,14 @@ def load_audio(path: str | os.PathLike, target_rate: int = SAMPLE_RATE, *,
     except Exception as exc:  # soundfile raises several types for corrupt input
         raise AudioError(f"cannot read {p} as audio: {exc}") from exc
     return prepare_waveform(data, sr, target_rate, name=str(p), max_duration=max_duration)
+
+
+def input_waveform(waveform: "np.ndarray | str | os.PathLike", target_rate: int, *,
+                   sample_rate: int | None = None) -> np.ndarray:
+    """What a search takes as a clip: a sound file's path (loaded and resampled), samples at
+    ``sample_rate`` (resampled to ``target_rate``), or samples already at ``target_rate`` (checked)."""
+    if isinstance(waveform, (str, os.PathLike)):
+        return load_audio(waveform, target_rate)
+    if sample_rate is not None and int(sample_rate) != int(target_rate):
+        return prepare_waveform(np.asarray(waveform), int(sample_rate), int(target_rate))
+    return validate_waveform(waveform, int(target_rate))

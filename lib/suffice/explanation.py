@@ -35,6 +35,22 @@ def _decode(d: dict | None) -> np.ndarray | None:
     return np.frombuffer(raw, dtype=np.dtype(d["dtype"])).reshape(shape).copy()
 
 
+
+def write_json(d: dict, path: str | Path | None = None, *, allow_nan: bool = True) -> str:
+    """``d`` as sorted JSON text; also written to ``path`` when given (the result objects' ``to_json``)."""
+    text = json.dumps(d, sort_keys=True, allow_nan=allow_nan)
+    if path is not None:
+        Path(path).write_text(text)
+    return text
+
+
+def read_json(text_or_path: str | Path) -> dict:
+    """The object of JSON text, or of the JSON file at a path (the result objects' ``from_json``)."""
+    s = str(text_or_path)
+    if not s.lstrip().startswith("{"):
+        s = Path(s).read_text()
+    return json.loads(s)
+
 @dataclass(frozen=True, eq=False)
 class Explanation:
     """A minimal sufficient set of rfft bins for one model's decision on one clip.
@@ -139,17 +155,12 @@ class Explanation:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (arrays base64-encoded); also written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
-        if path is not None:
-            Path(path).write_text(text)
-        return text
+        return write_json(self.to_dict(), path)
 
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> "Explanation":
-        s = str(text_or_path)
-        if not s.lstrip().startswith("{"):
-            s = Path(s).read_text()
-        return cls.from_dict(json.loads(s))
+        """An explanation from JSON text or a JSON file's path."""
+        return cls.from_dict(read_json(text_or_path))
 
     def same_result(self, other: "Explanation") -> bool:
         """True when two explanations found the same sets with the same counts (ignores metadata)."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..explanation import _decode, _encode
+from ..explanation import _decode, _encode, read_json, write_json
 from ..masking import keep_bins
 
 _ARRAY_FIELDS = ("removed", "waveform")
@@ -120,17 +119,12 @@ class Flip:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (arrays base64-encoded); also written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text)
-        return text
+        return write_json(self.to_dict(), path, allow_nan=False)
 
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> "Flip":
-        s = str(text_or_path)
-        if not s.lstrip().startswith("{"):
-            s = Path(s).read_text()
-        return cls.from_dict(json.loads(s))
+        """A flip from JSON text or a JSON file's path."""
+        return cls.from_dict(read_json(text_or_path))
 
     def same_result(self, other: "Flip") -> bool:
         """Same bins, class, flags and call count (ignores timing metadata)."""

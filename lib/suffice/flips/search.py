@@ -36,11 +36,12 @@ from typing import Any
 import numpy as np
 
 from ..constants import VERSION as __version__
-from ..audio import load_audio, prepare_waveform, validate_waveform
+from ..audio import input_waveform
 from ..classifier import Classifier
 from ..errors import OptionError
 from ..masking import synthesise
 from ..search.evaluator import MaskEvaluator
+from ..search.explain import check_classifier, check_seed
 from .audibility import audibility
 from .result import Flip
 
@@ -197,16 +198,11 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     (see :data:`DEFAULTS` and the module docstring).  The same seed and options give the same flip
     whatever ``batch_size``.  Returns a :class:`~suffice.flips.result.Flip`.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise OptionError(f"seed must be an integer, got {seed!r}")
+    seed = check_seed(seed)
+    check_classifier(model)
     opts = resolve_flip_options(options)
     rate = int(model.sample_rate)
-    if isinstance(waveform, (str, Path)):
-        x = load_audio(waveform, rate)
-    elif sample_rate is not None and int(sample_rate) != rate:
-        x = prepare_waveform(np.asarray(waveform), int(sample_rate), rate)
-    else:
-        x = validate_waveform(waveform, rate)
+    x = input_waveform(waveform, rate, sample_rate=sample_rate)
     ev = MaskEvaluator(model, x, batch_size=opts["batch_size"])
     b = _Budgeted(ev, opts["max_calls"])
     K, c = ev.n_bins, ev.target_index

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..constants import VERSION as __version__
-from ..audio import load_audio, prepare_waveform, validate_waveform
+from ..audio import input_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, UnknownNameError
 from ..explanation import Explanation
@@ -139,12 +139,7 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     module = _strategy_module(strategy)
     opts = resolve_options(strategy, options)
     rate = int(model.sample_rate)
-    if isinstance(waveform, (str, Path)):
-        x = load_audio(waveform, rate)
-    elif sample_rate is not None and int(sample_rate) != rate:
-        x = prepare_waveform(np.asarray(waveform), int(sample_rate), rate)
-    else:
-        x = validate_waveform(waveform, rate)
+    x = input_waveform(waveform, rate, sample_rate=sample_rate)
     oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
                            min_confidence=opts["min_confidence"])
     own = {o.name: opts[o.name] for o in own_options(strategy)}
