@@ -53,6 +53,7 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "null_random_n": 3,       # random keep-sets of size |S| per explanation for the chance baseline (0: none)
     "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: no variant)
     "rex_models": None,       # models of the rex variant (null: the study's models); a subset keeps it cheap
+    "rex_options": {},        # search options of the rex variant (empty: rex's own defaults, ReX's settings)
 }
 #: parameters of the analysis that the transferability notebook adds
 ANALYSIS_DEFAULTS: dict[str, Any] = {
@@ -159,6 +160,8 @@ def _check_types(params: dict[str, Any]) -> None:
     r = params["rex_clips_per_class"]
     if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
         raise bad("rex_clips_per_class", f"null or an integer in [1, {BOUNDS['clips_per_class'][0]}]")
+    if not isinstance(params["rex_options"], dict):
+        raise bad("rex_options", "a mapping of rex search option: value")
     rm = params["rex_models"]
     if rm is not None and (not isinstance(rm, list) or not rm or not all(isinstance(m, str) for m in rm)):
         raise bad("rex_models", "null or a non-empty list of model names")
@@ -269,7 +272,8 @@ def run_rex_variant(source: str | os.PathLike | dict | None = None, *, executor=
                     **overrides: Any):
     """The task study's rex-strategy variant (the paper-like search), or ``None`` when it has none.
 
-    Runs ``source`` (plus ``overrides``) with ``strategy="rex"`` and rex's own default options on the first
+    Runs ``source`` (plus ``overrides``) with ``strategy="rex"`` and ``rex_options`` (empty: rex's own
+    defaults) on the first
     ``rex_clips_per_class`` clips per class of the same selection (clip selection is nested, so they are a
     subset of the task study's clips) and on ``rex_models`` (``None``: the study's models); its tables go
     to ``<output_dir>-rex`` when ``output_dir`` is set.  Returns the :class:`StudyResult`, or ``None`` when
@@ -279,6 +283,6 @@ def run_rex_variant(source: str | os.PathLike | dict | None = None, *, executor=
     n = params["rex_clips_per_class"]
     if n is None:
         return None
-    return run_params(params, executor=executor, progress=progress, strategy="rex", options={},
+    return run_params(params, executor=executor, progress=progress, strategy="rex", options=params["rex_options"],
                       clips_per_class=int(n), models=params["rex_models"] or params["models"],
                       output_dir=f"{params['output_dir']}-rex" if params["output_dir"] else None)
