@@ -25,22 +25,13 @@ import pandas as pd
 from .corpora.jobs import stable_hash
 from .errors import OptionError
 from .spectral import features
+from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test
 
 __all__ = ["KINDS", "FEATURES", "study_records", "analyse", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
            "interaction_test", "across_detectors", "conclusion"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
-
-
-def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (family-wise error control), in input order."""
-    p = np.asarray(pvalues, dtype=np.float64)
-    order = np.argsort(p, kind="stable")
-    adj = np.maximum.accumulate((p.size - np.arange(p.size)) * p[order])
-    out = np.empty_like(p)
-    out[order] = np.minimum(adj, 1.0)
-    return out
 
 
 def reference_keeps(waveform: np.ndarray, size: int, *, seed: int, key: str) -> tuple[np.ndarray, np.ndarray]:
