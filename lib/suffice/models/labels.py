@@ -52,6 +52,22 @@ ALIASES: dict[str, dict[str, str]] = {
 _GENERIC = re.compile(r"^(label|class|cls|output|logit)?_?\d+$")
 
 
+def _raw_and_given(raw_labels, mapping) -> tuple[tuple[str, ...], dict]:
+    """The model's raw labels (at least one, all distinct) and the label map, whose keys must be among them."""
+    raw = tuple(str(r) for r in raw_labels)
+    if len(raw) == 0:
+        raise OptionError("a model needs at least one raw label")
+    if len(set(raw)) != len(raw):
+        dup = sorted({r for r in raw if raw.count(r) > 1})
+        raise OptionError(f"duplicate raw labels {dup}: the label order cannot be trusted")
+    given = dict(mapping or {})
+    stray = sorted(set(given) - set(raw))
+    if stray:
+        raise UnknownNameError(f"label map names raw labels the model does not have: {stray}; "
+                               f"the model's labels are {list(raw)}")
+    return raw, given
+
+
 def normalise_name(label: str) -> str:
     """Lower case, letters and digits only: ``"Bona-fide"`` -> ``"bonafide"``."""
     return re.sub(r"[^a-z0-9]", "", str(label).lower())
@@ -133,17 +149,7 @@ def build_label_map(task: str, raw_labels: Sequence[str], mapping: Mapping[str, 
     canon = task_labels(task)
     if unmapped not in ("error", "drop"):
         raise OptionError(f"unmapped must be 'error' or 'drop', got {unmapped!r}")
-    raw = tuple(str(r) for r in raw_labels)
-    if len(raw) == 0:
-        raise OptionError("a model needs at least one raw label")
-    if len(set(raw)) != len(raw):
-        dup = sorted({r for r in raw if raw.count(r) > 1})
-        raise OptionError(f"duplicate raw labels {dup}: the label order cannot be trusted")
-    given = dict(mapping or {})
-    stray = sorted(set(given) - set(raw))
-    if stray:
-        raise UnknownNameError(f"label_map names raw labels the model does not have: {stray}; "
-                               f"the model's labels are {list(raw)}")
+    raw, given = _raw_and_given(raw_labels, mapping)
     final: dict[str, str | None] = {}
     missing: list[str] = []
     for r in raw:
@@ -193,14 +199,7 @@ def own_label_map(raw_labels: Sequence[str], task: str = CUSTOM_TASK,
     if task in TASK_LABELS:
         raise OptionError(f"labels as they are are for a task you define, not {task!r}: map the labels "
                           f"onto the {task} labels ({', '.join(TASK_LABELS[task])}) or name another task")
-    raw = tuple(str(r) for r in raw_labels)
-    if not raw or len(set(raw)) != len(raw):
-        raise OptionError(f"a model needs distinct raw labels, got {list(raw)}")
-    given = dict(mapping or {})
-    stray = sorted(set(given) - set(raw))
-    if stray:
-        raise UnknownNameError(f"label map names labels the model does not have: {stray}; "
-                               f"the model's labels are {list(raw)}")
+    raw, given = _raw_and_given(raw_labels, mapping)
     final = {r: (given[r] if r in given else r) for r in raw}
     vocab = tuple(dict.fromkeys(v for v in final.values() if v is not None))
     if not vocab:
