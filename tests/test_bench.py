@@ -164,3 +164,82 @@ def test_empty_set_notes():
                        {"case": "b", "method": "suffice", "found": True, "size": 3, "error": "", "skipped": ""}])
     notes = report.empty_set_notes(df)
     assert len(notes) == 1 and "1 case(s) (a)" in notes[0]
+
+
+def test_outcomes_table_on_a_made_up_results_frame():
+    """Estimand: per (task, family, method) over real clips, the shares of each search ending and
+    the call / size spread; expected values are counted by hand from the rows below."""
+    def r(model, method, found, cut, vmin, calls, size, kind="real", error="", skipped=""):
+        return {"kind": kind, "case": f"{model}/{calls}", "task": model.split("/")[0], "model": model,
+                "family": model.split("/")[1].split("-")[0], "method": method, "found": found,
+                "budget_exhausted": cut, "verified_minimal": vmin, "calls": calls, "size": size,
+                "error": error, "skipped": skipped}
+    w, a = "genre/whisper-tiny-probe", "genre/ast-tiny"
+    rows = [r(w, "suffice", True, False, True, 10, 2), r(w, "suffice", True, True, False, 20, 40),
+            r(w, "suffice", True, True, False, 40, 30), r(w, "suffice", False, False, False, 30, 8001),
+            r(w, "suffice", False, True, False, 1000, 8001),
+            r(a, "suffice", True, False, True, 50, 3), r(a, "suffice", True, False, True, 70, 5),
+            r(w, "rex-xai", True, np.nan, np.nan, 2500, 400),
+            r(w, "suffice", True, True, False, 5, 5, kind="oracle"),           # not a real clip
+            r(a, "suffice", True, True, False, 5, 5, error="ValueError: x"),   # failed
+            r(a, "suffice", True, True, False, 5, 5, skipped="budget")]        # not run
+    df = pd.DataFrame(rows)
+    t = report.outcomes(df).set_index(["task", "family", "method"])
+    ws = t.loc[("genre", "whisper", "suffice")]
+    assert ws["n"] == 5 and ws["verified_minimal_share"] == 1 / 5 and ws["budget_cut_share"] == 2 / 5
+    assert ws["not_found_share"] == 1 / 5 and ws["cut_not_found_share"] == 1 / 5
+    assert (ws["calls_median"], ws["calls_max"], ws["size_median"], ws["size_max"]) == (30, 1000, 40, 8001)
+    at = t.loc[("genre", "ast", "suffice")]
+    assert at["n"] == 2 and at["verified_minimal_share"] == 1.0 and at["budget_cut_share"] == 0.0
+    assert at["not_found_share"] == 0.0 and at["cut_not_found_share"] == 0.0 and at["calls_median"] == 60
+    rx = t.loc[("genre", "whisper", "rex-xai")]
+    assert rx["n"] == 1 and np.isnan(rx["budget_cut_share"]) and np.isnan(rx["verified_minimal_share"])
+    assert np.isnan(rx["not_found_share"]) and rx["calls_max"] == 2500
+    assert len(t) == 3
+    s = report.outcome_sentence(report.outcomes(df))
+    assert s == ("Of `suffice`'s 7 explanations of real clips, 3 (43%) ended verified 1-minimal and 3 (43%) "
+                 "were cut by the call budget; mostly budget-cut: whisper (3 of 5).")
+    assert "did not record" in report.outcome_sentence(report.outcomes(df), "rex-xai")
+    # without the family column (older results.csv) it is derived from the model name
+    assert report.outcomes(df.drop(columns="family")).equals(report.outcomes(df))
+
+
+def test_bench_rows_carry_how_the_search_ended(tmp_path):
+    """A toy tone classifier needing bins 300 and 700 of a 4,000-sample clip (true minimum 2): the
+    default search completes (found, 1-minimal, not budget-cut); with ``max_calls=3`` it cannot
+    finish (budget-cut, not 1-minimal, at most 3 calls); rex through ``explain()`` has no budget and
+    no 1-minimality pass; a model only the whole spectrum satisfies is 'not found', not budget-cut, by
+    the magnitude prefix search (the default search records whatever ``explain()`` says there).
+    The rows go through results.csv and the outcomes table unchanged."""
+    from suffice.bench.methods import via_explain
+    from suffice.toys import WholeSpectrumClassifier
+    x = tone_clip([300, 700, 2000], 4000, [0.05, 0.05, 0.05], noise=0.002, seed=1)
+    tones = ToneClassifier(bins=[300, 700], name="genre/tones-toy")
+    whole = WholeSpectrumClassifier(x, name="genre/whole-toy")
+    cases = [bc.Case("real", "tones", tones, x, task="genre", clip="c0", true_min=2),
+             bc.Case("real", "whole", whole, x, task="genre", clip="c0", expect_found=False)]
+    runners = {"suffice": METHODS["suffice"], "suffice-cut": via_explain("suffice", max_calls=3),
+               "rex": METHODS["rex"], "magnitude": METHODS["magnitude"]}
+    df = run.run_all(tmp_path, methods=(), cases=cases, runners=runners, log=lambda s: None)
+    assert (df["error"] == "").all() and (df["skipped"] == "").all()
+    d = df.set_index(["case", "method"])
+    full, cut, rex = d.loc[("tones", "suffice")], d.loc[("tones", "suffice-cut")], d.loc[("tones", "rex")]
+    assert full["family"] == "tones" and full["found"] and not full["budget_exhausted"]
+    assert full["verified_minimal"] and full["size"] == 2
+    assert cut["budget_exhausted"] and not cut["verified_minimal"] and cut["calls"] <= 3
+    assert rex["found"] and not rex["budget_exhausted"] and not rex["verified_minimal"]
+    assert full["silence_label"] == tones.labels[1]  # silence has no tone: the other class
+    nf = d.loc[("whole", "magnitude")]  # the prefix search ends: nothing short of the whole spectrum
+    assert not nf["found"] and not nf["budget_exhausted"] and not nf["verified_minimal"]
+    e = explain(whole, x, seed=0)  # the default search records what explain() says, whichever ending
+    sw = d.loc[("whole", "suffice")]
+    assert (sw["found"], sw["budget_exhausted"], sw["verified_minimal"], sw["calls"]) == \
+        (e.found, e.budget_exhausted, e.verified_minimal, e.n_model_calls)
+    report.write_reports(df, tmp_path)
+    back = report.load(tmp_path)
+    t = back["outcomes"].set_index(["family", "method"])
+    assert t.loc[("tones", "suffice"), "verified_minimal_share"] == 1.0
+    assert t.loc[("tones", "suffice-cut"), "budget_cut_share"] + \
+        t.loc[("tones", "suffice-cut"), "cut_not_found_share"] == 1.0
+    assert report.outcomes(back["results"]).equals(report.outcomes(df))
+    assert "How the searches ended on real clips" in (tmp_path / "summary.md").read_text()

@@ -49,6 +49,11 @@ class Case:
     def seconds(self) -> float:
         return len(self.waveform) / RATE
 
+    @property
+    def family(self) -> str:
+        """The model family (:func:`model_family`) for real clips; ``"toy"`` for oracle and scaling cases."""
+        return model_family(str(self.model.name)) if self.kind == "real" else "toy"
+
 
 def _tone_case(name: str, required_hz: list[float], decoys_hz: list[float], seconds: float,
                decoy_gain: float, seed: int, kind: str = "oracle") -> Case:

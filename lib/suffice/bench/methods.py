@@ -10,7 +10,9 @@
 * ``occlusion``: a cheap attribution (``strategy="occlusion"``): mel-spaced bands removed once each,
   bins ranked by the drop their band causes, the same prefix search.
 
-Every method but ``rex-xai`` runs through :func:`suffice.explain`.
+Every method but ``rex-xai`` runs through :func:`suffice.explain`, so its result carries how the search
+ended (:class:`suffice.Explanation`'s ``budget_exhausted``, ``verified_minimal`` and ``silence_label``);
+``rex-xai`` cannot say, and leaves them NaN / None.
 """
 from __future__ import annotations
 
@@ -26,7 +28,11 @@ from ..search import explain
 
 @dataclass
 class MethodResult:
-    """A method's answer on one case, and its cost."""
+    """A method's answer on one case, and its cost.
+
+    ``budget_exhausted`` / ``verified_minimal``: the explanation's flags (bool), NaN where the method
+    cannot say (``rex-xai``); ``silence_label``: the model's top-1 label on silence, None when unknown.
+    """
 
     keep: np.ndarray
     found: bool
@@ -36,25 +42,32 @@ class MethodResult:
     model_seconds: float
     synth_seconds: float
     extra: dict = field(default_factory=dict)
+    budget_exhausted: bool | float = np.nan
+    verified_minimal: bool | float = np.nan
+    silence_label: str | None = None
 
 
-def _via_explain(strategy: str, **options) -> Callable[..., MethodResult]:
+def via_explain(strategy: str, **options) -> Callable[..., MethodResult]:
+    """A runner ``(model, waveform, seed) -> MethodResult`` calling :func:`suffice.explain` with
+    ``strategy`` and ``options`` (e.g. ``max_calls``), timed, with the explanation's flags."""
     def run(model: Classifier, x: np.ndarray, seed: int) -> MethodResult:
         t0 = time.perf_counter()
         e = explain(model, x, strategy=strategy, seed=seed, **options)
         dt = time.perf_counter() - t0
         return MethodResult(e.keep, e.found, e.target_index, e.n_model_calls, dt,
                             float(e.meta["model_seconds"]), float(e.meta["synth_seconds"]),
-                            {k: v for k, v in e.meta.items() if isinstance(v, (int, float, str, bool))})
+                            {k: v for k, v in e.meta.items() if isinstance(v, (int, float, str, bool))},
+                            budget_exhausted=bool(e.budget_exhausted), verified_minimal=bool(e.verified_minimal),
+                            silence_label=e.silence_label)
     return run
 
 
 #: method name -> runner(model, waveform, seed) (``rex-xai`` is run by :mod:`suffice.bench.run`)
 METHODS: dict[str, Callable[..., MethodResult]] = {
-    "rex": _via_explain("rex"),
-    "suffice": _via_explain("suffice"),
-    "rex-linear": _via_explain("rex", extraction="linear"),
-    "magnitude": _via_explain("magnitude"),
-    "occlusion": _via_explain("occlusion"),
+    "rex": via_explain("rex"),
+    "suffice": via_explain("suffice"),
+    "rex-linear": via_explain("rex", extraction="linear"),
+    "magnitude": via_explain("magnitude"),
+    "occlusion": via_explain("occlusion"),
 }
 ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "magnitude", "occlusion")

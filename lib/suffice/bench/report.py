@@ -1,4 +1,5 @@
-"""Summaries of ``results.csv``: medians and spreads per method, per-clip ratios, targets, profile."""
+"""Summaries of ``results.csv``: medians and spreads per method, per-clip ratios, targets, profile,
+and how the searches ended on real clips (:func:`outcomes`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,12 +18,23 @@ def _q(p: float):
     return f
 
 
+def _text(df: pd.DataFrame, col: str) -> pd.Series:
+    """A text column with missing values as "" (a column read back from csv all empty is float NaN)."""
+    if col not in df.columns:
+        return pd.Series("", index=df.index)
+    s = df[col]
+    return s.where(s.notna(), "").astype(str)
+
+
 def _ok(df: pd.DataFrame) -> pd.DataFrame:
     """Rows that ran and gave an answer (no error, not skipped)."""
-    keep = df["error"].fillna("") == ""
-    if "skipped" in df.columns:
-        keep &= df["skipped"].fillna("") == ""
-    return df[keep]
+    return df[(_text(df, "error") == "") & (_text(df, "skipped") == "")]
+
+
+def not_run(df: pd.DataFrame) -> pd.DataFrame:
+    """The (case, method) pairs that were skipped or failed, with the reason."""
+    reason = _text(df, "error") + _text(df, "skipped")
+    return df.assign(reason=reason)[reason != ""][["case", "method", "reason"]]
 
 
 def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -41,6 +53,89 @@ def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
                 r[f"{m}_{lab}"] = _q(p)(g[m])
         rows.append(r)
     return pd.DataFrame(rows)
+
+
+OUTCOME_COLS = ("task", "family", "method", "n", "verified_minimal_share", "budget_cut_share",
+                "not_found_share", "cut_not_found_share", "calls_median", "calls_max", "size_median",
+                "size_max")
+
+
+def _flag(g: pd.DataFrame, col: str) -> np.ndarray:
+    """A bool column as floats (1, 0; NaN where the method cannot say or the column is absent)."""
+    if col not in g.columns:
+        return np.full(len(g), np.nan)
+    v = g[col].map(lambda b: np.nan if pd.isna(b) else float(str(b).strip().lower() in ("true", "1", "1.0")))
+    return v.to_numpy(dtype=float)
+
+
+def _share(v: np.ndarray) -> float:
+    """Mean of 0/1 values; NaN when any is unknown (a share over part of the group would mislead)."""
+    return float(v.mean()) if len(v) and not np.isnan(v).any() else np.nan
+
+
+def outcomes(df: pd.DataFrame) -> pd.DataFrame:
+    """How each search ended on the real clips, per (task, model family, method).
+
+    Over the rows of ``results.csv`` with ``kind == "real"`` that ran (no error, not skipped):
+
+    * ``task``, ``family`` (:func:`suffice.bench.cases.model_family`), ``method``;
+    * ``n``: explanations (one per clip and model of the family);
+    * ``verified_minimal_share``: share whose set was verified 1-minimal (every kept bin tested for
+      removal in the final context, none could go);
+    * ``budget_cut_share``: share found (a set short of the whole spectrum) but ``budget_exhausted``:
+      sufficient, possibly not minimal;
+    * ``not_found_share``: share not found with the budget not exhausted: the search finished and
+      nothing short of the whole spectrum passed;
+    * ``cut_not_found_share``: share not found because ``max_calls`` ran out first;
+    * ``calls_median`` / ``calls_max``: model calls per explanation; ``size_median`` / ``size_max``:
+      bins in the returned set (the whole spectrum when not found).
+
+    The three outcome shares are disjoint; with ``found and not budget_exhausted`` (the search
+    completed with a set) they sum to 1.  A share is NaN when the method cannot say for some of the
+    group's rows (``rex-xai`` records no flags; results written before the flags existed).
+    """
+    ok = _ok(df)
+    if "kind" in ok.columns:
+        ok = ok[ok["kind"] == "real"]
+    if ok.empty:
+        return pd.DataFrame(columns=list(OUTCOME_COLS))
+    ok = ok.copy()
+    if "family" not in ok.columns:  # results written before the column existed
+        from .cases import model_family
+        ok["family"] = ok["model"].astype(str).map(model_family)
+    rows = []
+    for (task, fam, m), g in ok.groupby(["task", "family", "method"], sort=True):
+        found, cut, vmin = _flag(g, "found"), _flag(g, "budget_exhausted"), _flag(g, "verified_minimal")
+        calls, size = pd.to_numeric(g["calls"], errors="coerce"), pd.to_numeric(g["size"], errors="coerce")
+        rows.append({"task": task, "family": fam, "method": m, "n": len(g),
+                     "verified_minimal_share": _share(vmin),
+                     "budget_cut_share": _share(found * cut),
+                     "not_found_share": _share((1 - found) * (1 - cut)),
+                     "cut_not_found_share": _share((1 - found) * cut),
+                     "calls_median": float(calls.median()), "calls_max": float(calls.max()),
+                     "size_median": float(size.median()), "size_max": float(size.max())})
+    return pd.DataFrame(rows, columns=list(OUTCOME_COLS))
+
+
+def outcome_sentence(table: pd.DataFrame, method: str = "suffice") -> str:
+    """One sentence on ``method``'s rows of :func:`outcomes`, pooled over tasks per family: which
+    families' searches were mostly (more than half) budget-cut, found or not, and the share verified
+    1-minimal over all real clips."""
+    t = table[table["method"] == method] if not table.empty else table
+    if t.empty:
+        return f"`{method}` has no explanations of real clips in this run."
+    t = t.assign(cut=t["n"] * (t["budget_cut_share"] + t["cut_not_found_share"]),
+                 vmin=t["n"] * t["verified_minimal_share"])
+    if t[["cut", "vmin"]].isna().any().any():
+        return f"`{method}` did not record how its searches ended (results written before the flags existed)."
+    fam = t.groupby("family")[["n", "cut", "vmin"]].sum()
+    n, cut, vmin = int(fam["n"].sum()), int(round(fam["cut"].sum())), int(round(fam["vmin"].sum()))
+    mostly = [f"{f} ({int(round(r.cut))} of {int(r.n)})" for f, r in fam.iterrows() if r.cut > r.n / 2]
+    head = (f"Of `{method}`'s {n} explanations of real clips, {vmin} ({vmin / n:.0%}) ended verified "
+            f"1-minimal and {cut} ({cut / n:.0%}) were cut by the call budget")
+    if mostly:
+        return head + "; mostly budget-cut: " + ", ".join(mostly) + "."
+    return head + f"; no model family ({', '.join(fam.index)}) was mostly budget-cut."
 
 
 def ratios(df: pd.DataFrame, against: str = "rex-xai",
@@ -179,8 +274,8 @@ SUMMARY_COLS = ["kind", "method", "n", "found_rate", "recheck_rate", "calls_medi
 
 def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes: list[str] | None = None,
                   header: str = "") -> dict[str, pd.DataFrame]:
-    """summary.csv, ratios.csv, extraction.csv, scaling.csv, profile.csv, targets.csv and summary.md in
-    ``out``."""
+    """summary.csv, summary_real.csv, ratios.csv, extraction.csv, scaling.csv, profile.csv,
+    targets.csv, outcomes.csv and summary.md in ``out``."""
     tables = {
         "summary": summarise(df, ["kind", "method"]),
         "summary_real": summarise(df[df["kind"] == "real"], ["task", "model", "method"]) if (df["kind"] == "real").any() else pd.DataFrame(),
@@ -192,6 +287,7 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
         if (df["kind"] == "scaling").any() else pd.DataFrame(),
         "profile": time_profile(df),
         "targets": targets(df),
+        "outcomes": outcomes(df),
     }
     for name, t in tables.items():
         t.to_csv(out / f"{name}.csv", index=False)
@@ -200,6 +296,10 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
     s = tables["summary"]
     md.append("## Per method (medians; q25-q75 spreads in summary.csv)\n\n"
               + markdown_table(s[[c for c in SUMMARY_COLS if c in s.columns]] if not s.empty else s))
+    oc = tables["outcomes"]
+    if not oc.empty:
+        md.append("## How the searches ended on real clips (per task, model family, method)\n\n"
+                  + outcome_sentence(oc) + "\n\n" + markdown_table(oc))
     r = tables["ratios"]
     if not r.empty:
         agg = (r.groupby(["against", "method"])
@@ -221,10 +321,9 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
         md.append("What the split suggests:\n\n" + "\n".join(f"- {t}" for t in tips) + "\n")
     if profile_text:
         md.append("### cProfile of one default-strategy explanation\n\n```\n" + profile_text + "\n```\n")
-    bad = df[(df["error"].fillna("") != "") | (df.get("skipped", pd.Series("", index=df.index)).fillna("") != "")]
+    bad = not_run(df)
     if not bad.empty:
-        why = bad.assign(reason=bad["error"].fillna("") + bad.get("skipped", "").fillna(""))
-        md.append("## Not run or failed\n\n" + markdown_table(why[["case", "method", "reason"]]))
+        md.append("## Not run or failed\n\n" + markdown_table(bad))
     notes = list(notes or []) + empty_set_notes(df)
     if notes:
         md.append("## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n")
@@ -235,7 +334,8 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
 def load(out: str | Path = "data/bench") -> dict[str, pd.DataFrame]:
     """The benchmark's tables from ``out`` (for the book's performance chapter)."""
     out = Path(out)
-    names = ("results", "summary", "summary_real", "ratios", "extraction", "scaling", "profile", "targets")
+    names = ("results", "summary", "summary_real", "ratios", "extraction", "scaling", "profile", "targets",
+             "outcomes")
     tables = {}
     for n in names:
         p = out / f"{n}.csv"

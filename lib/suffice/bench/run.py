@@ -25,9 +25,12 @@ def recheck(case: Case, keep: np.ndarray, target_index: int) -> tuple[bool, floa
 
 
 def _row(case: Case, method: str, seed: int, res: MethodResult | None, error: str = "") -> dict[str, Any]:
+    """One row of ``results.csv``: the case, the method's answer and cost, how its search ended
+    (``found``, ``budget_exhausted``, ``verified_minimal``: NaN where the method cannot say) and the
+    afresh re-check; only the case's columns when ``res`` is None (skipped or failed)."""
     row: dict[str, Any] = {
         "kind": case.kind, "case": case.name, "task": case.task, "model": str(case.model.name),
-        "clip": case.clip, "seconds_audio": case.seconds, "n_bins": case.n_bins, "method": method,
+        "family": case.family, "clip": case.clip, "seconds_audio": case.seconds, "n_bins": case.n_bins, "method": method,
         "seed": seed, "true_min": case.true_min, "expect_found": case.expect_found, "error": error,
         "skipped": "",
     }
@@ -36,7 +39,9 @@ def _row(case: Case, method: str, seed: int, res: MethodResult | None, error: st
     size = int(res.keep.sum())
     ok, p = recheck(case, res.keep, res.target_index)
     row.update({
-        "found": bool(res.found), "size": size, "fraction": size / case.n_bins,
+        "found": bool(res.found), "budget_exhausted": res.budget_exhausted,
+        "verified_minimal": res.verified_minimal, "silence_label": res.silence_label,
+        "size": size, "fraction": size / case.n_bins,
         "calls": int(res.n_model_calls), "seconds": res.seconds, "model_seconds": res.model_seconds,
         "synth_seconds": res.synth_seconds,
         "other_seconds": max(res.seconds - res.model_seconds - res.synth_seconds, 0.0),
@@ -121,14 +126,19 @@ class RexGate:
 
 def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: int = 0,
             methods: tuple[str, ...] = ALL_METHODS, plan: RealPlan | None = None,
-            cases: list[Case] | None = None, log: Callable[[str], Any] = print) -> pd.DataFrame:
+            cases: list[Case] | None = None, log: Callable[[str], Any] = print,
+            runners: dict[str, Callable[..., MethodResult]] | None = None) -> pd.DataFrame:
     """Run the benchmark (on ``cases``, default: all of them); returns the results table (also
-    written to ``out/results.csv``)."""
+    written to ``out/results.csv``).  ``runners``: method name -> runner (e.g.
+    :func:`suffice.bench.methods.via_explain` with other options) used instead of ``methods``'
+    registered ones (``rex-xai`` still joins when it is in ``methods``)."""
     out.mkdir(parents=True, exist_ok=True)
     plan = plan or (quick_plan() if quick else RealPlan())
     if cases is None:
         cases = collect_cases(profile, quick, plan, log)
-    runners: dict[str, Callable[..., MethodResult]] = {m: METHODS[m] for m in methods if m in METHODS}
+    if runners is None:
+        runners = {m: METHODS[m] for m in methods if m in METHODS}
+    runners = dict(runners)
     notes = list(plan.skipped)
     rexxai = None
     if "rex-xai" in methods:
