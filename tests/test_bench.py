@@ -198,7 +198,8 @@ def test_outcomes_table_on_a_made_up_results_frame():
     assert len(t) == 3
     s = report.outcome_sentence(report.outcomes(df))
     assert s == ("Of `suffice`'s 7 explanations of real clips, 3 (43%) ended verified 1-minimal and 3 (43%) "
-                 "were cut by the call budget; mostly budget-cut: whisper (3 of 5).")
+                 "were cut by the call budget (by family: ast 0 of 2, whisper 3 of 5); mostly (over half) "
+                 "budget-cut: whisper.")
     assert "did not record" in report.outcome_sentence(report.outcomes(df), "rex-xai")
     # without the family column (older results.csv) it is derived from the model name
     assert report.outcomes(df.drop(columns="family")).equals(report.outcomes(df))

@@ -130,12 +130,12 @@ def outcome_sentence(table: pd.DataFrame, method: str = "suffice") -> str:
         return f"`{method}` did not record how its searches ended (results written before the flags existed)."
     fam = t.groupby("family")[["n", "cut", "vmin"]].sum()
     n, cut, vmin = int(fam["n"].sum()), int(round(fam["cut"].sum())), int(round(fam["vmin"].sum()))
-    mostly = [f"{f} ({int(round(r.cut))} of {int(r.n)})" for f, r in fam.iterrows() if r.cut > r.n / 2]
-    head = (f"Of `{method}`'s {n} explanations of real clips, {vmin} ({vmin / n:.0%}) ended verified "
-            f"1-minimal and {cut} ({cut / n:.0%}) were cut by the call budget")
-    if mostly:
-        return head + "; mostly budget-cut: " + ", ".join(mostly) + "."
-    return head + f"; no model family ({', '.join(fam.index)}) was mostly budget-cut."
+    per = ", ".join(f"{f} {int(round(r.cut))} of {int(r.n)}" for f, r in fam.iterrows())
+    mostly = [f for f, r in fam.iterrows() if r.cut > r.n / 2]
+    return (f"Of `{method}`'s {n} explanations of real clips, {vmin} ({vmin / n:.0%}) ended verified "
+            f"1-minimal and {cut} ({cut / n:.0%}) were cut by the call budget (by family: {per}); "
+            + (f"mostly (over half) budget-cut: {', '.join(mostly)}." if mostly
+               else "no family was mostly (over half) budget-cut."))
 
 
 def ratios(df: pd.DataFrame, against: str = "rex-xai",
@@ -259,7 +259,9 @@ def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
         if isinstance(v, (float, np.floating)):
             if np.isnan(v):
                 return ""
-            return f"{v:.{digits}g}" if abs(v) < 1e5 else f"{v:.0f}"
+            if v == int(v):
+                return str(int(v))
+            return f"{v:.{digits}g}" if abs(v) < 10 ** digits else f"{v:.0f}"
         return str(v)
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
