@@ -124,11 +124,14 @@ def test_build_writes_a_card_and_skips_what_did_not_change(tmp_path, monkeypatch
     assert c2["build_key"] != c["build_key"]
 
 
-def test_default_study_set_leaves_out_only_the_slow_musicnn_models():
+def test_default_study_set_leaves_out_only_the_slow_musicnn_and_whisper_probe_models():
     from suffice.models.zoo import names_left_out_of_study
     from suffice.study.params import load_params, resolve_models
-    assert names_left_out_of_study("genre") == ["genre/musicnn-zeroshot", "genre/musicnn-probe"]
-    assert names_left_out_of_study("emotion") == [] and names_left_out_of_study("genre", "smoke") == []
+    assert names_left_out_of_study("genre") == ["genre/whisper-tiny-probe", "genre/musicnn-zeroshot",
+                                                "genre/musicnn-probe"]
+    for task in ("emotion", "deepfake"):
+        assert names_left_out_of_study(task) == [f"{task}/whisper-tiny-probe"]
+    assert names_left_out_of_study("genre", "smoke") == []
     study = resolve_models(load_params({"task": "genre"}))
     assert "genre/musicnn-probe" not in study and set(study) < set(names("genre"))
     named = resolve_models(load_params({"task": "genre", "models": ["genre/musicnn-probe"]}))
