@@ -101,6 +101,7 @@ def test_fine_tuned_loso_on_the_smoke_corpus_fills_the_card_without_retraining(t
         [i for k in ("train", "val", "test") for i in data[k].clip_ids])))
     assert lo["accuracy"] == round(sum(f["correct"] for f in lo["folds"]) / n_all, 4)
     assert lo["lo"] <= lo["accuracy"] <= lo["hi"]
+    assert s.name in loso.FULL_RECIPE_CHECK and lo["full_recipe"]["epochs"] == 6 and lo["full_recipe"]["n"] == n_all
     for f in lo["folds"]:
         assert f["n_train"] == sum(1 for i in data["train"].clip_ids if f"-{f['language']}-" not in i)
     card_path = tmp_path / "models/smoke/deepfake/ast-tiny/card.json"
