@@ -32,7 +32,8 @@ import numpy as np
 
 from .data import Split
 
-__all__ = ["HF_EPOCH_SHARE", "LOSO_VERSION", "FULL_RECIPE_CHECK", "table", "largest_drop", "reduction_cost", "languages", "folds", "protocol", "current", "evaluate"]
+__all__ = ["HF_EPOCH_SHARE", "LOSO_VERSION", "FULL_RECIPE_CHECK", "languages", "folds", "hf_epochs_for",
+           "protocol", "current", "evaluate", "table", "largest_drop", "reduction_cost"]
 
 #: share of the zoo recipe's epochs that each fold of a fine-tuned detector trains for (rounded up)
 HF_EPOCH_SHARE = 0.25
