@@ -15,7 +15,9 @@ Protocols (stated in the card's ``loso.protocol``):
   rate, batch size, crops, one-cycle schedule, best-val-epoch selection) but only
   :data:`HF_EPOCH_SHARE` of its epochs, on all the fold's train clips: five folds then cost about one
   full training.  It is never warm-started from the zoo's model, which saw the held-out speaker.
-  ``hf_epochs`` overrides the epochs (the recipe's own number gives the full-recipe LOSO).
+  ``hf_epochs`` overrides the epochs (the recipe's own number gives the full-recipe LOSO).  The
+  detectors of :data:`FULL_RECIPE_CHECK` also run the full-recipe LOSO in every build, so that what the
+  reduction costs in accuracy is measured, not assumed.
 
 A card's ``loso`` is current when its ``protocol`` equals :func:`protocol` for the model now
 (:func:`current`); ``suffice.models.build`` recomputes a stale one without retraining the model.
