@@ -88,6 +88,11 @@ def _versions() -> dict[str, str]:
             "cpu": " ".join([cpu_features()["cpu"], *cpu_features()["vector_extensions"]])}
 
 
+def _loso_settings(spec: ModelSpec, profile: str) -> dict[str, Any] | None:
+    """The training recipe a fine-tuned model's leave-one-speaker-out folds start from (None: a probe)."""
+    return train_settings(spec, profile) if spec.kind == "hf" else None
+
+
 def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: str, *, seed: int = 0,
               force: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train/evaluate one model unless an up-to-date card exists; returns its card."""
@@ -97,7 +102,11 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     key = build_key(spec, profile, seed, data_hash)
     card_path = folder / "card.json"
     old = current_card(spec, profile, key)
+    loso_settings = _loso_settings(spec, profile)
     if old is not None and not force:
+        if not loso.current(old, spec, data, loso_settings):  # a card from before this LOSO: add it,
+            old["loso"] = loso.evaluate(spec, data, seed=seed, settings=loso_settings)  # no retraining
+            card_path.write_text(json.dumps(old, indent=1))
         return old
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -138,7 +147,8 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
     card["test"] = evaluate(model, data["test"].x, data["test"].y)
     card["ms_per_clip_batch32"] = round(ms_per_clip(model, data["test"].x), 2)
     card["clip_seconds"] = data["test"].x.shape[1] / SAMPLE_RATE
-    card["loso"] = loso.evaluate(spec, data, seed=seed)  # leave-one-speaker-out (deepfake detectors only)
+    card["loso"] = loso.evaluate(spec, data, seed=seed, settings=loso_settings)  # leave-one-speaker-out
+    # (deepfake detectors only; fine-tuned ones on a reduced recipe, see suffice.models.loso)
     card_path.write_text(json.dumps(card, indent=1))
     return card
 
@@ -186,6 +196,7 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
     (``"auto"``: one per available CPU), one thread each.
     """
     from ..parallel import local_executor, resolve_workers
+    from . import loso
     if profile not in TRAIN:
         raise SufficeError(f"unknown profile {profile!r}; profiles: {', '.join(TRAIN)}")
     only = set(only or [])
@@ -198,7 +209,7 @@ def build(profile: str = "default", tasks: Iterable[str] | None = None, only: It
     for s in _todo(profile, tasks, only):
         data, dhash = _task_data(s.task, profile)
         card = current_card(s, profile, build_key(s, profile, seed, dhash))
-        if card is not None and not force:
+        if card is not None and not force and loso.current(card, s, data, _loso_settings(s, profile)):
             cards[s.name] = card
         else:
             stale.append(s)
