@@ -244,3 +244,21 @@ def test_bench_rows_carry_how_the_search_ended(tmp_path):
         t.loc[("tones", "suffice-cut"), "cut_not_found_share"] == 1.0
     assert report.outcomes(back["results"]).equals(report.outcomes(df))
     assert "How the searches ended on real clips" in (tmp_path / "summary.md").read_text()
+
+
+def test_spread_families_gives_every_family_to_exactly_one_task_that_has_it():
+    from suffice.bench.cases import model_family, spread_families
+    names = {"genre": ["genre/ast-tiny", "genre/wav2vec2-tiny", "genre/yamnet-probe", "genre/yamnet-zeroshot",
+                       "genre/musicnn-probe"],
+             "emotion": ["emotion/ast-tiny", "emotion/wav2vec2-tiny", "emotion/yamnet-probe"],
+             "deepfake": ["deepfake/ast-tiny", "deepfake/whisper-tiny-cls", "deepfake/whisper-tiny-probe"]}
+    spread = spread_families(names)
+    # one-task families first (musicnn -> genre, whisper -> deepfake), then two-task ones (wav2vec2 ->
+    # emotion, which has none; yamnet -> genre, a tie broken by task order), then ast (in all three:
+    # emotion and deepfake tie at one, emotion comes first)
+    assert spread == {"genre": {"musicnn", "yamnet"}, "emotion": {"wav2vec2", "ast"}, "deepfake": {"whisper"}}
+    every = sorted(f for fams in spread.values() for f in fams)
+    assert every == sorted({model_family(n) for ns in names.values() for n in ns})  # each family once
+    for task, fams in spread.items():
+        assert fams <= {model_family(n) for n in names[task]}  # only families the task has
+    assert max(map(len, spread.values())) - min(map(len, spread.values())) <= 1  # balanced here

@@ -109,13 +109,34 @@ class RealPlan:
     rex_clips_per_model: int = 1   # clips per model that the ReX family (rex-xai, rex) also runs on
     rex_budget_s: float = 360.0    # total time the ReX family may spend on real clips
     rex_case_cap_s: float = 90.0   # skip a ReX run whose estimated time exceeds this
+    #: True: every model family is benchmarked on one task only (see :func:`spread_families`), so each
+    #: family still appears once, at a third of the real cases; False: every family on every task
+    spread_families: bool = False
     skipped: list[str] = field(default_factory=list)
 
 
 def quick_plan() -> RealPlan:
-    """``--quick``: 2 clips per task, 3 models, a small ReX budget."""
-    return RealPlan(clips_per_task=1, models_per_task=3, rex_clips_per_model=1, rex_budget_s=120.0,
-                    rex_case_cap_s=60.0)
+    """``--quick``: 1 clip per task, every model family once (on one task each, the first model of
+    the family), a small ReX budget."""
+    return RealPlan(clips_per_task=1, models_per_task=1, rex_clips_per_model=1, rex_budget_s=120.0,
+                    rex_case_cap_s=60.0, spread_families=True)
+
+
+def spread_families(names_by_task: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Each model family given to one task: the families found in fewest tasks first (then in order of
+    first appearance), each to the task that has it with the fewest families so far (ties: task
+    order).  Returns task -> families."""
+    tasks = list(names_by_task)
+    having = {}
+    for t in tasks:
+        for fam in map(model_family, names_by_task[t]):
+            having.setdefault(fam, [])
+            if t not in having[fam]:
+                having[fam].append(t)
+    out: dict[str, set[str]] = {t: set() for t in tasks}
+    for fam in sorted(having, key=lambda f: len(having[f])):  # stable: first appearance breaks ties
+        out[min(having[fam], key=lambda t: (len(out[t]), tasks.index(t)))].add(fam)
+    return out
 
 
 def real_cases(profile: str, plan: RealPlan, *, log: Callable[[str], Any] = print,
@@ -132,13 +153,17 @@ def real_cases(profile: str, plan: RealPlan, *, log: Callable[[str], Any] = prin
         plan.skipped.append(f"real clips skipped: {type(exc).__name__}: {exc}")
         return []
     cases: list[Case] = []
+    all_names = {task: list(zoo.names(task, profile=profile)) for task in TASKS}
+    spread = spread_families(all_names) if plan.spread_families else None
     for task in TASKS:
         try:
-            names = list(zoo.names(task, profile=profile))
+            names = all_names[task]
             man = manifest(task, profile)
         except Exception as exc:
             plan.skipped.append(f"{task}: {type(exc).__name__}: {exc}")
             continue
+        if spread is not None:
+            names = [n for n in names if model_family(n) in spread[task]]
         primary = pick_by_family(names, plan.models_per_task)
         names = primary + [n for n in names if n not in primary]  # the rest are spares for unbuilt ones
         test = man[man["split"] == "test"] if "split" in man.columns else man
