@@ -36,11 +36,12 @@ def prefix_masks(order: np.ndarray, sizes: np.ndarray | list[int], n_bins: int,
 def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: str = "gallop",
                  start: int = 1, chunk: int = 10, window: int = 16,
                  base: np.ndarray | None = None, bisect: bool = True,
-                 include_total: bool = True) -> int | None:
+                 include_total: bool = True, tol: float = 0.0) -> int | None:
     """Smallest tested prefix length of ``order`` whose mask satisfies ``predicate``; None if none.
 
     Gallop mode: ``bisect=False`` stops after the one batch of lengths ``start * 2**i`` (the first
-    passing one is returned); ``include_total=False`` leaves the whole ordering out of that batch.
+    passing one is returned); ``include_total=False`` leaves the whole ordering out of that batch;
+    ``tol`` stops the bisection once the passing length is within ``tol`` x itself of the failing one.
     """
     total = len(order)
     if total == 0:
@@ -71,7 +72,7 @@ def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: 
     if not bisect:
         return hi
     lo = sizes[i - 1] if i > 0 else start - 1  # lo fails (or is below the start)
-    while hi - lo > 1:
+    while hi - lo > max(1.0, tol * hi):
         mid = (lo + hi) // 2
         if predicate(prefix_masks(order, [mid], n_bins, base))[0]:
             hi = mid
