@@ -202,8 +202,8 @@ def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pr
     alike); estimand: the ``k - 1`` contrasts ``beta_m - beta_k``; statistic: the CR1 Wald ``F = W / (k - 1)``.
     ``method="wild"`` (default) refers ``F`` to its wild cluster bootstrap distribution with the null
     imposed (:func:`suffice.stats_blocked.wild_cluster_wald`, ``n_boot`` replicates, ``weights``,
-    ``seed``); ``method="f"`` to ``F(k - 1, G - 1)``, which is liberal here (about 7-8% at a nominal 5%
-    with ~30 clips, ``tests/test_deepfake_info.py``).  Returns one row per detector with its ``beta``,
+    ``seed``); ``method="f"`` to ``F(k - 1, G - 1)``, which is liberal with ~30 clips and several detectors
+    (simulated in ``tests/test_deepfake_info.py``).  Returns one row per detector with its ``beta``,
     ``lo``, ``hi`` (t interval, G - 1 df) and ``p``; ``attrs`` hold ``F``, ``df_num``, ``df_den``,
     ``p_interaction`` (by ``method``), ``p_interaction_f`` (the F reference, always), ``p_method``,
     ``dropped``, ``n_clusters``.

@@ -1,18 +1,18 @@
 """Tests for repeated measures: clip-clustered linear regression with Wald tests, and a blocked rank test.
 
-Every detector explains the same clips, so rows of one clip are not independent.  Two tools:
+Every detector explains the same clips, so rows of one clip are not independent.  Three tools:
 
 * :func:`clustered_ols`: least squares with a cluster-robust (CR1) covariance, clusters = clips, and
   :func:`wald_test` of linear restrictions against ``F(q, G - 1)`` (G clusters);
 * :func:`wild_cluster_wald`: the same Wald statistic referred to its wild cluster bootstrap
   distribution with the null imposed (the ``F(q, G - 1)`` reference is liberal with several
-  restrictions and ~30 clusters: 7-8% at a nominal 5% in ``tests/test_deepfake_info.py``);
+  restrictions and ~30 clusters, as simulated in ``tests/test_deepfake_info.py``);
 * :func:`blocked_ranks`: Friedman's test across detectors with clips as blocks, and each detector's mean
   within-clip rank minus its null value ``(k + 1) / 2`` with a percentile interval from resampling clips.
   Under the null (exchangeable detectors within a clip) every deviation is 0, so the interval has a null
   value to cover (Kendall's W, always >= 0, has none; its interval excludes 0 under the null).
 
-Calibration of both under the null is checked by simulation in ``tests/test_deepfake_info.py``.
+Calibration of all three under the null is checked by simulation in ``tests/test_deepfake_info.py``.
 """
 from __future__ import annotations
 
