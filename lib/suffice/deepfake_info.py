@@ -26,7 +26,7 @@ from .corpora.jobs import stable_hash
 from .errors import OptionError
 from .spectral import features
 from .stats import holm
-from .stats_blocked import blocked_ranks, clustered_ols, wald_test
+from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
 __all__ = ["KINDS", "FEATURES", "study_records", "analyse", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
            "interaction_test", "across_detectors", "conclusion"]
@@ -193,15 +193,23 @@ def class_effects(table: pd.DataFrame, values: Sequence[str], *, group: str = "s
 
 def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pred", a: str = "spoof",
                      b: str = "bonafide", detector: str = "model", cluster: str = "clip_id",
-                     ci: float = 0.95) -> pd.DataFrame:
+                     ci: float = 0.95, method: str = "wild", n_boot: int = 999, weights: str = "rademacher",
+                     seed: int = 0) -> pd.DataFrame:
     """Does the class difference of ``value`` differ between detectors?  (class x detector, clip-clustered.)
 
     Model: per detector its own intercept, class difference ``beta_m`` and log |S| slope, one CR1
     covariance over clips.  Null: ``beta_1 = ... = beta_k`` (the detectors use the class difference
-    alike), Wald ``F`` with ``(k - 1, G - 1)`` degrees of freedom.  Returns one row per detector with its
-    ``beta``, ``lo``, ``hi`` (t interval, G - 1 df) and ``p``; ``attrs`` hold ``F``, ``df_num``,
-    ``df_den``, ``p_interaction``, ``dropped``.
+    alike); estimand: the ``k - 1`` contrasts ``beta_m - beta_k``; statistic: the CR1 Wald ``F = W / (k - 1)``.
+    ``method="wild"`` (default) refers ``F`` to its wild cluster bootstrap distribution with the null
+    imposed (:func:`suffice.stats_blocked.wild_cluster_wald`, ``n_boot`` replicates, ``weights``,
+    ``seed``); ``method="f"`` to ``F(k - 1, G - 1)``, which is liberal with ~30 clips and several detectors
+    (simulated in ``tests/test_deepfake_info.py``).  Returns one row per detector with its ``beta``,
+    ``lo``, ``hi`` (t interval, G - 1 df) and ``p``; ``attrs`` hold ``F``, ``df_num``, ``df_den``,
+    ``p_interaction`` (by ``method``), ``p_interaction_f`` (the F reference, always), ``p_method``,
+    ``dropped``, ``n_clusters``.
     """
+    if method not in ("wild", "f"):
+        raise OptionError(f"unknown interaction test method {method!r} (wild or f)")
     from scipy import stats as sps
     sub, dropped = _usable(table, value, group, a, b, detector, min_per_class=2)
     if sub[detector].nunique() < 2:
@@ -216,7 +224,12 @@ def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pr
     R = np.zeros((len(levels) - 1, len(names)))
     for i in range(len(levels) - 1):
         R[i, cls[i]], R[i, cls[-1]] = 1.0, -1.0
-    w = wald_test(fit, R)
+    if method == "wild":
+        w = wild_cluster_wald(sub[value].to_numpy(dtype=float), X, sub[cluster].to_numpy(), R,
+                              n_boot=n_boot, weights=weights, seed=seed)
+    else:
+        w = wald_test(fit, R)
+        w = {**w, "p_f": w["p"], "p_method": f"F({w['df_num']}, {w['df_den']})"}
     t = sps.t.ppf(0.5 + ci / 2, fit["df"])
     rows = []
     for m, j in zip(levels, cls):
@@ -227,7 +240,7 @@ def interaction_test(table: pd.DataFrame, value: str, *, group: str = "source_pr
     out = pd.DataFrame(rows)
     out["p_holm"] = holm(out["p"].fillna(1.0).to_numpy())
     out.attrs.update({"F": w["F"], "df_num": w["df_num"], "df_den": w["df_den"], "p_interaction": w["p"],
-                      "dropped": dropped, "n_clusters": fit["n_clusters"]})
+                      "p_interaction_f": w["p_f"], "p_method": w["p_method"], "dropped": dropped, "n_clusters": fit["n_clusters"]})
     return out
 
 
@@ -257,8 +270,9 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
     if interaction is not None and len(interaction):
         p = interaction.attrs["p_interaction"]
         sep = interaction[interaction["p_holm"] < alpha]["model"].tolist()
+        method = interaction.attrs.get("p_method", f"F({interaction.attrs['df_num']}, {interaction.attrs['df_den']})")
         lines.append(f"- Class x detector interaction{tag}: F = {interaction.attrs['F']:.2f} on "
-                     f"({interaction.attrs['df_num']}, {interaction.attrs['df_den']}) df, p = {p:.3g}: "
+                     f"({interaction.attrs['df_num']}, {interaction.attrs['df_den']}) df, p = {p:.3g} ({method}): "
                      + ("the detectors' class differences differ" if p < alpha else
                         "no evidence that the detectors use the difference differently")
                      + ". Detectors whose own class difference is nonzero (Holm): "
@@ -308,7 +322,7 @@ def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, npe
     for kind in ("sufficient", "sufficient - topmag"):
         for v in values:
             try:
-                interaction[(kind, v)] = interaction_test(long[long["kind"] == kind], v, ci=ci)
+                interaction[(kind, v)] = interaction_test(long[long["kind"] == kind], v, ci=ci, seed=seed)
             except OptionError:
                 interaction[(kind, v)] = None
     across = {}
