@@ -41,6 +41,20 @@ def test_voicing_brightness_and_noise_floor() -> None:
         audit.clip_descriptors(np.zeros(100))
 
 
+def test_out_of_band_energy_reads_the_fine_spectrum_not_a_frames_50_hz_bins() -> None:
+    """A 140 Hz tone has no energy below 100 Hz (a 20 ms frame's first bin spans 0-150 Hz and read
+    it there); a 90 Hz tone has all of it; a 7.5 kHz tone is all above 7 kHz."""
+    t = np.arange(3 * SR) / SR
+    def tone(f):  # noqa: E306
+        return 0.1 * np.sin(2 * np.pi * f * t)
+    assert audit.clip_descriptors(tone(140.0))["below100_db"] < -60.0
+    assert audit.clip_descriptors(tone(90.0))["below100_db"] == pytest.approx(0.0, abs=0.1)
+    assert audit.clip_descriptors(tone(7500.0))["above7k_db"] == pytest.approx(0.0, abs=0.1)
+    assert audit.clip_descriptors(tone(6500.0))["above7k_db"] < -60.0
+    assert set(audit.CHANNEL_GROUPS["bandwidth"]) == {"above7k_db", "below100_db"}
+    assert {"rolloff95_hz", "rolloff99_hz"} <= set(audit.VOICE_GROUPS["brightness"])
+
+
 def test_wilson_and_binomial_power() -> None:
     lo, hi = audit.wilson(50, 100)
     assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
