@@ -88,7 +88,7 @@ def test_audit_finds_a_channel_difference_and_not_a_null() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
+@pytest.mark.timeout(1800)  # 30,750 small logistic fits: ~2-5 min on an idle 2-core machine, far more on a loaded one
 def test_audit_false_positive_rate_under_the_null() -> None:
     """150 null tables of 60 clips: the permutation test calls the group above chance at about its level
     (nominal 5%; at most 10%, which a true 5% exceeds with probability under 1%), and the interval covers
