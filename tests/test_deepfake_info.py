@@ -300,3 +300,16 @@ def test_analyse_a_study() -> None:
     assert out["across"]["psd_entropy_norm"].attrs["n_blocks"] == 7
     inter = [r for r in out["interaction"].values() if r is not None]
     assert inter and all(r.attrs["p_method"] == "wild cluster bootstrap (rademacher, 999)" for r in inter)
+
+
+def test_separation_verdict_says_not_estimable_instead_of_none():
+    """A test that could not run is "not estimable", never "none" (no detector separates)."""
+    assert di.separating(None) is None
+    lines = di.separation_lines({"suffice": None, "rex": set()}, value="psd_entropy_norm")
+    assert "`suffice`: not estimable" in lines[0] and "`rex`: none" in lines[0]
+    assert "not answerable" in lines[1] and "`suffice`" in lines[1]
+    lines = di.separation_lines({"suffice": {"m/b", "m/a"}, "rex": {"m/a"}}, value="v")
+    assert "`suffice`: `m/a`, `m/b`; `rex`: `m/a`" in lines[0]
+    assert lines[1].startswith("Across the change of search: 1 detector(s) under both (m/a)")
+    same = di.separation_lines({"suffice": set(), "rex": set()}, value="v")
+    assert same[1] == "Across the change of search: the same detectors under both strategies."

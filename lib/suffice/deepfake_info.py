@@ -29,7 +29,7 @@ from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
 __all__ = ["KINDS", "FEATURES", "study_records", "analyse", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
-           "interaction_test", "across_detectors", "conclusion"]
+           "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
 
@@ -277,6 +277,41 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
                         "no evidence that the detectors use the difference differently")
                      + ". Detectors whose own class difference is nonzero (Holm): "
                      + (", ".join(f"`{m}`" for m in sep) if sep else "none") + ".")
+    return lines
+
+
+def separating(interaction: pd.DataFrame | None, alpha: float = 0.05) -> set[str] | None:
+    """Detectors whose own class difference is nonzero (Holm) in an :func:`interaction_test` result;
+    ``None`` when the test could not be estimated (``None`` result, or no finite interaction p-value),
+    which is not the same as "no detector"."""
+    if interaction is None or not len(interaction) or not np.isfinite(interaction.attrs.get("p_interaction", np.nan)):
+        return None
+    return set(interaction.loc[interaction["p_holm"] < alpha, "model"])
+
+
+def separation_lines(seps: dict[str, set[str] | None], *, value: str) -> list[str]:
+    """The chapter's verdict, per strategy, from :func:`separating` of each strategy's analysis: which
+    detectors separate real from fake sufficiencies in ``value`` once set size and the clip's loudest
+    bins are controlled, said as "not estimable" where the test could not run, and whether it survives
+    the change of search (only where both strategies were estimable)."""
+    def one(s: set[str] | None) -> str:
+        if s is None:
+            return ("not estimable (too few clips whose sufficient sets are non-empty for both explained "
+                    "classes within a detector: see the empty-set counts above)")
+        return ", ".join(f"`{m}`" for m in sorted(s)) if s else "none"
+    lines = [f"**Which detectors separate real from fake sufficiencies** in {value} once the set size and "
+             "the clip's loudest bins are controlled: " + "; ".join(f"`{n}`: {one(s)}" for n, s in seps.items()) + "."]
+    if len(seps) == 2:
+        (na, a), (nb, b) = seps.items()
+        if a is None or b is None:
+            lines.append("Across the change of search: not answerable here, since "
+                         + " and ".join(f"`{n}`" for n, s in seps.items() if s is None) + " could not be estimated.")
+        else:
+            both = a & b
+            lines.append("Across the change of search: " + (
+                "the same detectors under both strategies." if a == b else
+                f"{len(both)} detector(s) under both ({', '.join(sorted(both)) or 'none'}); the rest under one "
+                f"strategy only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
     return lines
 
 
