@@ -296,8 +296,8 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str) -> list[st
     the change of search (only where both strategies were estimable)."""
     def one(s: set[str] | None) -> str:
         if s is None:
-            return ("not estimable (too few clips whose sufficient sets are non-empty for both explained "
-                    "classes within a detector: see the empty-set counts above)")
+            return ("not estimable (too few clips with non-empty sufficient sets of both explained classes "
+                    "within a detector, or too few clips for the clip-clustered fit: see the counts above)")
         return ", ".join(f"`{m}`" for m in sorted(s)) if s else "none"
     lines = [f"**Which detectors separate real from fake sufficiencies** in {value} once the set size and "
              "the clip's loudest bins are controlled: " + "; ".join(f"`{n}`: {one(s)}" for n, s in seps.items()) + "."]
