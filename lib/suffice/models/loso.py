@@ -121,10 +121,15 @@ def current(card: dict[str, Any], spec: Any, data: dict[str, Split], settings: d
     return isinstance(have, dict) and have.get("protocol") == want
 
 
+def _held_labels(data: dict[str, Split], m: dict[str, np.ndarray]) -> np.ndarray:
+    """Labels of a fold's held-out clips (train, val, test order)."""
+    return np.array([yy for s in ("train", "val", "test") for yy, k in zip(data[s].y, m[f"held_{s}"]) if k])
+
+
 def _held(data: dict[str, Split], m: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Waveforms and labels of a fold's held-out clips."""
     x = np.concatenate([data[s].x[m[f"held_{s}"]] for s in ("train", "val", "test")])
-    y = np.array([yy for s in ("train", "val", "test") for yy, k in zip(data[s].y, m[f"held_{s}"]) if k])
-    return x, y
+    return x, _held_labels(data, m)
 
 
 def _head_folds(spec: Any, data: dict[str, Split], seed: int, progress: bool) -> list[dict[str, Any]]:
@@ -149,7 +154,7 @@ def _head_folds(spec: Any, data: dict[str, Split], seed: int, progress: bool) ->
             trials.append((float((z.argmax(1) == yv).mean()) if len(yv) else 0.0, wd, p))
         _, wd, p = max(trials, key=lambda t: (t[0], t[1]))
         x = np.concatenate([e[s][m[f"held_{s}"]] for s in ("train", "val", "test")])
-        _, y = _held(data, m)
+        y = _held_labels(data, m)  # (the embeddings above stand in for the waveforms)
         pred = np.array(labels)[(((x - p["mean"]) / p["scale"]) @ p["weight"] + p["bias"]).argmax(1)]
         rows.append(_fold_row(lang, y, pred) | {"n_train": len(yt), "n_val": len(yv), "weight_decay": wd,
                                                 "seconds": round(time.perf_counter() - t0, 1)})
