@@ -42,6 +42,31 @@ def test_source_digest_changes_with_result_code_not_with_leaves(tmp_path):
     assert source_digest(root) != d0          # the search makes them
 
 
+def test_the_modules_computing_cached_payloads_import_no_digest_leaf():
+    """What the digest leaves out must not feed a payload: the closure of the modules that compute
+    explanations, predictions, cross-evaluations, null draws and flips (their imports, transitively)
+    holds no module of a leaf (``flips.study`` only loads clips and models through the corpora and zoo,
+    so the walk starts below it)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_imports import graph
+    from suffice.study.keys import _LEAVES
+    g = graph()
+    todo = ["suffice.study.explain", "suffice.study.predict", "suffice.study.crosseval", "suffice.study.nulls",
+            "suffice.flips.search", "suffice.search.explain"]
+    seen: set[str] = set()
+    while todo:
+        m = todo.pop()
+        if m not in seen:
+            seen.add(m)
+            todo += sorted(g.get(m, ()))
+    top = {m.split(".")[1] for m in seen if m.count(".")}
+    leaves = {name.removesuffix(".py") for name in _LEAVES}
+    assert "search" in top and "masking" in top
+    assert not top & leaves, sorted(top & leaves)
+
+
 def test_model_without_identity_is_keyed_on_its_name_with_a_warning():
     class Plain:
         name, labels, sample_rate = "plain-model-for-test", ("bonafide", "spoof"), 16000

@@ -1,8 +1,8 @@
 """What a cached result is keyed on: the code that computed it and the model that answered.
 
 ``code_digest()`` hashes the source of every library module that can change a cached payload (the
-search, masking, classifier, models, study, ...: everything except the leaves that only read results:
-the command line, the book, plotting, the benchmark and the transfer maths), once per process, so an
+search, masking, classifier, models, study, ...: everything except the leaves in ``_LEAVES``, which
+only read results), once per process, so an
 edit of the search recomputes its results instead of serving old ones.  ``model_identity`` uses a
 model's own ``identity()`` (zoo models hash their weights); a custom model without one is keyed on its
 class and name only, with a warning, since new weights under an old name would be served old results.
@@ -17,8 +17,13 @@ from pathlib import Path
 from ..constants import VERSION as __version__
 from ..classifier import Classifier
 
-#: top-level entries of the package whose source cannot change a cached result
-_LEAVES = frozenset({"cli.py", "__main__.py", "book", "plotting", "bench", "transfer", "transfer.py"})
+#: top-level entries of the package whose source cannot change a cached result: the command line, the
+#: book, plotting and the benchmark; the analyses that only read results (transfer maths, statistics,
+#: spectral features, the deepfake information analysis).  ``tests/test_study_stages.py`` checks that
+#: the modules computing cached payloads import none of them (the corpora stay in: the zoo loads its
+#: training data through them).
+_LEAVES = frozenset({"cli.py", "__main__.py", "book", "plotting", "bench", "transfer", "transfer.py",
+                     "stats.py", "stats_blocked.py", "spectral.py", "deepfake_info.py"})
 
 
 @functools.lru_cache(maxsize=1)
