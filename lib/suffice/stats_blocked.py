@@ -28,6 +28,22 @@ from .stats import percentile_ci
 __all__ = ["clustered_ols", "wald_test", "wild_cluster_wald", "blocked_ranks"]
 
 
+def _complete_rows(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] | np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(y, X, cluster codes)`` of the rows with a finite outcome and finite regressors."""
+    y = np.asarray(y, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != y.size:
+        raise OptionError(f"design of shape {X.shape} does not match {y.size} outcomes")
+    keep = np.isfinite(y) & np.isfinite(X).all(1)
+    return y[keep], X[keep], pd.factorize(np.asarray(clusters, dtype=object)[keep])[0]
+
+
+def _cr1(n_clusters: int, n: int, rank: int) -> float:
+    """The CR1 small-sample factor ``G / (G - 1) * (n - 1) / (n - rank)``."""
+    return n_clusters / (n_clusters - 1) * (n - 1) / max(n - rank, 1)
+
+
 def clustered_ols(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] | np.ndarray) -> dict[str, np.ndarray | int]:
     """OLS ``y ~ X`` with the CR1 cluster-robust covariance.
 
@@ -35,13 +51,7 @@ def clustered_ols(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] | np.
     of freedom) and ``rank``.  Columns that are linearly dependent get a pseudo-inverse solution; check
     ``rank`` against the number of columns before reading their coefficients.
     """
-    y = np.asarray(y, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] != y.size:
-        raise OptionError(f"design of shape {X.shape} does not match {y.size} outcomes")
-    keep = np.isfinite(y) & np.isfinite(X).all(1)
-    y, X = y[keep], X[keep]
-    g = pd.factorize(np.asarray(clusters, dtype=object)[keep])[0]
+    y, X, g = _complete_rows(y, X, clusters)
     n, p = X.shape
     n_g = int(g.max()) + 1 if n else 0
     if n_g < 2 or n <= p:
@@ -54,8 +64,7 @@ def clustered_ols(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] | np.
     rank = int(np.linalg.matrix_rank(X))
     if n_g <= rank or n <= rank:
         raise OptionError(f"{n_g} clusters and {n} rows cannot support a clustered fit of {rank} terms")
-    c = n_g / (n_g - 1) * (n - 1) / max(n - rank, 1)
-    cov = c * bread @ (scores.T @ scores) @ bread
+    cov = _cr1(n_g, n, rank) * bread @ (scores.T @ scores) @ bread
     return {"beta": beta, "cov": cov, "n": n, "n_clusters": n_g, "df": n_g - 1, "rank": rank}
 
 
@@ -103,8 +112,6 @@ def wild_cluster_wald(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] |
     """
     if n_boot < 1:
         raise OptionError(f"n_boot must be >= 1 (got {n_boot})")
-    y = np.asarray(y, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
     fit = clustered_ols(y, X, clusters)
     obs = wald_test(fit, R, r)
     out: dict[str, float | int | str] = {"F": obs["F"], "df_num": obs["df_num"], "df_den": obs["df_den"],
@@ -112,9 +119,7 @@ def wild_cluster_wald(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] |
                                          "weights": weights, "p_method": f"wild cluster bootstrap ({weights}, {n_boot})"}
     if obs["df_num"] == 0 or not np.isfinite(obs["F"]):
         return out
-    keep = np.isfinite(y) & np.isfinite(X).all(1)
-    y, X = y[keep], X[keep]
-    g = pd.factorize(np.asarray(clusters, dtype=object)[keep])[0]
+    y, X, g = _complete_rows(y, X, clusters)
     n, n_g = y.size, int(fit["n_clusters"])
     R = np.atleast_2d(np.asarray(R, dtype=np.float64))
     r = np.zeros(R.shape[0]) if r is None else np.asarray(r, dtype=np.float64)
@@ -132,8 +137,7 @@ def wild_cluster_wald(y: np.ndarray, X: np.ndarray, clusters: Sequence[object] |
     onehot = np.zeros((n_g, n))
     onehot[g, np.arange(n)] = 1.0
     U = np.einsum("gi,iq,ib->bgq", onehot, H, e_star, optimize=True)    # (B, G, q): R B S_g per replicate
-    c = n_g / (n_g - 1) * (n - 1) / max(n - int(fit["rank"]), 1)
-    V = c * np.einsum("bgq,bgk->bqk", U, U)                              # (B, q, q): R cov* R'
+    V = _cr1(n_g, n, int(fit["rank"])) * np.einsum("bgq,bgk->bqk", U, U)                              # (B, q, q): R cov* R'
     d = (R @ beta_star - r[:, None]).T                                   # (B, q)
     W = np.einsum("bq,bqk,bk->b", d, np.linalg.pinv(V, hermitian=True), d)
     f_star = W / int(obs["df_num"])
