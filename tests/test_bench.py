@@ -203,6 +203,12 @@ def test_outcomes_table_on_a_made_up_results_frame():
     assert "did not record" in report.outcome_sentence(report.outcomes(df), "rex-xai")
     # without the family column (older results.csv) it is derived from the model name
     assert report.outcomes(df.drop(columns="family")).equals(report.outcomes(df))
+    # booleans read back from a CSV as text or 0/1 count the same; anything else is an error, not a 0
+    as_text = df.assign(found=df["found"].map(str), budget_exhausted=df["budget_exhausted"].map(
+        lambda b: "" if pd.isna(b) else int(b)).replace("", np.nan))
+    assert report.outcomes(as_text).equals(report.outcomes(df))
+    with pytest.raises(ValueError, match="found.*yes"):
+        report.outcomes(df.assign(found="yes"))
 
 
 def test_bench_rows_carry_how_the_search_ended(tmp_path):

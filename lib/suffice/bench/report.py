@@ -64,8 +64,11 @@ def _flag(g: pd.DataFrame, col: str) -> np.ndarray:
     """A bool column as floats (1, 0; NaN where the method cannot say or the column is absent)."""
     if col not in g.columns:
         return np.full(len(g), np.nan)
-    v = g[col].map(lambda b: np.nan if pd.isna(b) else float(str(b).strip().lower() in ("true", "1", "1.0")))
-    return v.to_numpy(dtype=float)
+    words = {"true": 1.0, "1": 1.0, "1.0": 1.0, "false": 0.0, "0": 0.0, "0.0": 0.0}
+    bad = sorted({str(b) for b in g[col] if not pd.isna(b) and str(b).strip().lower() not in words})
+    if bad:
+        raise ValueError(f"results column {col!r} holds {bad[:5]}: expected booleans (True/False, 1/0) or blanks")
+    return g[col].map(lambda b: np.nan if pd.isna(b) else words[str(b).strip().lower()]).to_numpy(dtype=float)
 
 
 def _share(v: np.ndarray) -> float:
