@@ -313,3 +313,16 @@ def test_separation_verdict_says_not_estimable_instead_of_none():
     assert lines[1].startswith("Across the change of search: 1 detector(s) under both (m/a)")
     same = di.separation_lines({"suffice": set(), "rex": set()}, value="v")
     assert same[1] == "Across the change of search: the same detectors under both strategies."
+    told = di.separation_lines({"suffice": None}, value="v", reasons={"suffice": "only one detector has both classes"})
+    assert "`suffice`: not estimable (only one detector has both classes)" in told[0]
+
+
+def test_analyse_says_why_an_interaction_test_could_not_run() -> None:
+    """One detector only: no class x detector interaction exists; ``why_not`` carries the test's own reason."""
+    study = _Study()
+    keep = study.explanations["model"] == "a"
+    study.explanations = study.explanations[keep].reset_index(drop=True)
+    out = di.analyse(study, n_boot=20)
+    assert all(r is None for r in out["interaction"].values())
+    assert set(out["why_not"]) == set(out["interaction"])
+    assert all("needs >= 2 detectors" in w for w in out["why_not"].values())

@@ -289,18 +289,24 @@ def separating(interaction: pd.DataFrame | None, alpha: float = 0.05) -> set[str
     return set(interaction.loc[interaction["p_holm"] < alpha, "model"])
 
 
-def separation_lines(seps: dict[str, set[str] | None], *, value: str) -> list[str]:
+def separation_lines(seps: dict[str, set[str] | None], *, value: str,
+                     reasons: dict[str, str] | None = None) -> list[str]:
     """The chapter's verdict, per strategy, from :func:`separating` of each strategy's analysis: which
     detectors separate real from fake sufficiencies in ``value`` once set size and the clip's loudest
-    bins are controlled, said as "not estimable" where the test could not run, and whether it survives
+    bins are controlled, said as "not estimable" where the test could not run (with that strategy's
+    reason from ``reasons``, e.g. :func:`analyse`'s ``why_not``, where given), and whether it survives
     the change of search (only where both strategies were estimable)."""
-    def one(s: set[str] | None) -> str:
+    reasons = reasons or {}
+
+    def one(name: str, s: set[str] | None) -> str:
         if s is None:
-            return ("not estimable (too few clips with non-empty sufficient sets of both explained classes "
-                    "within a detector, or too few clips for the clip-clustered fit: see the counts above)")
+            why = reasons.get(name) or ("too few clips with non-empty sufficient sets of both explained "
+                                        "classes within a detector, or too few clips for the clip-clustered "
+                                        "fit: see the counts above")
+            return f"not estimable ({why})"
         return ", ".join(f"`{m}`" for m in sorted(s)) if s else "none"
     lines = [f"**Which detectors separate real from fake sufficiencies** in {value} once the set size and "
-             "the clip's loudest bins are controlled: " + "; ".join(f"`{n}`: {one(s)}" for n, s in seps.items()) + "."]
+             "the clip's loudest bins are controlled: " + "; ".join(f"`{n}`: {one(n, s)}" for n, s in seps.items()) + "."]
     if len(seps) == 2:
         (na, a), (nb, b) = seps.items()
         if a is None or b is None:
@@ -341,25 +347,30 @@ def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, npe
     original, and sufficient minus top-magnitude), ``effects`` (:func:`class_effects` per grouping:
     ``source_pred`` and ``true_label``, over every kind and difference), ``interaction``
     (:func:`interaction_test` on the sufficient signals and on sufficient minus top-magnitude, by the
-    explained class, per value), ``across`` (:func:`across_detectors` per value, sufficient signals) and
+    explained class, per value; ``None`` where it could not be estimated, with the reason in ``why_not``
+    under the same key), ``across`` (:func:`across_detectors` per value, sufficient signals) and
     ``empty`` (:func:`empty_counts` by explained class and by true label).
     """
     records, ex = study_records(result)
     empty = {g: empty_counts(ex, g) for g in ("source_pred", "true_label")}
     if not records:
-        return {"table": None, "empty": empty, "n_found": 0}
+        return {"table": None, "empty": empty, "n_found": 0,
+                "why_not": {(k, v): "no non-empty sufficient set to describe"
+                            for k in ("sufficient", "sufficient - topmag") for v in values}}
     table = descriptor_table(records, seed=seed, nperseg=nperseg, overlap=overlap)
     diffs = pd.concat([differences(table, values),
                        differences(table, values, minus="topmag", kinds=("sufficient",))], ignore_index=True)
     long = pd.concat([table[table["kind"] != "original"], diffs], ignore_index=True)
     effects = {g: class_effects(long, values, group=g, ci=ci) for g in ("source_pred", "true_label")}
     interaction: dict[tuple[str, str], pd.DataFrame | None] = {}
+    why_not: dict[tuple[str, str], str] = {}
     for kind in ("sufficient", "sufficient - topmag"):
         for v in values:
             try:
                 interaction[(kind, v)] = interaction_test(long[long["kind"] == kind], v, ci=ci, seed=seed)
-            except OptionError:
+            except OptionError as exc:
                 interaction[(kind, v)] = None
+                why_not[(kind, v)] = str(exc)
     across = {}
     for v in values:
         try:
@@ -367,4 +378,4 @@ def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, npe
         except OptionError:
             across[v] = None
     return {"table": table, "diffs": diffs, "effects": effects, "interaction": interaction, "across": across,
-            "empty": empty, "n_found": len(records)}
+            "empty": empty, "n_found": len(records), "why_not": why_not}
