@@ -139,6 +139,18 @@ def test_real_rexxai_bridge_counts_every_call_and_shows_its_prefix_defect():
     assert r.keep[900] and ks[0] == 0 and np.all(np.diff(ks) == 1)  # ReX marks 0:j, a low-pass band
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not _bench_env_built(), reason="the rex-xai benchmark environment (.venv-bench) is not built")
+def test_real_rexxai_reports_not_found_when_nothing_short_of_the_whole_spectrum_passes():
+    """A classifier that keeps its class only on the whole spectrum: no mutant passes, rex-xai has no
+    responsibility map, and the bridge says "not found" (the whole spectrum) instead of failing."""
+    from suffice.toys import WholeSpectrumClassifier
+    x = (0.05 * np.random.default_rng(0).standard_normal(2000)).astype(np.float32)
+    with RexXai() as rx:
+        r = rx.explain(WholeSpectrumClassifier(x), x, seed=0, iters=2)
+    assert not r.found and r.keep.all() and r.n_model_calls > 0
+
+
 def test_interleave_puts_rex_cases_first_round_robin_over_tasks():
     class M:
         def __init__(self, name):

@@ -97,10 +97,15 @@ def run_job(job: dict) -> dict:
     t0 = time.perf_counter()
     data.target = predict_target(data, args, predict)
     maps, stats = calculate_responsibility(data, args, predict)
-    exp = Explanation(maps, predict, data, args, stats)
-    exp.extract()
+    if maps.get(data.target.classification) is None:
+        # no mutant anywhere kept the class, so rex-xai has no responsibility map (its Explanation
+        # would fail on the missing map): nothing short of the whole spectrum was found
+        keep = np.ones(K, dtype=bool)
+    else:
+        exp = Explanation(maps, predict, data, args, stats)
+        exp.extract()
+        keep = exp.sufficiency_mask.detach().cpu().numpy().reshape(-1)[:K].astype(bool)
     seconds = time.perf_counter() - t0
-    keep = exp.sufficiency_mask.detach().cpu().numpy().reshape(-1)[:K].astype(bool)
     return {"keep": base64.b64encode(np.packbits(keep).tobytes()).decode(), "found": not bool(keep.all()),
             "seconds": seconds, "target": int(data.target.classification),
             "stats": {k: float(v) for k, v in stats.items()}, "error": None}
