@@ -260,8 +260,10 @@ def test_conclusion_reads_the_numbers() -> None:
 
 
 class _Expl:
-    def __init__(self, keep: np.ndarray, waveform: np.ndarray) -> None:
-        self.keep, self.waveform = keep, waveform
+    def __init__(self, keep: np.ndarray, waveform: np.ndarray, necessary_keep: np.ndarray | None = None,
+                 contrastive: bool = False) -> None:
+        self.keep, self.waveform, self.necessary_keep = keep, waveform, necessary_keep
+        self.options = {"contrastive": contrastive}
 
 
 class _Study:
@@ -315,6 +317,8 @@ def test_separation_verdict_says_not_estimable_instead_of_none():
     assert same[1] == "Across the change of search: the same detectors under both strategies."
     told = di.separation_lines({"suffice": None}, value="v", reasons={"suffice": "only one detector has both classes"})
     assert "`suffice`: not estimable (only one detector has both classes)" in told[0]
+    nec = di.separation_lines({"suffice": {"m/a"}}, value="v", obj="necessary")
+    assert nec[0].startswith("**Which detectors separate real from fake sufficient-and-necessary sets** in v")
 
 
 def test_analyse_says_why_an_interaction_test_could_not_run() -> None:
@@ -326,3 +330,63 @@ def test_analyse_says_why_an_interaction_test_could_not_run() -> None:
     assert all(r is None for r in out["interaction"].values())
     assert set(out["why_not"]) == set(out["interaction"])
     assert all("needs >= 2 detectors" in w for w in out["why_not"].values())
+
+
+class _SilenceClassStudy(_Study):
+    """Three detectors that give silence "spoof" (like the default detectors): every spoof clip's
+    sufficient set is empty, so only bona fide clips have sufficient signals; the contrastive sets of
+    both classes are non-empty (spoof: the clip's top bins; bona fide: the sufficient set plus more).
+    Detector "c" keeps one more bin of spoof clips than the others; "a" has one spoof clip whose
+    contrastive search found nothing."""
+
+    def __init__(self, contrastive: bool = True) -> None:
+        rows, self._e = [], {}
+        for c in range(12):
+            label = "spoof" if c % 2 else "bonafide"
+            x = tone_clip([300 + 40 * c, 900 + 70 * c, 2000 + 300 * (c % 2)], amplitude=[1.0, 0.6, 0.3 + 0.05 * c], seed=c)
+            for m in ("a", "b", "c"):
+                size = 0 if label == "spoof" else 2 + c % 3
+                keep, _ = di.reference_keeps(x, size, seed=0, key=f"{m}/{c}")
+                nec, _ = di.reference_keeps(x, size + 2 + c % 2 + (m == "c" and label == "spoof"), seed=0, key=f"{m}/{c}")
+                lost = m == "a" and c == 1
+                rows.append({"model": m, "clip_id": f"c{c}", "true_label": label, "target": label, "found": True,
+                             "set_size": size})
+                self._e[(m, f"c{c}")] = _Expl(keep, x, None if lost or not contrastive else nec, contrastive)
+        self.explanations = pd.DataFrame(rows)
+
+
+def test_the_silence_class_has_no_sufficient_signal_but_a_necessary_one() -> None:
+    """Sufficient sets: spoof is the silence class, its sets are empty, no detector has both classes and
+    the interaction test cannot run.  Necessary sets: both classes of every detector have signals of one
+    kind, the same tests run, the one lost contrastive set is counted as not found, none as empty."""
+    study = _SilenceClassStudy()
+    suff = di.analyse(study, n_boot=20)
+    assert suff["obj"] == "sufficient" and suff["n_found"] == 18
+    emp = suff["empty"]["source_pred"].set_index(["model", "source_pred"])
+    assert emp.loc[("a", "spoof"), "empty"] == 6 and emp["empty"].sum() == 18 and emp["not_found"].sum() == 0
+    assert all(r is None for r in suff["interaction"].values())
+    assert all("needs >= 2 detectors" in w for w in suff["why_not"].values())
+
+    nec = di.analyse(study, n_boot=20, obj="necessary")
+    assert nec["obj"] == "necessary" and nec["n_found"] == 35
+    assert set(nec["table"].kind) == {"necessary", "topmag", "random", "original"}
+    emp = nec["empty"]["source_pred"].set_index(["model", "source_pred"])
+    assert emp.loc[("a", "spoof"), "not_found"] == 1 and emp["not_found"].sum() == 1 and emp["empty"].sum() == 0
+    # the necessary sets ARE each clip's top bins, so necessary - topmag is exactly zero
+    d = nec["diffs"][nec["diffs"].kind == "necessary - topmag"]
+    assert len(d) == 35 and np.allclose(d["psd_entropy_norm"], 0.0)
+    assert set(nec["interaction"]) == {(k, v) for k in ("necessary", "necessary - topmag") for v in di.FEATURES}
+    res = nec["interaction"][("necessary", "psd_entropy_norm")]
+    assert res is not None and set(res["model"]) == {"a", "b", "c"} and np.isfinite(res.attrs["p_interaction"])
+    eff = nec["effects"]["source_pred"]
+    assert {"necessary", "necessary - original", "necessary - topmag"} <= set(eff.kind)
+    lines = di.conclusion(eff, res, value="psd_entropy_norm", obj="necessary")
+    assert "`necessary`: spoof - bona fide =" in lines[0] and "`necessary - topmag`" in lines[0]
+    assert nec["across"]["psd_entropy_norm"] is not None
+
+
+def test_necessary_sets_need_a_contrastive_study() -> None:
+    with pytest.raises(OptionError, match="contrastive"):
+        di.analyse(_SilenceClassStudy(contrastive=False), obj="necessary")
+    with pytest.raises(OptionError, match="unknown set"):
+        di.analyse(_SilenceClassStudy(), obj="complete")

@@ -105,6 +105,16 @@ def test_criteria_and_set_size_tables():
     assert (sizes["explanations"] == 6).all() and (sizes["found"] == 6).all()
     one = expl[expl.model == "m0"]
     assert sizes.loc["m0", "median_bins"] == one.set_size.median()
+    # budget-cut sufficient sets apart from budgets that ran out later (contrastive or complete set)
+    flagged = expl.assign(budget_exhausted=[i % 3 == 0 for i in range(len(expl))],
+                          verified_minimal=[i % 2 == 0 for i in range(len(expl))],
+                          extra_calls=np.arange(len(expl)))
+    cut = tr.set_size_table(flagged).set_index("model")
+    for m, g in flagged.groupby("model"):
+        assert cut.loc[m, "budget_exhausted"] == g.budget_exhausted.sum()
+        assert cut.loc[m, "budget_cut"] == (g.budget_exhausted & ~g.verified_minimal).sum()
+        assert cut.loc[m, "median_extra_calls"] == g.extra_calls.median()
+    assert "median_extra_calls" not in sizes.columns  # no extra_calls column, no median of it
     acc = tr.accepted_by(df, "m0", "x000")
     row = df[(df.source == "m0") & (df.clip_id == "x000") & (df.target != "m0")]
     assert acc == row.loc[row.target_pred_sufficient == row.source_pred, "target"].tolist()

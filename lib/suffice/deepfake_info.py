@@ -13,6 +13,15 @@ and compares them by the explained class (``source_pred``, the class the detecto
 the true label (a second view), always controlling for log |S| and the detector, with clips as clusters
 (:mod:`suffice.stats_blocked`).  Explanations with no sufficient set (``found=False``) have no signal:
 they are counted per group (:func:`empty_counts`) and left out of every descriptor test.
+
+**Which set** (``obj``, :data:`OBJECTS`).  A detector's *silence class* (the class it gives the
+all-zero spectrum) has the empty set as its minimal sufficient set, so within one detector only the
+other class has sufficient signals, and no class contrast exists.  ``obj="necessary"`` describes instead
+each explanation's sufficient-and-necessary (contrastive) set ``N`` (the study's ``contrastive``
+option): kept alone ``N`` gives the class, removed it loses it.  ``N`` is never empty (removing
+nothing loses nothing), so a clip of either class has one wherever the search finds it (those it does
+not are counted as not found), and the same class contrast and interaction test apply to the same kind
+of object on both sides; its kind in the tables is ``"necessary"`` in place of ``"sufficient"``.
 """
 from __future__ import annotations
 
@@ -28,10 +37,18 @@ from .spectral import features
 from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
-__all__ = ["KINDS", "FEATURES", "study_records", "analyse", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
+__all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
            "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
+#: the explained sets that can be described: the minimal sufficient set, or the sufficient-and-necessary one
+OBJECTS = ("sufficient", "necessary")
+
+
+def _check_obj(obj: str) -> str:
+    if obj not in OBJECTS:
+        raise OptionError(f"unknown set {obj!r}: one of {', '.join(OBJECTS)}")
+    return obj
 
 
 def reference_keeps(waveform: np.ndarray, size: int, *, seed: int, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -51,23 +68,25 @@ def reference_keeps(waveform: np.ndarray, size: int, *, seed: int, key: str) -> 
 
 
 def descriptor_table(records: Iterable[dict[str, Any]], *, seed: int = 0, nperseg: int = 512,
-                     overlap: float = 0.5, progress: bool = False) -> pd.DataFrame:
-    """Descriptors of every found explanation's sufficient, top-magnitude, random and original signal.
+                     overlap: float = 0.5, progress: bool = False, obj: str = "sufficient") -> pd.DataFrame:
+    """Descriptors of every found explanation's explained, top-magnitude, random and original signal.
 
     ``records``: dicts with ``model``, ``clip_id``, ``true_label``, ``source_pred``, ``keep`` (bool rfft
-    mask) and ``waveform`` (the clip), found explanations only.  Returns a long table: the record's
-    labels, ``kind`` (:data:`KINDS`), ``size`` (|S|), ``log_size`` and the columns of
-    :func:`suffice.spectral.features` (``n_kept``/``fraction_kept`` are of the kind's own mask).
+    mask of the explained set) and ``waveform`` (the clip), found explanations only.  ``obj``: what
+    ``keep`` is (:data:`OBJECTS`), the ``kind`` of its rows.  Returns a long table: the record's
+    labels, ``kind`` (``obj``, ``topmag``, ``random``, ``original``), ``size`` (|S|), ``log_size`` and the
+    columns of :func:`suffice.spectral.features` (``n_kept``/``fraction_kept`` are of the kind's own mask).
     """
+    _check_obj(obj)
     meta, waves, keeps = [], [], []
     for r in records:
         x = np.asarray(r["waveform"])
         keep = np.asarray(r["keep"], dtype=bool)
         size = int(keep.sum())
         if size == 0:
-            raise OptionError(f"{r['model']}/{r['clip_id']}: an empty set has no sufficient signal; pass found explanations only")
+            raise OptionError(f"{r['model']}/{r['clip_id']}: an empty set has no signal to describe; pass found explanations only")
         top, rnd = reference_keeps(x, size, seed=seed, key=f"{r['model']}/{r['clip_id']}")
-        for kind, mask in (("sufficient", keep), ("topmag", top), ("random", rnd), ("original", None)):
+        for kind, mask in ((obj, keep), ("topmag", top), ("random", rnd), ("original", None)):
             meta.append({"model": r["model"], "clip_id": r["clip_id"], "true_label": r["true_label"],
                          "source_pred": r["source_pred"], "kind": kind, "size": size})
             waves.append(x)
@@ -81,11 +100,14 @@ def descriptor_table(records: Iterable[dict[str, Any]], *, seed: int = 0, nperse
 
 
 def differences(table: pd.DataFrame, values: Sequence[str], *, minus: str = "original",
-                kinds: Sequence[str] = ("sufficient", "topmag", "random")) -> pd.DataFrame:
+                kinds: Sequence[str] | None = None) -> pd.DataFrame:
     """Per (detector, clip): each kind's descriptors minus those of ``minus`` (e.g. sufficient - original).
 
+    ``kinds``: the kinds to difference (``None``: every kind of ``table`` but ``minus`` and ``original``).
     Returns a long table like ``table`` with ``kind`` renamed ``"<kind> - <minus>"``.
     """
+    if kinds is None:
+        kinds = [k for k in table["kind"].unique() if k not in (minus, "original")]
     key = ["model", "clip_id"]
     base = table[table["kind"] == minus].set_index(key)[list(values)]
     parts = []
@@ -252,8 +274,10 @@ def across_detectors(table: pd.DataFrame, value: str, *, n_boot: int = 1000, ci:
 
 
 def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value: str, alpha: float = 0.05,
-               label: str = "") -> list[str]:
-    """Plain-language lines computed from :func:`class_effects` (with kinds) and :func:`interaction_test`."""
+               label: str = "", obj: str = "sufficient") -> list[str]:
+    """Plain-language lines computed from :func:`class_effects` (with kinds) and :func:`interaction_test`;
+    ``obj``: which explained set the effects describe (:data:`OBJECTS`)."""
+    _check_obj(obj)
     lines = []
     tag = f" ({label})" if label else ""
 
@@ -266,7 +290,7 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
         return (f"`{kind}`: spoof - bona fide = {r['beta']:+.3g} (95% CI {r['lo']:+.3g} to {r['hi']:+.3g}), "
                 + ("a difference" if sig else "no difference shown") + f" at α = {alpha} (Holm)")
     lines.append(f"- {value}, at equal set size and detector: " + "; ".join(
-        verdict(k) for k in ("sufficient", "topmag", "random", "sufficient - topmag") if (effects["kind"] == k).any()) + ".")
+        verdict(k) for k in (obj, "topmag", "random", f"{obj} - topmag") if (effects["kind"] == k).any()) + ".")
     if interaction is not None and len(interaction):
         p = interaction.attrs["p_interaction"]
         sep = interaction[interaction["p_holm"] < alpha]["model"].tolist()
@@ -290,22 +314,23 @@ def separating(interaction: pd.DataFrame | None, alpha: float = 0.05) -> set[str
 
 
 def separation_lines(seps: dict[str, set[str] | None], *, value: str,
-                     reasons: dict[str, str] | None = None) -> list[str]:
+                     reasons: dict[str, str] | None = None, obj: str = "sufficient") -> list[str]:
     """The chapter's verdict, per strategy, from :func:`separating` of each strategy's analysis: which
-    detectors separate real from fake sufficiencies in ``value`` once set size and the clip's loudest
-    bins are controlled, said as "not estimable" where the test could not run (with that strategy's
-    reason from ``reasons``, e.g. :func:`analyse`'s ``why_not``, where given), and whether it survives
-    the change of search (only where both strategies were estimable)."""
+    detectors separate real from fake ``obj`` sets (:data:`OBJECTS`) in ``value`` once set size and the
+    clip's loudest bins are controlled, said as "not estimable" where the test could not run (with that
+    strategy's reason from ``reasons``, e.g. :func:`analyse`'s ``why_not``, where given), and whether it
+    survives the change of search (only where both strategies were estimable)."""
     reasons = reasons or {}
+    what = {"sufficient": "sufficiencies", "necessary": "sufficient-and-necessary sets"}[_check_obj(obj)]
 
     def one(name: str, s: set[str] | None) -> str:
         if s is None:
-            why = reasons.get(name) or ("too few clips with non-empty sufficient sets of both explained "
+            why = reasons.get(name) or (f"too few clips with non-empty {obj} sets of both explained "
                                         "classes within a detector, or too few clips for the clip-clustered "
                                         "fit: see the counts above")
             return f"not estimable ({why})"
         return ", ".join(f"`{m}`" for m in sorted(s)) if s else "none"
-    lines = [f"**Which detectors separate real from fake sufficiencies** in {value} once the set size and "
+    lines = [f"**Which detectors separate real from fake {what}** in {value} once the set size and "
              "the clip's loudest bins are controlled: " + "; ".join(f"`{n}`: {one(n, s)}" for n, s in seps.items()) + "."]
     if len(seps) == 2:
         (na, a), (nb, b) = seps.items()
@@ -325,46 +350,67 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str,
 FEATURES = ("psd_entropy_norm", "periodogram_entropy_norm", "centroid_hz")
 
 
-def study_records(result: Any) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+def study_records(result: Any, obj: str = "sufficient") -> tuple[list[dict[str, Any]], pd.DataFrame]:
     """Found explanations of a :class:`suffice.study.StudyResult` as records for :func:`descriptor_table`,
-    and its explanation table with ``source_pred`` (the explained class) for :func:`empty_counts`."""
-    ex = result.explanations.rename(columns={"target": "source_pred"})
+    and its explanation table with ``source_pred`` (the explained class) for :func:`empty_counts`.
+
+    ``obj="necessary"``: the records' ``keep`` is each explanation's sufficient-and-necessary set, and the
+    table's ``found`` and ``set_size`` are of that set (``found`` False where the study found none, or
+    ran without the ``contrastive`` option: then :class:`~suffice.errors.OptionError`).
+    """
+    _check_obj(obj)
+    ex = result.explanations.rename(columns={"target": "source_pred"}).copy()
+    sets: list[np.ndarray | None] = []
+    waves: list[np.ndarray | None] = []
+    for r in ex.itertuples():
+        e = result.explanation(r.model, r.clip_id) if bool(r.found) else None
+        keep = None if e is None else (e.keep if obj == "sufficient" else e.necessary_keep)
+        sets.append(None if keep is None else np.asarray(keep, dtype=bool))
+        waves.append(None if e is None else e.waveform)
+    if obj == "necessary":
+        if len(ex) and not any(k is not None for k in sets) and not any(
+                bool(result.explanation(r.model, r.clip_id).options.get("contrastive"))
+                for r in ex[ex["found"].astype(bool)].itertuples()):
+            raise OptionError("the study ran without the contrastive option: it has no sufficient-and-necessary "
+                              "sets (run it with options: {contrastive: true})")
+        ex["found"] = [k is not None for k in sets]
+        ex["set_size"] = [0 if k is None else int(k.sum()) for k in sets]
     records = []
-    for r in ex[ex["found"].astype(bool)].itertuples():
-        e = result.explanation(r.model, r.clip_id)
-        if not np.asarray(e.keep).any():
-            continue  # an empty set: no signal to describe (counted by empty_counts)
+    for r, keep, x in zip(ex.itertuples(), sets, waves):
+        if keep is None or not keep.any():
+            continue  # no set, or an empty one: no signal to describe (counted by empty_counts)
         records.append({"model": r.model, "clip_id": r.clip_id, "true_label": r.true_label,
-                        "source_pred": r.source_pred, "keep": e.keep, "waveform": e.waveform})
+                        "source_pred": r.source_pred, "keep": keep, "waveform": x})
     return records, ex
 
 
 def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, nperseg: int = 512,
-            overlap: float = 0.5, n_boot: int = 1000, ci: float = 0.95) -> dict[str, Any]:
-    """Everything the deepfake information chapter shows for one study.
+            overlap: float = 0.5, n_boot: int = 1000, ci: float = 0.95, obj: str = "sufficient") -> dict[str, Any]:
+    """Everything the deepfake information chapter shows for one study, for one explained set ``obj``
+    (:data:`OBJECTS`: ``"sufficient"``, or ``"necessary"`` for a study run with ``contrastive``).
 
-    Returns ``table`` (:func:`descriptor_table`), ``diffs`` (sufficient / top-magnitude / random minus
-    original, and sufficient minus top-magnitude), ``effects`` (:func:`class_effects` per grouping:
+    Returns ``obj``; ``table`` (:func:`descriptor_table`), ``diffs`` (``obj`` / top-magnitude / random
+    minus original, and ``obj`` minus top-magnitude), ``effects`` (:func:`class_effects` per grouping:
     ``source_pred`` and ``true_label``, over every kind and difference), ``interaction``
-    (:func:`interaction_test` on the sufficient signals and on sufficient minus top-magnitude, by the
-    explained class, per value; ``None`` where it could not be estimated, with the reason in ``why_not``
-    under the same key), ``across`` (:func:`across_detectors` per value, sufficient signals) and
-    ``empty`` (:func:`empty_counts` by explained class and by true label).
+    (:func:`interaction_test` on the ``obj`` signals and on ``obj`` minus top-magnitude, by the
+    explained class, per value, keyed ``(kind, value)``; ``None`` where it could not be estimated, with
+    the reason in ``why_not`` under the same key), ``across`` (:func:`across_detectors` per value,
+    ``obj`` signals) and ``empty`` (:func:`empty_counts` by explained class and by true label).
     """
-    records, ex = study_records(result)
+    records, ex = study_records(result, obj)
     empty = {g: empty_counts(ex, g) for g in ("source_pred", "true_label")}
     if not records:
-        return {"table": None, "empty": empty, "n_found": 0,
-                "why_not": {(k, v): "no non-empty sufficient set to describe"
-                            for k in ("sufficient", "sufficient - topmag") for v in values}}
-    table = descriptor_table(records, seed=seed, nperseg=nperseg, overlap=overlap)
+        return {"obj": obj, "table": None, "empty": empty, "n_found": 0,
+                "why_not": {(k, v): f"no non-empty {obj} set to describe"
+                            for k in (obj, f"{obj} - topmag") for v in values}}
+    table = descriptor_table(records, seed=seed, nperseg=nperseg, overlap=overlap, obj=obj)
     diffs = pd.concat([differences(table, values),
-                       differences(table, values, minus="topmag", kinds=("sufficient",))], ignore_index=True)
+                       differences(table, values, minus="topmag", kinds=(obj,))], ignore_index=True)
     long = pd.concat([table[table["kind"] != "original"], diffs], ignore_index=True)
     effects = {g: class_effects(long, values, group=g, ci=ci) for g in ("source_pred", "true_label")}
     interaction: dict[tuple[str, str], pd.DataFrame | None] = {}
     why_not: dict[tuple[str, str], str] = {}
-    for kind in ("sufficient", "sufficient - topmag"):
+    for kind in (obj, f"{obj} - topmag"):
         for v in values:
             try:
                 interaction[(kind, v)] = interaction_test(long[long["kind"] == kind], v, ci=ci, seed=seed)
@@ -374,8 +420,25 @@ def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, npe
     across = {}
     for v in values:
         try:
-            across[v] = across_detectors(table[table["kind"] == "sufficient"], v, n_boot=n_boot, ci=ci, seed=seed)
+            across[v] = across_detectors(table[table["kind"] == obj], v, n_boot=n_boot, ci=ci, seed=seed)
         except OptionError:
             across[v] = None
-    return {"table": table, "diffs": diffs, "effects": effects, "interaction": interaction, "across": across,
+    return {"obj": obj, "table": table, "diffs": diffs, "effects": effects, "interaction": interaction, "across": across,
             "empty": empty, "n_found": len(records), "why_not": why_not}
+
+
+def analyse_studies(studies: dict[str, Any], **kwargs: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], str]]:
+    """:func:`analyse` of every study (``{strategy: StudyResult}``) for every object of :data:`OBJECTS`
+    it holds.  Returns ``({(strategy, obj): analysis}, {(strategy, obj): why it is missing})``: a study
+    run without the ``contrastive`` option has no ``"necessary"`` analysis, and says so in the second."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    missing: dict[tuple[str, str], str] = {}
+    for name, res in studies.items():
+        for obj in OBJECTS:
+            try:
+                out[(name, obj)] = analyse(res, obj=obj, **kwargs)
+            except OptionError as exc:
+                if obj == "sufficient":
+                    raise
+                missing[(name, obj)] = str(exc)
+    return out, missing

@@ -21,12 +21,21 @@ EXTRA_COLUMNS: tuple[str, ...] = ("strategy", "budget_exhausted", "verified_mini
 COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS) + tuple(c for c in EXTRA_COLUMNS if c not in TABLE_COLUMNS)
 EXPLANATION_COLUMNS: tuple[str, ...] = (
     "model", "clip_id", "true_label", "target", "confidence", "found", "budget_exhausted",
-    "verified_minimal", "set_size", "n_bins", "fraction", "sufficient_confidence", "n_model_calls", "seconds")
+    "verified_minimal", "set_size", "n_bins", "fraction", "sufficient_confidence", "n_model_calls", "extra_calls", "seconds")
 
 
 def flags(e: Explanation) -> tuple[bool, bool]:
     """(budget_exhausted, verified_minimal) of an explanation (False where the search does not say)."""
     return bool(getattr(e, "budget_exhausted", False)), bool(getattr(e, "verified_minimal", False))
+
+
+def extra_calls(e: Explanation) -> int:
+    """Model calls an explanation spent after its sufficient set was settled (the contrastive and complete
+    sets): rex's ``extras_calls``, or ours: all calls minus ``search_calls`` (0 where neither is recorded)."""
+    meta = e.meta or {}
+    if "extras_calls" in meta:
+        return int(meta["extras_calls"])
+    return int(e.n_model_calls - meta.get("search_calls", e.n_model_calls))
 
 
 def _top(labels: Sequence[str], p: np.ndarray | None) -> str | None:
@@ -55,7 +64,8 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
                           "confidence": e.confidence, "found": e.found, "budget_exhausted": exhausted,
                           "verified_minimal": minimal, "set_size": e.size, "n_bins": e.n_bins,
                           "fraction": e.fraction, "sufficient_confidence": e.sufficient_confidence,
-                          "n_model_calls": e.n_model_calls, "seconds": seconds[(src, c.digest)]})
+                          "n_model_calls": e.n_model_calls, "extra_calls": extra_calls(e),
+                          "seconds": seconds[(src, c.digest)]})
             for g in names:
                 po, ps = probs.get((g, c.digest)), cross.get((src, g, c.digest))
                 if po is None or ps is None:

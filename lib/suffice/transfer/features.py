@@ -104,7 +104,11 @@ def set_size_glm(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1
 def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     """Per source model: explanations, found, empty sets, median bins and fraction kept, median calls and
     seconds.  ``explanations``: one row per explanation with ``model``, ``clip_id``, ``found``,
-    ``set_size``, ``fraction``, ``n_model_calls`` (and ``seconds``, ``budget_exhausted`` when present)."""
+    ``set_size``, ``fraction``, ``n_model_calls`` (and ``seconds``, ``budget_exhausted``,
+    ``verified_minimal``, ``extra_calls`` when present).  With ``verified_minimal``, ``budget_cut``
+    counts the sufficient sets the budget cut short (``budget_exhausted`` and not verified minimal),
+    apart from searches whose budget ran out only later, in the contrastive or complete set; with
+    ``extra_calls``, ``median_extra_calls`` is the median of the calls spent on those sets."""
     _require(explanations, ("model", "clip_id", "found", "set_size", "fraction", "n_model_calls"),
              "the explanations table")
     e = explanations
@@ -115,10 +119,16 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
         agg["median_seconds"] = ("seconds", "median")
     if "budget_exhausted" in e.columns:
         agg["budget_exhausted"] = ("budget_exhausted", "sum")
+        if "verified_minimal" in e.columns:
+            e = e.assign(budget_cut=e["budget_exhausted"].astype(bool) & ~e["verified_minimal"].astype(bool))
+            agg["budget_cut"] = ("budget_cut", "sum")
+    if "extra_calls" in e.columns:
+        agg["median_extra_calls"] = ("extra_calls", "median")
     found = e[e["found"].astype(bool)]
     out = e.groupby("model", sort=False).agg(**{k: v for k, v in agg.items()
                                                 if k in ("explanations", "found", "empty")
-                                                or k in ("median_seconds", "budget_exhausted")})
+                                                or k in ("median_seconds", "budget_exhausted", "budget_cut",
+                                                         "median_extra_calls")})
     med = found.groupby("model", sort=False).agg(**{k: v for k, v in agg.items()
                                                     if k in ("median_bins", "median_fraction", "median_calls")})
     out = out.join(med, how="left").reset_index()
