@@ -87,6 +87,11 @@ def test_set_size_glm_and_strategy_comparison():
     other = tr.simulate(4, 40, seed=6).assign(strategy="rex")
     cmp = tr.compare_strategies({"suffice": df, "rex": other[other.clip_id < "x020"]}, n_boot=50)
     assert list(cmp["strategy"]) == ["suffice", "rex"] and (cmp["clips"] == 20).all()
+    for name, t in tr.same_clips({"suffice": df, "rex": other[other.clip_id < "x020"]}).items():
+        one = t.drop_duplicates(["source", "clip_id", "seed"])
+        row = cmp.set_index("strategy").loc[name]
+        assert row["budget_exhausted"] == one.budget_exhausted.sum()
+        assert row["budget_cut"] == (one.budget_exhausted & ~one.verified_minimal).sum()
     d = tr.strategy_difference(df, df, n_boot=50)
     assert d["difference"] == 0 and d["lo"] == 0 and d["hi"] == 0
     d2 = tr.strategy_difference(other, df, n_boot=200)

@@ -188,7 +188,8 @@ def compare_strategies(tables: Mapping[str, pd.DataFrame], *, n_boot: int = 1000
                        models: Sequence[str] | None = None) -> pd.DataFrame:
     """Side by side, one row per strategy, on the clips every table holds: clips, the task rate with its CI,
     the rate where g(x) = f(x), found and empty sets, the median share of bins kept and model calls, and
-    the share of searches that ran out of budget (when the column is there).
+    the number of searches that ran out of budget (``budget_exhausted``) and, of those, the ones whose
+    sufficient set it cut short (``budget_cut``: not verified minimal), when the columns are there.
 
     The CIs are per strategy; the difference between strategies is read with :func:`strategy_difference`.
     """
@@ -205,6 +206,9 @@ def compare_strategies(tables: Mapping[str, pd.DataFrame], *, n_boot: int = 1000
                "median_calls": float(one["n_model_calls"].median())}
         if "budget_exhausted" in one.columns:
             row["budget_exhausted"] = int(one["budget_exhausted"].astype(bool).sum())
+            if "verified_minimal" in one.columns:
+                row["budget_cut"] = int((one["budget_exhausted"].astype(bool)
+                                         & ~one["verified_minimal"].astype(bool)).sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
