@@ -362,15 +362,15 @@ def study_records(result: Any, obj: str = "sufficient") -> tuple[list[dict[str, 
     ex = result.explanations.rename(columns={"target": "source_pred"}).copy()
     sets: list[np.ndarray | None] = []
     waves: list[np.ndarray | None] = []
+    asked = False  # did any found explanation run with the contrastive option?
     for r in ex.itertuples():
         e = result.explanation(r.model, r.clip_id) if bool(r.found) else None
         keep = None if e is None else (e.keep if obj == "sufficient" else e.necessary_keep)
         sets.append(None if keep is None else np.asarray(keep, dtype=bool))
         waves.append(None if e is None else e.waveform)
+        asked = asked or (e is not None and bool(e.options.get("contrastive")))
     if obj == "necessary":
-        if len(ex) and not any(k is not None for k in sets) and not any(
-                bool(result.explanation(r.model, r.clip_id).options.get("contrastive"))
-                for r in ex[ex["found"].astype(bool)].itertuples()):
+        if len(ex) and not any(k is not None for k in sets) and not asked:
             raise OptionError("the study ran without the contrastive option: it has no sufficient-and-necessary "
                               "sets (run it with options: {contrastive: true})")
         ex["found"] = [k is not None for k in sets]

@@ -101,6 +101,12 @@ def set_size_glm(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1
                        condition=condition, adjust_for_models=adjust_for_models, ci=ci)
 
 
+def _budget_cut(df: pd.DataFrame) -> pd.Series:
+    """Per row: the budget ran out before the sufficient set was verified minimal (``budget_exhausted``
+    and not ``verified_minimal``), not merely later, in the contrastive or complete set."""
+    return df["budget_exhausted"].astype(bool) & ~df["verified_minimal"].astype(bool)
+
+
 def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     """Per source model: explanations, found, empty sets, median bins and fraction kept, median calls and
     seconds.  ``explanations``: one row per explanation with ``model``, ``clip_id``, ``found``,
@@ -120,7 +126,7 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     if "budget_exhausted" in e.columns:
         agg["budget_exhausted"] = ("budget_exhausted", "sum")
         if "verified_minimal" in e.columns:
-            e = e.assign(budget_cut=e["budget_exhausted"].astype(bool) & ~e["verified_minimal"].astype(bool))
+            e = e.assign(budget_cut=_budget_cut(e))
             agg["budget_cut"] = ("budget_cut", "sum")
     if "extra_calls" in e.columns:
         agg["median_extra_calls"] = ("extra_calls", "median")
@@ -207,8 +213,7 @@ def compare_strategies(tables: Mapping[str, pd.DataFrame], *, n_boot: int = 1000
         if "budget_exhausted" in one.columns:
             row["budget_exhausted"] = int(one["budget_exhausted"].astype(bool).sum())
             if "verified_minimal" in one.columns:
-                row["budget_cut"] = int((one["budget_exhausted"].astype(bool)
-                                         & ~one["verified_minimal"].astype(bool)).sum())
+                row["budget_cut"] = int(_budget_cut(one).sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
