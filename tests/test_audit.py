@@ -27,6 +27,8 @@ def test_silence_and_duration_are_exact_on_frame_boundaries() -> None:
     assert d["trail_silence_s"] == pytest.approx(1.0)
     assert d["active_span_s"] == pytest.approx(1.5)
     assert d["active_share"] == pytest.approx(0.5)
+    # half the frames hold the tone, the rest lie 60 dB below it: the clip's RMS is 3 dB under the active level
+    assert d["rms_below_active_db"] == pytest.approx(10 * np.log10(2), abs=0.01)
 
 
 def test_voicing_brightness_and_noise_floor() -> None:
@@ -107,7 +109,7 @@ def test_audit_finds_a_channel_difference_and_not_a_null() -> None:
     out = audit.audit(table, y, n_perm=30).set_index("group")
     assert out.loc["noise_floor", "above_chance"] and out.loc["noise_floor", "accuracy"] > 0.85
     assert out.loc["all channel", "above_chance"]
-    for g in ("level", "bandwidth", "silence", "duration", "brightness", "voicing"):
+    for g in ("level", "bandwidth", "silence", "duration", "brightness", "rhythm", "voicing"):
         assert not out.loc[g, "above_chance"], g
     assert out.loc["level", "kind"] == "channel" and out.loc["voicing", "kind"] == "voice"
     first = out.iloc[0]

@@ -10,7 +10,8 @@ import soundfile as sf
 
 from suffice.corpora import build, manifest
 from suffice.corpora.builder import config_hash, task_module
-from suffice.corpora.signal import SR, active_rms, band_limit, fit_length, g722_roundtrip, set_level, trim_silence
+from suffice.corpora.signal import (SR, active_rms, brick_wall, cap_pauses, cut_on_speech, fit_length, g722_roundtrip,
+                                    set_level, start_on_speech, taper, trim_silence)
 from suffice.corpora.tools import MissingToolError, require_module, require_program
 from suffice.errors import OptionError, UnknownNameError
 
@@ -72,6 +73,24 @@ def test_deepfake_pairs_share_transcripts_and_levels(built):
     assert bona.text == spoof.text and bona.split == spoof.split
     levels = [20 * np.log10(active_rms(x)) for x, _ in _clips(df).values()]
     assert all(-27 < v < -19 for v in levels)          # -23 dBFS +- 3 dB, before 16-bit rounding
+
+
+def test_deepfake_chain_leaves_the_noise_floor_alone_in_the_pads_and_outside_the_band(built):
+    """Both classes: the padding holds white noise at the configured floor and nothing else; outside the
+    band, the whole clip's spectrum is that floor too (same level in both classes, whatever the voice)."""
+    from suffice.corpora import deepfake
+    cfg = deepfake.config("smoke")
+    pad = int(round(cfg["pad_s"] * SR))
+    low, high = cfg["band_hz"]
+    for x, _ in _clips(built["frames"]["deepfake"]).values():
+        x = x.astype(np.float64)
+        for edge in (x[:pad], x[-pad:]):
+            assert 20 * np.log10(np.sqrt(np.mean(edge ** 2))) == pytest.approx(cfg["noise_floor_dbfs"], abs=0.5)
+        f = np.fft.rfftfreq(len(x), 1.0 / SR)
+        power = np.abs(np.fft.rfft(x)) ** 2 / len(x)  # white noise of variance s2 gives s2 per bin, on average
+        floor = 10 ** (cfg["noise_floor_dbfs"] / 10)
+        for band in (f < 100.0, f > 7000.0):  # the audit's out-of-band measures, next to the band's edges
+            assert 10 * np.log10(power[band].mean() / floor) == pytest.approx(0.0, abs=2.0)
 
 
 def test_build_is_deterministic_for_a_seed(built):
@@ -161,7 +180,61 @@ def test_signal_utilities(rng):
     assert len(f) == 20000 and f[0] == 0 and f[-1] == 0
     assert len(fit_length(x, 3 * SR)) == 3 * SR
     low = (0.5 * np.sin(2 * np.pi * 40 * t)).astype(np.float32)
-    assert active_rms(band_limit(low)) < 0.05 * active_rms(low)
-    assert active_rms(band_limit(x)) > 0.9 * active_rms(x)
+    assert active_rms(brick_wall(low)) < 1e-3 * active_rms(low)
+    assert active_rms(brick_wall(x)) > 0.99 * active_rms(x)
     g = g722_roundtrip(x)
     assert len(g) == len(x) and active_rms(g) > 0.5 * active_rms(x)
+
+
+def test_brick_wall_leaves_nothing_outside_the_band(rng):
+    x = rng.normal(size=3 * SR).astype(np.float32)
+    y = brick_wall(x, 120.0, 7000.0)
+    spec = np.abs(np.fft.rfft(y.astype(np.float64))) ** 2
+    f = np.fft.rfftfreq(len(y), 1.0 / SR)
+    outside, inside = spec[(f < 120) | (f > 7000)].sum(), spec[(f >= 120) & (f <= 7000)].sum()
+    assert outside < 1e-9 * inside
+    assert np.allclose(brick_wall(y, 120.0, 7000.0), y, atol=1e-5)  # idempotent
+
+
+def test_taper_fades_both_ends_smoothly():
+    x = np.ones(SR, np.float32)
+    y = taper(x, 0.05)
+    k = int(0.05 * SR)
+    assert y[0] == 0.0 and y[-1] == pytest.approx(0.0, abs=1e-6) and np.all(y[k:-k] == 1.0)
+    assert np.all(np.diff(y[:k]) >= 0) and np.all(np.diff(y[-k:]) <= 0)
+    assert np.array_equal(taper(x, 0.0), x) and len(taper(x[:10], 1.0)) == 10
+
+
+def _frames(*levels: float) -> np.ndarray:
+    """One 20 ms frame of a 200 Hz tone per amplitude (0 gives a silent frame)."""
+    t = np.arange(320) / SR
+    return np.concatenate([a * np.sin(2 * np.pi * 200 * t) for a in levels]).astype(np.float32)
+
+
+def test_start_and_cut_on_speech_end_a_clip_on_two_loud_frames():
+    loud, soft = 0.5, 0.5 * 10 ** (-30 / 20)  # soft: 30 dB below the loudest
+    x = _frames(0, soft, loud, soft, loud, loud, loud, soft, 0, 0, loud, loud, loud, loud)
+    # the first pair of loud frames is frames 4-5: the single loud frame 2 is a set-in, dropped
+    assert np.array_equal(start_on_speech(x), x[4 * 320:])
+    # a cut after 8 frames would end on frame 7 (soft): frames 6-9 go, frames 10-11 end the clip
+    y = cut_on_speech(x, 8 * 320)
+    assert np.array_equal(y, np.concatenate([x[: 6 * 320], x[10 * 320: 12 * 320]]))
+    assert np.array_equal(cut_on_speech(x, 6 * 320), x[: 6 * 320])  # frames 4-5 are loud: cut as is
+    short = cut_on_speech(x[: 3 * 320], 8 * 320)  # too short, no loud pair after: zero-padded
+    assert len(short) == 8 * 320 and not short[3 * 320:].any()
+    with pytest.raises(OptionError, match="multiple"):
+        cut_on_speech(x, 1000)
+
+
+def test_cap_pauses_shortens_only_long_pauses():
+    frame = 320
+    tone = (0.5 * np.sin(2 * np.pi * 200 * np.arange(10 * frame) / SR)).astype(np.float32)
+    gap = lambda k: np.zeros(k * frame, np.float32)  # noqa: E731
+    x = np.concatenate([tone, gap(3), tone, gap(20), tone])
+    y = cap_pauses(x, 0.12)  # 6 frames of 20 ms
+    assert len(y) == len(x) - 14 * frame  # the 3-frame pause is kept, the 20-frame one cut to 6
+    assert np.array_equal(y[: 23 * frame], x[: 23 * frame])
+    assert np.array_equal(y[-13 * frame:], x[-13 * frame:])
+    assert np.array_equal(cap_pauses(tone, 0.12), tone)
+    odd = np.concatenate([x, np.ones(17, np.float32)])  # a tail shorter than a frame is kept
+    assert len(cap_pauses(odd, 0.12)) == len(y) + 17

@@ -18,7 +18,7 @@ def add(sub: Any) -> None:
     b.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    b.add_argument("--no-checks", action="store_true", help="skip the tagger and shortcut checks")
+    b.add_argument("--no-checks", action="store_true", help="skip the tagger and channel shortcut checks")
     c = s.add_parser("check", help="(re)run the corpus checks and update the READMEs")
     c.add_argument("--profile", choices=PROFILES, default="default")
     c.add_argument("--task", choices=TASKS, action="append")

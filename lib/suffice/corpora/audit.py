@@ -4,18 +4,25 @@ Per clip, five groups of channel descriptors (everything a recording chain leave
 
 * ``noise_floor``: the mean log power spectrum (dB, 8 bands) of the quietest 10% of 20 ms frames, and
   its overall level;
-* ``level``: RMS and active-speech RMS (dB);
-* ``bandwidth``: energy above 7 kHz and below 100 Hz, outside the chain's 120-7000 Hz band (dB re
-  total), from the whole clip's fine-resolution power spectrum (a 20 ms frame's 50 Hz bin spans
-  0-150 Hz, so voice energy at 120-150 Hz leaked into "below 100 Hz"; a 140 Hz tone read as such);
+* ``level``: active-speech RMS (dB), the level the chain sets;
+* ``bandwidth``: energy above 7 kHz and below 100 Hz, outside the band the chain keeps (corpus v6:
+  150-6900 Hz, with a guard band on either side so that the leakage of the speech's own edges stays
+  inside 100-7000 Hz), in dB re the active-speech power (re the whole clip's power they carried its
+  share of pauses, a rhythm cue: 53.5% against 52.4% re the active level on the default corpus v6), from
+  the whole clip's fine-resolution power spectrum (a 20 ms frame's 50 Hz bin spans 0-150 Hz, so voice
+  energy at 120-150 Hz leaked into "below 100 Hz"; a 140 Hz tone read as such);
 * ``silence``: leading and trailing silence (s) before the first and after the last active frame;
-* ``duration``: the active span (s) and the share of active frames.
+* ``duration``: the active span (s), from the first to the last active frame.
 
 and groups of **voice cues** that a detector may legitimately use: ``brightness`` (spectral centroid
 and 85% roll-off of the active frames, and the 95% and 99% roll-off of the whole clip: on the default
 corpus v5 they sit at 1.2-3.5 kHz, far inside the band the channel passes, and measure the voice's
 spectral tilt, bona fide 1,255 Hz against spoof 1,725 Hz at 95%; up to corpus v5 they were filed under
-``bandwidth``), ``voicing`` (share of voiced active frames, median f0) and
+``bandwidth``), ``rhythm`` (the share of active frames and how far the whole clip's RMS lies below its
+active level: once the chain pads every clip alike and shortens every pause to the same length, what
+is left of them is the speech's own dips between syllables and words, how the voice or synthesiser
+articulates; up to corpus v5 they were filed under ``duration`` and ``level``, where the clips' own
+pauses and edges made them channel cues), ``voicing`` (share of voiced active frames, median f0) and
 ``crest`` (peak level and crest factor: how peaky the waveform is, which the chain's level setting
 leaves to the voice or synthesiser).
 
@@ -52,14 +59,15 @@ NOISE_BANDS = ((0, 250), (250, 500), (500, 1000), (1000, 2000), (2000, 3000), (3
 #: descriptor columns of each channel group (what is not the voice)
 CHANNEL_GROUPS: dict[str, list[str]] = {
     "noise_floor": [f"noise_{lo}_{hi}_db" for lo, hi in NOISE_BANDS] + ["noise_level_db"],
-    "level": ["rms_db", "active_rms_db"],
+    "level": ["active_rms_db"],
     "bandwidth": ["above7k_db", "below100_db"],
     "silence": ["lead_silence_s", "trail_silence_s"],
-    "duration": ["active_span_s", "active_share"],
+    "duration": ["active_span_s"],
 }
 #: descriptor columns of the voice cues that remain (what a detector may legitimately use)
 VOICE_GROUPS: dict[str, list[str]] = {
     "brightness": ["centroid_hz", "rolloff85_hz", "rolloff95_hz", "rolloff99_hz"],
+    "rhythm": ["active_share", "rms_below_active_db"],
     "voicing": ["voiced_share", "f0_median_hz"],
     "crest": ["peak_db", "crest_db"],
 }
@@ -110,6 +118,7 @@ def clip_descriptors(x: np.ndarray, *, top_db: float = 35.0) -> dict[str, float]
     out["noise_level_db"] = float(_db(energy[quiet].mean()))
     out["rms_db"] = float(_db(np.mean(x ** 2)))
     out["active_rms_db"] = float(_db(energy[active].mean()))
+    out["rms_below_active_db"] = out["active_rms_db"] - out["rms_db"]
     out["peak_db"] = float(_db(np.max(x ** 2)))
     out["crest_db"] = out["peak_db"] - out["rms_db"]
     total = spec.sum(0)
@@ -118,8 +127,9 @@ def clip_descriptors(x: np.ndarray, *, top_db: float = 35.0) -> dict[str, float]
     out["rolloff99_hz"] = float(freqs[min(len(freqs) - 1, np.searchsorted(cum, 0.99))])
     fine = np.abs(np.fft.rfft(x)) ** 2  # the whole clip: bins len(x)/SR apart (0.33 Hz for 3 s)
     fine_f = np.fft.rfftfreq(len(x), 1.0 / SR)
-    out["above7k_db"] = float(_db(fine[fine_f > 7000].sum() / max(fine.sum(), 1e-20)))
-    out["below100_db"] = float(_db(fine[fine_f < 100].sum() / max(fine.sum(), 1e-20)))
+    to_active = np.mean(x ** 2) / max(energy[active].mean(), 1e-20)  # whole-clip power over active power
+    out["above7k_db"] = float(_db(fine[fine_f > 7000].sum() / max(fine.sum(), 1e-20) * to_active))
+    out["below100_db"] = float(_db(fine[fine_f < 100].sum() / max(fine.sum(), 1e-20) * to_active))
     out["lead_silence_s"] = on[0] * FRAME / SR
     out["trail_silence_s"] = (n - 1 - on[-1]) * FRAME / SR
     out["active_span_s"] = (on[-1] - on[0] + 1) * FRAME / SR
