@@ -257,7 +257,8 @@ def test_conclusion_reads_the_numbers() -> None:
     assert f"`sufficient`: spoof - bona fide = {beta:+.3g}" in text and "a difference" in text
     top = eff.set_index("kind").loc["topmag"]
     verdict = "a difference" if top["p_holm"] < 0.05 else "no difference shown"
-    assert f"`topmag`: spoof - bona fide = {top['beta']:+.3g} (95% CI {top['lo']:+.3g} to {top['hi']:+.3g}), {verdict}" in text
+    assert (f"`topmag`: spoof - bona fide = {top['beta']:+.3g} (95% CI {top['lo']:+.3g} to {top['hi']:+.3g}, unadjusted; "
+            f"Holm-adjusted p = {top['p_holm']:.2g} over 1 descriptor), {verdict} at α = 0.05") in text
 
 
 class _Expl:
@@ -314,8 +315,10 @@ def test_separation_verdict_says_not_estimable_instead_of_none():
     lines = di.separation_lines({"suffice": {"m/b", "m/a"}, "rex": {"m/a"}}, value="v")
     assert "`suffice`: `m/a`, `m/b`; `rex`: `m/a`" in lines[0]
     assert lines[1].startswith("Across the change of search: 1 detector(s) under both (m/a)")
-    same = di.separation_lines({"suffice": set(), "rex": set()}, value="v")
-    assert same[1] == "Across the change of search: the same detectors under both strategies."
+    none = di.separation_lines({"suffice": set(), "rex": set()}, value="v")
+    assert none[1].startswith("Across the change of search: no detector separates under either strategy")
+    same = di.separation_lines({"suffice": {"m/a"}, "rex": {"m/a"}}, value="v")
+    assert same[1] == "Across the change of search: the same detector(s) under both strategies (m/a)."
     told = di.separation_lines({"suffice": None}, value="v", reasons={"suffice": "only one detector has both classes"})
     assert "`suffice`: not estimable (only one detector has both classes)" in told[0]
     nec = di.separation_lines({"suffice": {"m/a"}}, value="v", obj="necessary")

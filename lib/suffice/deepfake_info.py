@@ -287,8 +287,10 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
             return f"`{kind}`: not estimable"
         r = r.iloc[0]
         sig = r["p_holm"] < alpha
-        return (f"`{kind}`: spoof - bona fide = {r['beta']:+.3g} (95% CI {r['lo']:+.3g} to {r['hi']:+.3g}), "
-                + ("a difference" if sig else "no difference shown") + f" at α = {alpha} (Holm)")
+        return (f"`{kind}`: spoof - bona fide = {r['beta']:+.3g} (95% CI {r['lo']:+.3g} to {r['hi']:+.3g}, "
+                f"unadjusted; Holm-adjusted p = {r['p_holm']:.2g} over {n_values} descriptor{'s' * (n_values != 1)}), "
+                + ("a difference" if sig else "no difference shown") + f" at α = {alpha}")
+    n_values = int(effects["value"].nunique())
     lines.append(f"- {value}, at equal set size and detector: " + "; ".join(
         verdict(k) for k in (obj, "topmag", "random", f"{obj} - topmag") if (effects["kind"] == k).any()) + ".")
     if interaction is not None and len(interaction):
@@ -340,7 +342,9 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str,
         else:
             both = a & b
             lines.append("Across the change of search: " + (
-                "the same detectors under both strategies." if a == b else
+                "no detector separates under either strategy (the finding that survives is the absence of one, "
+                "within the power each run had)." if not a and not b else
+                f"the same detector(s) under both strategies ({', '.join(sorted(a))})." if a == b else
                 f"{len(both)} detector(s) under both ({', '.join(sorted(both)) or 'none'}); the rest under one "
                 f"strategy only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
     return lines
