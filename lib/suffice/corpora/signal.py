@@ -121,7 +121,7 @@ def check_clip(x: np.ndarray, n: int) -> np.ndarray:
     return x
 
 
-def brick_wall(x: np.ndarray, low: float = 120.0, high: float = 7000.0) -> np.ndarray:
+def brick_wall(x: np.ndarray, low: float, high: float) -> np.ndarray:
     """Ideal band-pass ``low``-``high`` Hz at 16 kHz: every FFT bin of the whole signal outside the band set
     to zero, so that nothing of the signal is left outside it (the 4th-order zero-phase Butterworth
     filter of corpus version 5 left -15 dB at 100 Hz, which let a low voice's energy through)."""
