@@ -7,7 +7,8 @@ import soundfile as sf
 
 from suffice.corpora import deepfake, speech
 from suffice.corpora.jobs import ClipJob
-from suffice.corpora.signal import SR, band_limit, db_to_gain, fit_length, g722_roundtrip, set_level, trim_silence
+from suffice.corpora.signal import (SR, brick_wall, cap_pauses, cut_on_speech, db_to_gain, g722_roundtrip, set_level,
+                                    start_on_speech, taper)
 
 
 def test_readme_lists_the_chain_in_order() -> None:
@@ -28,8 +29,16 @@ def test_bona_fide_render_is_the_documented_chain(tmp_path) -> None:
     rng = job.rng(3)  # the same draws in the same order as render
     x = speech.join_prompts([str(wav)], rng)
     n = int(round(deepfake.DURATION * SR))
-    x = fit_length(trim_silence(band_limit(x)), n)
+    pad = int(round(cfg["pad_s"] * SR))
+    low, high = cfg["band_hz"]
+    x = cut_on_speech(cap_pauses(start_on_speech(brick_wall(x, low, high)), cfg["max_pause_s"]), n - 2 * pad)
     level = cfg["level_dbfs"] + rng.uniform(-cfg["level_spread_db"], cfg["level_spread_db"])
-    x = set_level(x, level) + rng.normal(0, db_to_gain(cfg["noise_floor_dbfs"]), n).astype(np.float32)
-    want = set_level(band_limit(g722_roundtrip(x)), level)
+    x = taper(set_level(brick_wall(g722_roundtrip(set_level(x, level)), low, high), level), cfg["taper_s"])
+    want = np.zeros(n, dtype=np.float32)
+    want[pad: n - pad] = x
+    want += rng.normal(0, db_to_gain(cfg["noise_floor_dbfs"]), n).astype(np.float32)
     np.testing.assert_allclose(got, want, atol=1e-6)
+    # the speech (1.2 s) is shorter than the clip's 2.52 s: the rest of the middle is the noise floor alone,
+    # and so is the padding
+    floor = float(np.std(got[-pad:]))
+    assert 20 * np.log10(floor) == pytest.approx(cfg["noise_floor_dbfs"], abs=0.5)
