@@ -12,9 +12,9 @@ from suffice.corpora.signal import (SR, brick_wall, cap_pauses, cut_on_speech, d
 
 
 def test_readme_lists_the_chain_in_order() -> None:
-    text = deepfake.describe(deepfake.config("smoke"))
-    flat = " ".join(text.split())
-    at = [flat.index(" ".join(f"({i}) {step}".split())) for i, step in enumerate(deepfake.CHAIN, 1)]
+    cfg = deepfake.config("smoke")
+    flat = " ".join(deepfake.describe(cfg).split())
+    at = [flat.index(" ".join(f"({i}) {step}".split())) for i, step in enumerate(deepfake.chain(cfg), 1)]
     assert at == sorted(at)
 
 
@@ -31,7 +31,8 @@ def test_bona_fide_render_is_the_documented_chain(tmp_path) -> None:
     n = int(round(deepfake.DURATION * SR))
     pad = int(round(cfg["pad_s"] * SR))
     low, high = cfg["band_hz"]
-    x = cut_on_speech(cap_pauses(start_on_speech(brick_wall(x, low, high)), cfg["max_pause_s"]), n - 2 * pad)
+    x = start_on_speech(brick_wall(x, low, high), cfg["speech_db"])
+    x = cut_on_speech(cap_pauses(x, cfg["max_pause_s"], top_db=cfg["pause_db"]), n - 2 * pad, cfg["speech_db"])
     level = cfg["level_dbfs"] + rng.uniform(-cfg["level_spread_db"], cfg["level_spread_db"])
     x = taper(set_level(brick_wall(g722_roundtrip(set_level(x, level)), low, high), level), cfg["taper_s"])
     want = np.zeros(n, dtype=np.float32)

@@ -47,6 +47,7 @@ from scipy import stats as sps
 
 from ..constants import SAMPLE_RATE
 from ..errors import OptionError
+from .signal import frame_energy, loud
 
 __all__ = ["CHANNEL_GROUPS", "VOICE_GROUPS", "clip_descriptors", "descriptors", "fit_logistic", "cv_accuracy", "wilson",
            "binomial_power", "audit", "audit_corpus"]
@@ -104,8 +105,9 @@ def clip_descriptors(x: np.ndarray, *, top_db: float = 35.0) -> dict[str, float]
     if n < 10:
         raise OptionError(f"a clip of {len(x)} samples is too short for the channel audit (needs {10 * FRAME})")
     frames = x[: n * FRAME].reshape(n, FRAME)
-    energy = np.mean(frames ** 2, axis=1)
-    active = energy >= energy.max() * 10 ** (-top_db / 10)
+    energy = frame_energy(x, FRAME)
+    active = loud(energy, top_db)
+    power = float(np.mean(x ** 2))       # the whole clip's mean power
     on = np.flatnonzero(active)
     window = np.hanning(FRAME)
     spec = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
@@ -116,7 +118,7 @@ def clip_descriptors(x: np.ndarray, *, top_db: float = 35.0) -> dict[str, float]
     for lo, hi in NOISE_BANDS:
         out[f"noise_{lo}_{hi}_db"] = float(_db(floor[(freqs >= lo) & (freqs < hi)].mean()))
     out["noise_level_db"] = float(_db(energy[quiet].mean()))
-    out["rms_db"] = float(_db(np.mean(x ** 2)))
+    out["rms_db"] = float(_db(power))
     out["active_rms_db"] = float(_db(energy[active].mean()))
     out["rms_below_active_db"] = out["active_rms_db"] - out["rms_db"]
     out["peak_db"] = float(_db(np.max(x ** 2)))
@@ -127,7 +129,7 @@ def clip_descriptors(x: np.ndarray, *, top_db: float = 35.0) -> dict[str, float]
     out["rolloff99_hz"] = float(freqs[min(len(freqs) - 1, np.searchsorted(cum, 0.99))])
     fine = np.abs(np.fft.rfft(x)) ** 2  # the whole clip: bins len(x)/SR apart (0.33 Hz for 3 s)
     fine_f = np.fft.rfftfreq(len(x), 1.0 / SR)
-    to_active = np.mean(x ** 2) / max(energy[active].mean(), 1e-20)  # whole-clip power over active power
+    to_active = power / max(energy[active].mean(), 1e-20)  # whole-clip power over active power
     out["above7k_db"] = float(_db(fine[fine_f > 7000].sum() / max(fine.sum(), 1e-20) * to_active))
     out["below100_db"] = float(_db(fine[fine_f < 100].sum() / max(fine.sum(), 1e-20) * to_active))
     out["lead_silence_s"] = on[0] * FRAME / SR

@@ -28,6 +28,10 @@ MAX_PAUSE = 0.12
 #: leading and trailing noise-floor-only padding of every clip (s): 12 frames of 20 ms each, 16% of the
 #: clip, so that the quietest 10% of frames hold the noise floor alone in both classes
 PAD = 0.24
+#: a 20 ms frame is in a pause when more than this far below the loudest frame (dB)
+PAUSE_DB = 35.0
+#: the clip starts and ends on two consecutive 20 ms frames within this of the loudest (dB)
+SPEECH_DB = 20.0
 #: raised-cosine fades at both ends of the band-limited speech (s), so that the whole clip, padding
 #: included, holds next to nothing outside the band (10 ms linear fades leaked up to +16 dB over the
 #: noise floor below 100 Hz)
@@ -43,7 +47,7 @@ def config(profile: str) -> dict[str, Any]:
     return {"profile": profile, "pairs_per_split": list(pairs), "lang_share": LANG_SHARE,
             "unseen_systems": list(UNSEEN), "english_systems": sorted(tts.ENGLISH_SYSTEMS),
             "level_dbfs": -23.0, "level_spread_db": 3.0, "noise_floor_dbfs": -66.0, "band_hz": list(BAND),
-            "max_pause_s": MAX_PAUSE, "pad_s": PAD, "taper_s": TAPER,
+            "max_pause_s": MAX_PAUSE, "pause_db": PAUSE_DB, "speech_db": SPEECH_DB, "pad_s": PAD, "taper_s": TAPER,
             "prompt_seconds": PROMPT_SECONDS}
 
 
@@ -98,18 +102,24 @@ def plan(cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> list[ClipJob]:
     return jobs
 
 
-#: the processing chain every clip goes through, in this order (both classes; written into the README)
-CHAIN = ("source: bona fide recordings are 16 kHz G.722 as distributed; every spoof is set to -23 dBFS and "
-         "encoded and decoded once through G.722, so that each source has passed the codec once",
-         f"band-limit {BAND[0]:.0f}-{BAND[1]:.0f} Hz (ideal: every FFT bin outside the band set to zero)",
-         "start at the first two consecutive 20 ms frames within 20 dB of the loudest",
-         f"shorten every pause inside the speech (20 ms frames 35 dB below the loudest) to {MAX_PAUSE} s",
-         f"cut to {DURATION - 2 * PAD:.2f} s, ending on two consecutive frames within 20 dB of the loudest "
-         "(where the cut would fall in a pause or a dip, the frames up to the next such pair are dropped)",
-         "set the active-speech level", "G.722 round trip", f"band-limit {BAND[0]:.0f}-{BAND[1]:.0f} Hz again",
-         "set the level again", f"{TAPER * 1000:.0f} ms raised-cosine fades at both ends",
-         f"pad with {PAD} s of silence at both ends ({DURATION:.1f} s in all)",
-         "add the white noise floor")
+def chain(cfg: dict[str, Any]) -> tuple[str, ...]:
+    """The processing chain every clip goes through, in this order (both classes; written into the README),
+    worded from the same ``cfg`` values that :func:`render` uses."""
+    low, high = cfg["band_hz"]
+    band = f"band-limit {low:.0f}-{high:.0f} Hz"
+    sustained = f"two consecutive 20 ms frames within {cfg['speech_db']:g} dB of the loudest"
+    return ("source: bona fide recordings are 16 kHz G.722 as distributed; every spoof is set to -23 dBFS and "
+            "encoded and decoded once through G.722, so that each source has passed the codec once",
+            f"{band} (ideal: every FFT bin outside the band set to zero)",
+            f"start at the first {sustained}",
+            f"shorten every pause inside the speech (20 ms frames {cfg['pause_db']:g} dB below the loudest) to "
+            f"{cfg['max_pause_s']} s",
+            f"cut to {DURATION - 2 * cfg['pad_s']:.2f} s, ending on {sustained} (where the cut would fall in a "
+            "pause or a dip, the frames up to the next such pair are dropped)",
+            "set the active-speech level", "G.722 round trip", f"{band} again",
+            "set the level again", f"{cfg['taper_s'] * 1000:.0f} ms raised-cosine fades at both ends",
+            f"pad with {cfg['pad_s']} s of silence at both ends ({DURATION:.1f} s in all)",
+            "add the white noise floor")
 
 
 def _synthesise(job: ClipJob, rng: np.random.Generator) -> np.ndarray:
@@ -128,13 +138,14 @@ def _synthesise(job: ClipJob, rng: np.random.Generator) -> np.ndarray:
 
 
 def render(job: ClipJob, cfg: dict[str, Any], ctx: dict[str, Any], seed: int) -> np.ndarray:
-    """One clip through :data:`CHAIN`: the same steps in the same order for bona fide and spoof."""
+    """One clip through :func:`chain`: the same steps in the same order for bona fide and spoof."""
     rng = job.rng(seed)
     n = int(round(DURATION * SR))
     pad = int(round(cfg["pad_s"] * SR))
     low, high = cfg["band_hz"]
-    x = start_on_speech(brick_wall(_synthesise(job, rng), low, high))
-    x = cut_on_speech(cap_pauses(x, cfg["max_pause_s"]), n - 2 * pad)
+    x = start_on_speech(brick_wall(_synthesise(job, rng), low, high), cfg["speech_db"])
+    x = cap_pauses(x, cfg["max_pause_s"], top_db=cfg["pause_db"])
+    x = cut_on_speech(x, n - 2 * pad, cfg["speech_db"])
     level = cfg["level_dbfs"] + rng.uniform(-cfg["level_spread_db"], cfg["level_spread_db"])
     x = taper(set_level(brick_wall(g722_roundtrip(set_level(x, level)), low, high), level), cfg["taper_s"])
     y = np.zeros(n, dtype=np.float32)
@@ -143,7 +154,7 @@ def render(job: ClipJob, cfg: dict[str, Any], ctx: dict[str, Any], seed: int) ->
 
 
 def describe(cfg: dict[str, Any]) -> str:
-    steps = "; ".join(f"({i}) {step}" for i, step in enumerate(CHAIN, 1))
+    steps = "; ".join(f"({i}) {step}" for i, step in enumerate(chain(cfg), 1))
     return f"""Bona fide against spoofed speech, in pairs that share a transcript.
 
 * **bonafide**: real human recordings, the Asterisk core prompts of five professional speakers (en, es,

@@ -18,12 +18,10 @@ def db_to_gain(db: float) -> float:
 
 def active_rms(x: np.ndarray, frame: int = 400, top_db: float = 40.0) -> float:
     """RMS over the frames within ``top_db`` of the loudest frame (speech level, not pause level)."""
-    n = len(x) // frame
-    if n == 0:
+    e = frame_energy(x, frame)
+    if e.size == 0:
         return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
-    e = np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
-    keep = e >= e.max() * 10 ** (-top_db / 10)
-    return float(np.sqrt(e[keep].mean() + 1e-20))
+    return float(np.sqrt(e[loud(e, top_db)].mean() + 1e-20))
 
 
 def set_level(x: np.ndarray, dbfs: float, *, peak: float = 0.98) -> np.ndarray:
@@ -39,18 +37,22 @@ def set_level(x: np.ndarray, dbfs: float, *, peak: float = 0.98) -> np.ndarray:
     return y.astype(np.float32)
 
 
-def _frame_energy(x: np.ndarray, frame: int) -> np.ndarray:
+def frame_energy(x: np.ndarray, frame: int) -> np.ndarray:
     """Mean power of each whole ``frame`` of ``x`` (the tail shorter than a frame is left out)."""
     n = len(x) // frame
     return np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
 
 
+def loud(energy: np.ndarray, top_db: float) -> np.ndarray:
+    """Per frame of ``energy`` (frame powers): within ``top_db`` dB of the loudest frame."""
+    if energy.size == 0:
+        return np.zeros(0, dtype=bool)
+    return energy >= energy.max() * 10 ** (-top_db / 10)
+
+
 def trim_silence(x: np.ndarray, top_db: float = 40.0, frame: int = 320) -> np.ndarray:
     """Drop leading and trailing frames more than ``top_db`` below the loudest frame."""
-    e = _frame_energy(x, frame)
-    if e.size == 0:
-        return x
-    on = np.flatnonzero(e >= e.max() * 10 ** (-top_db / 10))
+    on = np.flatnonzero(loud(frame_energy(x, frame), top_db))
     if on.size == 0:
         return x
     return x[on[0] * frame: min(len(x), (on[-1] + 1) * frame)]
@@ -58,10 +60,9 @@ def trim_silence(x: np.ndarray, top_db: float = 40.0, frame: int = 320) -> np.nd
 
 def _sustained(x: np.ndarray, top_db: float, frame: int) -> np.ndarray:
     """Per frame: it and the frame before it are both within ``top_db`` of the loudest frame."""
-    e = _frame_energy(x, frame)
-    loud = e >= e.max() * 10 ** (-top_db / 10) if e.size else np.zeros(0, dtype=bool)
-    both = np.zeros(len(loud), dtype=bool)
-    both[1:] = loud[1:] & loud[:-1]
+    on = loud(frame_energy(x, frame), top_db)
+    both = np.zeros(len(on), dtype=bool)
+    both[1:] = on[1:] & on[:-1]
     return both
 
 
@@ -146,12 +147,11 @@ def taper(x: np.ndarray, seconds: float) -> np.ndarray:
 def cap_pauses(x: np.ndarray, max_pause: float, *, top_db: float = 35.0, frame: int = 320) -> np.ndarray:
     """Shorten every run of quiet frames (more than ``top_db`` below the loudest ``frame``) longer than
     ``max_pause`` seconds to that length, keeping its two ends; the tail shorter than a frame is kept."""
-    e = _frame_energy(x, frame)
-    n = len(e)
+    quiet = ~loud(frame_energy(x, frame), top_db)
+    n = len(quiet)
     if n == 0:
         return x
     framed = x[: n * frame].reshape(n, frame)
-    quiet = e < e.max() * 10 ** (-top_db / 10)
     cap = max(1, int(round(max_pause * SR / frame)))
     keep = np.ones(n, dtype=bool)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
