@@ -163,3 +163,35 @@ def test_batch_size_never_changes_the_result(case):
     for bs in (7, 64):
         e = suffice.explain(model, x, seed=2, batch_size=bs, **opts)
         assert e.same_result(ref) and e.meta["budget"] == ref.meta["budget"]
+
+
+def _eager_contrastive(self):
+    """The contrastive predicate as it was: every candidate and its complement evaluated together."""
+    from suffice.search.strategies.suffice import _Predicate
+    oracle = self.oracle
+
+    def fn(masks):
+        p = oracle.probs(np.concatenate([masks, ~masks]))
+        ok, tp = self._sufficient(masks)
+        return ok & (np.argmax(p[len(masks):], axis=1) != oracle.target_index), tp
+    return _Predicate(fn, lambda m: np.concatenate([m, ~m]))
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_contrastive_tests_the_complement_first(monkeypatch, batch_size):
+    """The necessary set is the one testing both conditions of every candidate gives, at fewer calls,
+    whatever the batch size (a 12-tone softmax: the complement loses the class only with most of them)."""
+    from suffice.search.strategies import suffice as strategy
+    n = 8000
+    bins = [n // 40 + 37 * i for i in range(12)]
+    x = toys.tone_clip(bins + [n // 3, n // 4], n, [0.05] * 12 + [0.2, 0.2], noise=0.002, seed=2)
+    model = toys.SoftmaxClassifier(bins)
+    lazy = suffice.explain(model, x, seed=1, contrastive=True, batch_size=batch_size)
+    with monkeypatch.context() as mp:
+        mp.setattr(strategy._Search, "contrastive", _eager_contrastive)
+        eager = suffice.explain(model, x, seed=1, contrastive=True, batch_size=batch_size)
+    assert not lazy.budget_exhausted and not eager.budget_exhausted
+    assert np.array_equal(lazy.keep, eager.keep) and np.array_equal(lazy.necessary_keep, eager.necessary_keep)
+    nec = lazy.necessary_keep
+    assert np.argmax(model.predict_proba(suffice.keep_bins(x, ~nec)[None])[0]) != lazy.target_index
+    assert lazy.n_model_calls < eager.n_model_calls

@@ -49,7 +49,8 @@ the returned set, the smallest sufficient mask evaluated.  Ties are broken by ma
 
 Contrastive (``necessary_keep``): the shortest prefix of the ranking, on top of ``S``, that is
 sufficient and whose complement loses the class, then pruned (steps 2-3 with that predicate, ``S``
-kept) until every added bin is needed for both conditions.  Complete: ``S`` plus the highest-ranked
+kept) until every added bin is needed for both conditions; a candidate's complement is tested first and
+the candidate itself only where the complement lost the class.  Complete: ``S`` plus the highest-ranked
 bins until the confidence matches the original to 2 d.p., then pruned the same way.
 """
 from __future__ import annotations
@@ -188,15 +189,20 @@ class _Search:
         return ok, tp
 
     def contrastive(self) -> _Predicate:
-        """Sufficient, and the complement no longer gives the target class."""
+        """Sufficient, and the complement no longer gives the target class.
+
+        The complements are evaluated first and a mask itself only where its complement lost the class
+        (the sets tested here hold the sufficient set ``S``, so the complement is the condition that
+        usually fails): the verdicts are those of testing both, at fewer model calls.  The strength of a
+        mask that fails is 0 (strengths only order the masks that pass)."""
         oracle = self.oracle
 
         def fn(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            both = np.concatenate([masks, ~masks])
-            p = oracle.probs(both)
-            n = len(masks)
-            ok, tp = self._sufficient(masks)
-            return ok & (np.argmax(p[n:], axis=1) != oracle.target_index), tp
+            lost = oracle.label_of(~masks) != oracle.target_index
+            ok, tp = np.zeros(len(masks), dtype=bool), np.zeros(len(masks))
+            if lost.any():
+                ok[lost], tp[lost] = self._sufficient(masks[lost])
+            return ok, tp
         return _Predicate(fn, lambda m: np.concatenate([m, ~m]))
 
     def complete(self, decimals: int = 2) -> _Predicate:
