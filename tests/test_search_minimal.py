@@ -195,3 +195,17 @@ def test_contrastive_tests_the_complement_first(monkeypatch, batch_size):
     nec = lazy.necessary_keep
     assert np.argmax(model.predict_proba(suffice.keep_bins(x, ~nec)[None])[0]) != lazy.target_index
     assert lazy.n_model_calls < eager.n_model_calls
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("min_block", [1, 4])
+def test_pairs_need_retests_in_the_new_context(n, min_block):
+    """Either bin of a pair can go alone, not both: step 3 must retest the bins that stayed after a
+    removal.  ``min_block=4`` leaves whole pairs to step 3.  Estimand: the returned set is one of the
+    exact 1-minimal sets (one bin of each of the 40 pairs), verified, the same for every batch size."""
+    model, x = toys.pairs_clip(n, 40, seed=1)
+    ref = suffice.explain(model, x, seed=0, min_block=min_block, batch_size=1)
+    _check_invariants(ref)
+    assert ref.verified_minimal and not ref.budget_exhausted and model.is_one_minimal(ref.keep)
+    for bs in (7, 64):
+        assert suffice.explain(model, x, seed=0, min_block=min_block, batch_size=bs).same_result(ref)

@@ -18,6 +18,9 @@ computed by hand:
   their summed amplitude; silence gives class 1): one tone is sufficient, all three are needed for
   the complete set (confidence to 2 d.p.) and for the sufficient-and-necessary set.
 * :func:`conjunction`: a :class:`ToneClassifier` needing ``d`` random bins of a white-noise clip.
+* :class:`PairClassifier` says ``"a"`` iff at least one bin of every pair ``(p, p + 1)`` carries a tone:
+  each bin alone can go, the two of a pair not together; every 1-minimal set holds exactly one bin
+  of each pair (size: the number of pairs).
 
 :func:`tone_clip` builds clips whose sinusoids sit exactly on rfft bin centres.  Toy models can be named
 on the command line: ``toy/tones:440,1000,2500`` (Hz), ``toy/band:300-3000``.
@@ -237,6 +240,44 @@ def trap_clip(n_samples: int = SAMPLE_RATE, n_loud: int = 20, *, seed: int = 0) 
     amp = amplitudes(x)[0]
     model = TrapClassifier(loud, quiet, min_amplitude=0.5 * float(min(amp[quiet], amp[loud].min())))
     return model, x.astype(np.float32)
+
+
+class PairClassifier:
+    """Class ``"a"`` iff, for every ``p`` in ``pairs``, bin ``p`` or bin ``p + 1`` has amplitude >=
+    ``min_amplitude``.  The 1-minimal sufficient sets are exactly the sets with one bin of each pair."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("a", "other")
+
+    def __init__(self, pairs: Sequence[int], *, min_amplitude: float = 0.005, name: str | None = None) -> None:
+        self.pairs = np.asarray(pairs, dtype=np.int64)
+        self.min_amplitude = float(min_amplitude)
+        self.name = name or f"toy/pairs:{len(self.pairs)}"
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        amp = amplitudes(waveforms)
+        score = np.maximum(amp[:, self.pairs], amp[:, self.pairs + 1]).min(axis=1) / self.min_amplitude
+        return _two_class(score)
+
+    def is_one_minimal(self, keep: np.ndarray) -> bool:
+        """Whether the keep-mask ``keep`` holds exactly one bin of each pair and nothing else."""
+        keep = np.asarray(keep, dtype=bool)
+        per_pair = keep[self.pairs].astype(int) + keep[self.pairs + 1]
+        return bool((per_pair == 1).all() and keep.sum() == len(self.pairs))
+
+
+def pairs_clip(n_samples: int = SAMPLE_RATE, n_pairs: int = 40, *, seed: int = 0
+               ) -> tuple[PairClassifier, np.ndarray]:
+    """A :class:`PairClassifier` and its clip: ``n_pairs`` pairs of adjacent tones (amplitudes 0.05-0.2,
+    random pair positions at least 4 bins apart) over white noise of s.d. 0.01."""
+    rng = np.random.default_rng(seed)
+    k = n_samples // 2 + 1
+    pairs = np.sort(rng.choice(np.arange(10, k - 10, 4), n_pairs, replace=False))
+    tones = np.concatenate([pairs, pairs + 1])
+    x = rng.normal(0.0, 0.01, n_samples) + tone_clip(tones, n_samples, rng.uniform(0.05, 0.2, len(tones)),
+                                                    seed=seed)
+    amp = amplitudes(x)[0]
+    return PairClassifier(pairs, min_amplitude=0.5 * float(amp[tones].min())), x.astype(np.float32)
 
 
 class SoftmaxClassifier:
