@@ -191,6 +191,7 @@ def test_outcomes_table_on_a_made_up_results_frame():
             r(w, "suffice", True, True, False, 40, 30), r(w, "suffice", False, False, False, 30, 8001),
             r(w, "suffice", False, True, False, 1000, 8001),
             r(a, "suffice", True, False, True, 50, 3), r(a, "suffice", True, False, True, 70, 5),
+            r(a, "suffice", True, True, True, 60, 4),   # verified; the budget ran out later (extra sets)
             r(w, "rex-xai", True, np.nan, np.nan, 2500, 400),
             r(w, "suffice", True, True, False, 5, 5, kind="oracle"),           # not a real clip
             r(a, "suffice", True, True, False, 5, 5, error="ValueError: x"),   # failed
@@ -202,15 +203,15 @@ def test_outcomes_table_on_a_made_up_results_frame():
     assert ws["not_found_share"] == 1 / 5 and ws["cut_not_found_share"] == 1 / 5
     assert (ws["calls_median"], ws["calls_max"], ws["size_median"], ws["size_max"]) == (30, 1000, 40, 8001)
     at = t.loc[("genre", "ast", "suffice")]
-    assert at["n"] == 2 and at["verified_minimal_share"] == 1.0 and at["budget_cut_share"] == 0.0
+    assert at["n"] == 3 and at["verified_minimal_share"] == 1.0 and at["budget_cut_share"] == 0.0
     assert at["not_found_share"] == 0.0 and at["cut_not_found_share"] == 0.0 and at["calls_median"] == 60
     rx = t.loc[("genre", "whisper", "rex-xai")]
     assert rx["n"] == 1 and np.isnan(rx["budget_cut_share"]) and np.isnan(rx["verified_minimal_share"])
     assert np.isnan(rx["not_found_share"]) and rx["calls_max"] == 2500
     assert len(t) == 3
     s = report.outcome_sentence(report.outcomes(df))
-    assert s == ("Of `suffice`'s 7 explanations of real clips, 3 (43%) ended verified 1-minimal and 3 (43%) "
-                 "were cut by the call budget (by family: ast 0 of 2, whisper 3 of 5); mostly (over half) "
+    assert s == ("Of `suffice`'s 8 explanations of real clips, 4 (50%) ended verified 1-minimal and 3 (38%) "
+                 "were cut by the call budget (by family: ast 0 of 3, whisper 3 of 5); mostly (over half) "
                  "budget-cut: whisper.")
     assert "did not record" in report.outcome_sentence(report.outcomes(df), "rex-xai")
     # without the family column (older results.csv) it is derived from the model name

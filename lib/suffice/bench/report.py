@@ -85,16 +85,17 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
     * ``n``: explanations (one per clip and model of the family);
     * ``verified_minimal_share``: share whose set was verified 1-minimal (every kept bin tested for
       removal in the final context, none could go);
-    * ``budget_cut_share``: share found (a set short of the whole spectrum) but ``budget_exhausted``:
-      sufficient, possibly not minimal;
+    * ``budget_cut_share``: share found (a set short of the whole spectrum), ``budget_exhausted`` and
+      not verified 1-minimal: sufficient, possibly not minimal (a verified set whose budget ran out
+      later, in the contrastive or complete sets, counts as verified, not cut);
     * ``not_found_share``: share not found with the budget not exhausted: the search finished and
       nothing short of the whole spectrum passed;
     * ``cut_not_found_share``: share not found because ``max_calls`` ran out first;
     * ``calls_median`` / ``calls_max``: model calls per explanation; ``size_median`` / ``size_max``:
       bins in the returned set (the whole spectrum when not found).
 
-    The three outcome shares are disjoint; with ``found and not budget_exhausted`` (the search
-    completed with a set) they sum to 1.  A share is NaN when the method cannot say for some of the
+    The three outcome shares are disjoint; with the share of verified sets or ``found and not
+    budget_exhausted`` (the search completed with a set) they sum to 1.  A share is NaN when the method cannot say for some of the
     group's rows (``rex-xai`` records no flags; results written before the flags existed).
     """
     ok = _ok(df)
@@ -112,7 +113,7 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
         calls, size = pd.to_numeric(g["calls"], errors="coerce"), pd.to_numeric(g["size"], errors="coerce")
         rows.append({"task": task, "family": fam, "method": m, "n": len(g),
                      "verified_minimal_share": _share(vmin),
-                     "budget_cut_share": _share(found * cut),
+                     "budget_cut_share": _share(found * cut * (1 - vmin)),
                      "not_found_share": _share((1 - found) * (1 - cut)),
                      "cut_not_found_share": _share((1 - found) * cut),
                      "calls_median": float(calls.median()), "calls_max": float(calls.max()),
