@@ -94,9 +94,9 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
     * ``calls_median`` / ``calls_max``: model calls per explanation; ``size_median`` / ``size_max``:
       bins in the returned set (the whole spectrum when not found).
 
-    The three outcome shares are disjoint; with the share of verified sets or ``found and not
-    budget_exhausted`` (the search completed with a set) they sum to 1.  A share is NaN when the method cannot say for some of the
-    group's rows (``rex-xai`` records no flags; results written before the flags existed).
+    The three outcome shares are disjoint; with the share of the rest (found, and verified 1-minimal
+    or not ``budget_exhausted``) they sum to 1.  A share is NaN when the method cannot say for some of
+    the group's rows (``rex-xai`` records no flags; results written before the flags existed).
     """
     ok = _ok(df)
     if "kind" in ok.columns:
