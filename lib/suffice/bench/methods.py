@@ -4,7 +4,9 @@
 * ``rex``: our re-implementation (``strategy="rex"``, its defaults: bisection extraction, all 20
   iterations); ``rex-linear``: the same with ReX's linear extraction (``extraction="linear"``), so the
   two extractions are compared on the same maps.
-* ``suffice``: our default strategy (``strategy="suffice"``).
+* ``suffice``: our default strategy (``strategy="suffice"``); ``suffice-no-bands``: the same without
+  the prior's band rankings (``band_priors=False``: the magnitude prefix only), so what they change in
+  calls, sizes and verified shares is read off one run.
 * ``magnitude``: no causal reasoning (``strategy="magnitude"``): the shortest sufficient prefix of
   the magnitude ranking, galloping then bisection (about 2 log2 K calls).
 * ``occlusion``: a cheap attribution (``strategy="occlusion"``): mel-spaced bands removed once each,
@@ -66,8 +68,10 @@ def via_explain(strategy: str, **options) -> Callable[..., MethodResult]:
 METHODS: dict[str, Callable[..., MethodResult]] = {
     "rex": via_explain("rex"),
     "suffice": via_explain("suffice"),
+    "suffice-no-bands": via_explain("suffice", band_priors=False),
     "rex-linear": via_explain("rex", extraction="linear"),
     "magnitude": via_explain("magnitude"),
     "occlusion": via_explain("occlusion"),
 }
-ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "magnitude", "occlusion")
+ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "suffice-no-bands", "magnitude",
+                                 "occlusion")
