@@ -33,6 +33,7 @@ from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..classifier import Classifier, predict_in_batches
 from ..errors import OptionError, SufficeError
 from ..masking import spectrum, synthesise
+from ..search.rankings import magnitude_order
 from ..study import Clip, DiskCache, load_clips, model_identity, select_clips
 from ..study.cache import key_digest
 from .result import Flip
@@ -113,8 +114,7 @@ def random_removal(clip: Clip, size: int, draw: int, seed: int) -> tuple[int, ..
 
 def loudest_removal(clip: Clip, size: int) -> tuple[int, ...]:
     """The ``size`` loudest bins of ``clip`` (ties by lower index)."""
-    mag = np.abs(spectrum(clip.waveform))
-    order = np.lexsort((np.arange(len(mag)), -mag))
+    order = magnitude_order(np.abs(spectrum(clip.waveform)))
     return tuple(sorted(int(k) for k in order[:size]))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .result import rank_bins
+
 #: the kinds of band ranking: ``"within"`` orders by a bin's rank inside its band (every band's loudest
 #: bin, then every band's second loudest, ...), ``"relative"`` by its magnitude over its band's loudest
 BAND_KINDS = ("within", "relative")
@@ -16,7 +18,7 @@ BAND_KINDS = ("within", "relative")
 
 def magnitude_order(magnitude: np.ndarray) -> np.ndarray:
     """Bins by magnitude, loudest first, ties by index."""
-    return np.lexsort((np.arange(len(magnitude)), -np.asarray(magnitude, dtype=np.float64)))
+    return rank_bins(np.asarray(magnitude, dtype=np.float64))
 
 
 def log_bands(n_bins: int, n_bands: int) -> np.ndarray:
