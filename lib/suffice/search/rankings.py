@@ -18,7 +18,7 @@ BAND_KINDS = ("within", "relative")
 
 def magnitude_order(magnitude: np.ndarray) -> np.ndarray:
     """Bins by magnitude, loudest first, ties by index."""
-    return rank_bins(np.asarray(magnitude, dtype=np.float64))
+    return rank_bins(magnitude)
 
 
 def log_bands(n_bins: int, n_bands: int) -> np.ndarray:
