@@ -153,11 +153,12 @@ def ratios(df: pd.DataFrame, against: str = "rex-xai",
         common = base.index.intersection(other.index)
         for c in common:
             b, o = base.loc[c], other.loc[c]
-            rows.append({"case": c, "kind": o["kind"], "method": m, "against": against,
-                         "both_found": bool(b["found"]) and bool(o["found"]),
-                         "calls_ratio": o["calls"] / b["calls"], "seconds_ratio": o["seconds"] / b["seconds"],
-                         "size_ratio": o["size"] / b["size"],
-                         "speedup_calls": b["calls"] / o["calls"]})
+            with np.errstate(divide="ignore", invalid="ignore"):   # two empty sets: a NaN ratio, no warning
+                rows.append({"case": c, "kind": o["kind"], "method": m, "against": against,
+                             "both_found": bool(b["found"]) and bool(o["found"]),
+                             "calls_ratio": o["calls"] / b["calls"], "seconds_ratio": o["seconds"] / b["seconds"],
+                             "size_ratio": o["size"] / b["size"],
+                             "speedup_calls": b["calls"] / o["calls"]})
     return pd.DataFrame(rows)
 
 
