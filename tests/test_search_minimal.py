@@ -209,3 +209,25 @@ def test_pairs_need_retests_in_the_new_context(n, min_block):
     assert ref.verified_minimal and not ref.budget_exhausted and model.is_one_minimal(ref.keep)
     for bs in (7, 64):
         assert suffice.explain(model, x, seed=0, min_block=min_block, batch_size=bs).same_result(ref)
+
+
+def test_a_verified_set_whose_budget_ran_out_later_is_not_budget_cut():
+    """``budget_cut`` (one definition for explanations, studies and the benchmark) is "the budget ran
+    out before the set was verified 1-minimal": a verified set whose budget ran out in the contrastive
+    set is not cut, and its repr does not say so; an unverified one is."""
+    from suffice.explanation import budget_cut
+    assert budget_cut([True, True, False, np.nan], [False, True, False, False]).tolist()[:3] == [1.0, 0.0, 0.0]
+    assert np.isnan(budget_cut(np.nan, False))
+    bins = [200, 615, 1600]
+    x = toys.tone_clip(bins + [266], 8000, [0.05, 0.05, 0.05, 0.2], seed=1)
+    model = toys.SoftmaxClassifier(bins)
+    full = suffice.explain(model, x, seed=0, contrastive=True, max_calls=10 ** 5)
+    assert full.verified_minimal and not full.budget_exhausted and not full.budget_cut
+    later = [e for e in (suffice.explain(model, x, seed=0, contrastive=True, max_calls=mc)
+                         for mc in range(full.meta["search_calls"], full.n_model_calls))
+             if e.verified_minimal and e.budget_exhausted]
+    assert later, "no budget lets the set be verified and runs out in the contrastive set"
+    for e in later:
+        assert not e.budget_cut and "budget-cut" not in repr(e)
+    cut = suffice.explain(model, x, seed=0, max_calls=full.meta["search_calls"] // 2)
+    assert cut.budget_cut and "budget-cut" in repr(cut)

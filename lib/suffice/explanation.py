@@ -15,6 +15,16 @@ from .masking import keep_bins
 _ARRAY_FIELDS = ("keep", "responsibility", "waveform", "necessary_keep", "complete_keep")
 
 
+def budget_cut(budget_exhausted: Any, verified_minimal: Any) -> np.ndarray:
+    """Where the call budget ran out before the sufficient set was verified 1-minimal: 1.0 for
+    ``budget_exhausted`` and not ``verified_minimal``, 0.0 otherwise (a set verified before the budget
+    ran out later, in the contrastive or complete set, is not cut), NaN where a flag is NaN (unknown).
+
+    Elementwise on bools, 0/1 or floats (scalars or arrays); the one definition of "budget-cut" that
+    explanations, studies and the benchmark use."""
+    return np.asarray(budget_exhausted, dtype=float) * (1.0 - np.asarray(verified_minimal, dtype=float))
+
+
 def _encode(a: np.ndarray | None) -> dict | None:
     if a is None:
         return None
@@ -95,6 +105,11 @@ class Explanation:
     @property
     def n_bins(self) -> int:
         return int(self.keep.shape[0])
+
+    @property
+    def budget_cut(self) -> bool:
+        """The budget ran out before the set was verified 1-minimal (see :func:`budget_cut`)."""
+        return bool(budget_cut(self.budget_exhausted, self.verified_minimal) == 1.0)
 
     @property
     def size(self) -> int:
@@ -179,5 +194,5 @@ class Explanation:
     def __repr__(self) -> str:
         return (f"Explanation(model={self.model!r}, target={self.target!r}, found={self.found}, "
                 f"size={self.size}/{self.n_bins}, calls={self.n_model_calls}, strategy={self.strategy!r}"
-                f"{', budget-cut' if self.budget_exhausted else ''}"
+                f"{', budget-cut' if self.budget_cut else ''}"
                 f"{', 1-minimal' if self.verified_minimal else ''})")

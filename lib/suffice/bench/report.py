@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..explanation import budget_cut
+
 METRICS = ("calls", "seconds", "size", "fraction", "ratio_to_min")
 
 
@@ -113,7 +115,7 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
         calls, size = pd.to_numeric(g["calls"], errors="coerce"), pd.to_numeric(g["size"], errors="coerce")
         rows.append({"task": task, "family": fam, "method": m, "n": len(g),
                      "verified_minimal_share": _share(vmin),
-                     "budget_cut_share": _share(found * cut * (1 - vmin)),
+                     "budget_cut_share": _share(found * budget_cut(cut, vmin)),
                      "not_found_share": _share((1 - found) * (1 - cut)),
                      "cut_not_found_share": _share((1 - found) * cut),
                      "calls_median": float(calls.median()), "calls_max": float(calls.max()),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OptionError
+from ..explanation import budget_cut
 from ..stats import logistic_glm
 from .rates import summarise
 from .table import TableError, _check_options, _codes, _model_order, _require, transfer_outcome, validate_table
@@ -102,9 +103,9 @@ def set_size_glm(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1
 
 
 def _budget_cut(df: pd.DataFrame) -> pd.Series:
-    """Per row: the budget ran out before the sufficient set was verified minimal (``budget_exhausted``
-    and not ``verified_minimal``), not merely later, in the contrastive or complete set."""
-    return df["budget_exhausted"].astype(bool) & ~df["verified_minimal"].astype(bool)
+    """Per row, as bool: :func:`suffice.explanation.budget_cut` of the two flag columns."""
+    return pd.Series(budget_cut(df["budget_exhausted"].astype(bool), df["verified_minimal"].astype(bool)) == 1.0,
+                     index=df.index)
 
 
 def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
