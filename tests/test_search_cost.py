@@ -120,17 +120,20 @@ def test_banded_needed_set_is_exact_and_batch_size_free():
         assert e.same_result(ref)
 
 
-@pytest.mark.parametrize("n,min_block,old", [(8000, 1, 676), (8000, 4, 1016), (16000, 1, 690), (16000, 4, 1497)])
-def test_removals_that_cannot_go_together_are_chained(n, min_block, old):
+@pytest.mark.parametrize("n,min_block", [(8000, 1), (8000, 4), (16000, 1), (16000, 4)])
+def test_removals_that_cannot_go_together_are_chained(n, min_block):
     """120 pairs, either bin of a pair can go alone but not both: after the longest passing prefix of a
-    round's removals, the removals behind the first failing one are tried on the reduced set (``CHAIN``).
-    Estimand: an exact 1-minimal set (one bin of each pair), verified, in at most 0.85x the calls of the
-    search without the chain (``old``, measured), the same result for every batch size."""
+    round's removals, the removals behind the first failing one are tried on the reduced set
+    (``chain``).  Estimand: an exact 1-minimal set (one bin of each pair), verified, in at most 0.85x
+    the calls of the same search with ``chain=False`` (measured: 524-1,047 against 676-1,497), the
+    same result for every batch size."""
     model, x = toys.pairs_clip(n, 120, seed=1)
+    old = suffice.explain(model, x, seed=0, min_block=min_block, max_calls=10 ** 5, chain=False)
+    assert old.verified_minimal and model.is_one_minimal(old.keep)
     ref = None
     for bs in BATCHES:
         e = suffice.explain(model, x, seed=0, min_block=min_block, batch_size=bs, max_calls=10 ** 5)
         assert e.verified_minimal and model.is_one_minimal(e.keep)
-        assert e.n_model_calls <= 0.85 * old
+        assert e.n_model_calls <= 0.85 * old.n_model_calls
         ref = e if ref is None else ref
         assert e.same_result(ref)

@@ -20,8 +20,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..classifier import Classifier
-from ..toys import (BandEnergyClassifier, ToneClassifier, WholeSpectrumClassifier, share_clip, tone_clip,
-                    trap_clip)
+from ..toys import (BandEnergyClassifier, ToneClassifier, WholeSpectrumClassifier, pairs_clip, share_clip,
+                    tone_clip, trap_clip)
 from ..tasks import TASKS
 
 from ..constants import SAMPLE_RATE as RATE
@@ -85,12 +85,14 @@ def oracle_cases(quick: bool = False) -> list[Case]:
     cases.append(Case("oracle", "non-monotone", share_model, share_x, clip="non-monotone", true_min=1))
     trap_model, trap_x = trap_clip(RATE, seed=0)
     cases.append(Case("oracle", "prior-trap", trap_model, trap_x, clip="prior-trap", true_min=1))
+    pairs_model, pairs_x = pairs_clip(RATE, 120, seed=1)
+    cases.append(Case("oracle", "pairs120", pairs_model, pairs_x, clip="pairs120", true_min=120))
     whole_clip = (0.05 * rng.standard_normal(RATE)).astype(np.float32)
     cases.append(Case("oracle", "whole-spectrum", WholeSpectrumClassifier(whole_clip), whole_clip,
                       clip="whole-spectrum", true_min=None, expect_found=False))
     if quick:
         cases = [c for c in cases if c.name in ("tones1-loudest", "tones3-decoys", "band800-3000",
-                                                "prior-trap", "whole-spectrum")]
+                                                "prior-trap", "pairs120", "whole-spectrum")]
     return cases
 
 

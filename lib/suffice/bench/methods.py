@@ -6,7 +6,8 @@
   two extractions are compared on the same maps.
 * ``suffice``: our default strategy (``strategy="suffice"``); ``suffice-no-bands``: the same without
   the prior's band rankings (``band_priors=False``: the magnitude prefix only), so what they change in
-  calls, sizes and verified shares is read off one run.
+  calls, sizes and verified shares is read off one run; ``suffice-no-chain``: the same without the
+  chained acceptance of removals (``chain=False``).
 * ``magnitude``: no causal reasoning (``strategy="magnitude"``): the shortest sufficient prefix of
   the magnitude ranking, galloping then bisection (about 2 log2 K calls).
 * ``occlusion``: a cheap attribution (``strategy="occlusion"``): mel-spaced bands removed once each,
@@ -69,9 +70,10 @@ METHODS: dict[str, Callable[..., MethodResult]] = {
     "rex": via_explain("rex"),
     "suffice": via_explain("suffice"),
     "suffice-no-bands": via_explain("suffice", band_priors=False),
+    "suffice-no-chain": via_explain("suffice", chain=False),
     "rex-linear": via_explain("rex", extraction="linear"),
     "magnitude": via_explain("magnitude"),
     "occlusion": via_explain("occlusion"),
 }
-ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "suffice-no-bands", "magnitude",
-                                 "occlusion")
+ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "suffice-no-bands",
+                                 "suffice-no-chain", "magnitude", "occlusion")

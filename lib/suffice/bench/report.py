@@ -289,7 +289,8 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
         "summary": summarise(df, ["kind", "method"]),
         "summary_real": summarise(df[df["kind"] == "real"], ["task", "model", "method"]) if (df["kind"] == "real").any() else pd.DataFrame(),
         "ratios": pd.concat([ratios(df, "rex-xai"), ratios(df, "magnitude", ("suffice", "rex", "occlusion")),
-                             ratios(df, "suffice-no-bands", ("suffice",))], ignore_index=True),
+                             ratios(df, "suffice-no-bands", ("suffice",)),
+                             ratios(df, "suffice-no-chain", ("suffice",))], ignore_index=True),
         "extraction": extraction_agreement(df),
         "scaling": _ok(df[df["kind"] == "scaling"])[
             ["n_bins", "seconds_audio", "method", "calls", "seconds", "size", "found", "recheck_sufficient"]]

@@ -26,7 +26,7 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    interventions of a round go to the model as one batch.  Parts whose removal keeps the class (and δ-confidence) are removal candidates;
    they are applied together if that passes (one call), otherwise the longest passing prefix of them,
    strongest first, is found by bisection, and the candidates behind the first one that could not
-   go are tried the same way on the reduced set while that removes something (``CHAIN``: parts that
+   go are tried the same way on the reduced set while that removes something (``chain``: parts that
    can each go alone but not together); the others are retried next round in the new context.
    Parts that cannot go become blocks of their own; a single bin that cannot go waits for step 3.
    In the first round the two loudest bins of the prior's set are also tried alone (a loud bin can
@@ -75,6 +75,13 @@ from ..rankings import band_order, magnitude_order
 from ..result import SearchResult, rank_bins
 
 NAME = "suffice"
+# ``chain``: after the longest passing prefix of a round's removals, the removals behind the first one that
+# could not go are tried (prefix and bisection) on the reduced set, while that removes something.
+# Measured: 120 pairs of which either bin can go but not both (toys.pairs_clip), 8,000 / 16,000
+# samples, min_block 1: 524 / 553 calls against 676 / 690 without; min_block 4: 836 / 1,047 against
+# 1,016 / 1,497; conjunctions unchanged.  The default study's 90 YAMNet explanations (3 clips per
+# class): 60 verified 1-minimal in 61,391 calls against 62 in 60,996 (two paths changed either way;
+# the sets the budget cut are smaller: median 397 vs 503 bins, genre; 591 vs 673, emotion)
 OPTIONS: tuple[Option, ...] = (
     Option("prior", str, "magnitude", "ranking of the first prefix; 'none' starts from all bins",
            choices=("magnitude", "none")),
@@ -85,6 +92,8 @@ OPTIONS: tuple[Option, ...] = (
            "1.5x the old 1,000-call pruning budget, to keep studies' model time)", min=1),
     Option("band_priors", bool, True, "when the magnitude prefix is long (or none passes), also try "
            "the band rankings' prefixes and start from the shortest passing one"),
+    Option("chain", bool, True, "after the longest passing group of removals, try the ones behind the "
+           "first that could not go again on the reduced set (removals that can each go but not together)"),
     Option("min_block", int, 1, "blocks of at most this many bins are tested whole, never split", min=1),
     Option("verify", bool, True, "1-minimality pass at any set size (every kept bin tested for "
            "removal in the final context)"),
@@ -109,14 +118,6 @@ HALF_FIRST = True
 #: step 3 retests the candidates that stayed before the next full pass (a small win, measured on the
 #: same 15 explanations: 7,191 vs 7,246 calls without it)
 RETEST_STAYED = True
-#: after the longest passing prefix of a round's removals, the removals behind the first one that
-#: could not go are tried (prefix and bisection) on the reduced set, while that removes something.
-#: Measured: 120 pairs of which either bin can go but not both (toys.pairs_clip), 8,000 / 16,000
-#: samples, min_block 1: 524 / 553 calls against 676 / 690 without; min_block 4: 836 / 1,047 against
-#: 1,016 / 1,497; conjunctions unchanged.  The default study's 90 YAMNet explanations (3 clips per
-#: class): 60 verified 1-minimal in 61,391 calls against 62 in 60,996 (two paths changed either way;
-#: the sets the budget cut are smaller: median 397 vs 503 bins, genre; 591 vs 673, emotion)
-CHAIN = True
 #: the prior prefix's bisection stops within this share of the passing length (None: no bisection)
 PRIOR_TOL: float | None = 1 / 8
 LOUD_FIRST = 2   # the loudest bins of the first set, each tested for removal alone in the first round
@@ -153,8 +154,8 @@ class _Search:
     """Shared state of one explanation: the oracle, its budget, the per-bin smallest witnesses."""
 
     def __init__(self, oracle: MaskEvaluator, rng: np.random.Generator, *, max_calls: int | None,
-                 auto: tuple[int, int], min_block: int) -> None:
-        self.oracle, self.rng, self.min_block = oracle, rng, min_block
+                 auto: tuple[int, int], min_block: int, chain: bool = True) -> None:
+        self.oracle, self.rng, self.min_block, self.chain = oracle, rng, min_block, chain
         self.K = oracle.n_bins
         self.fixed = max_calls is not None
         self.auto_min, self.auto_max = auto
@@ -262,7 +263,7 @@ class _Search:
         """``keep`` minus the removals that can go together: all of them if that passes, else the
         longest passing prefix, strongest first (bisection; the first one passed on its own).
 
-        With ``CHAIN`` the removals after the first one that could not go are tried the same way on
+        With ``chain`` the removals after the first one that could not go are tried the same way on
         the reduced set (every accepted set was tested and passed), while each such step removes
         something; the removals left out are the caller's to retry."""
         order = sorted(range(len(removals)), key=lambda i: (-strengths[i], i))
@@ -291,7 +292,7 @@ class _Search:
             except _Out:
                 return without(lo)
             # without(lo + 1) failed: removal order[lo] cannot go from without(lo); the rest is tried there
-            if not CHAIN or (lo == 0 and lo0 == 0):
+            if not self.chain or (lo == 0 and lo0 == 0):
                 return without(lo)
             base, order, lo0 = without(lo), order[lo + 1:], 0
         return base
@@ -492,12 +493,12 @@ def _extend(S: _Search, keep: np.ndarray, ranking: np.ndarray, pred: _Predicate
 
 
 def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, prior: str,
-           max_calls: int | None, auto_min_calls: int, auto_max_calls: int, band_priors: bool, min_block: int,
-           verify: bool, restart: bool, restart_share: float) -> SearchResult:
+           max_calls: int | None, auto_min_calls: int, auto_max_calls: int, band_priors: bool, chain: bool,
+           min_block: int, verify: bool, restart: bool, restart_share: float) -> SearchResult:
     """Run the strategy; see the module docstring."""
     K = oracle.n_bins
     S = _Search(oracle, np.random.default_rng(seed), max_calls=max_calls,
-                auto=(auto_min_calls, auto_max_calls), min_block=min_block)
+                auto=(auto_min_calls, auto_max_calls), min_block=min_block, chain=chain)
     meta: dict = {}
     keep, verified = np.ones(K, dtype=bool), False
     silence = None
