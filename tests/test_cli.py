@@ -232,3 +232,29 @@ def test_study_from_a_parameter_file_with_a_local_checkpoint(tmp_path, capsys):
     assert f"tables          {home / 'out'}" in out and f"cache           {home / 'cache'}" in out
     table = __import__("pandas").read_csv(home / "out" / "table.csv")
     assert set(table["source"]) == {"deepfake/ckpt-a", "deepfake/ckpt-b"}
+
+
+def test_explain_says_when_the_budget_cut_the_contrastive_set(tmp_path, capsys):
+    """The contrastive line tells a finished set, a set the budget cut short and a set the budget left
+    unfound apart (never "none found" for a budget that ran out), as the library's explanation says."""
+    import suffice
+    from suffice.models import resolve_model
+    p = tmp_path / "band.wav"
+    sf.write(p, tone_clip([440, 1000, 2500, 300, 1500, 700], 16000, [0.05, 0.05, 0.05, 0.3, 0.1, 0.08],
+                          noise=0.01, seed=0), 16000, subtype="FLOAT")
+    spec = "toy/band:300-3000"       # a loud in-band tone is sufficient; N needs more in-band bins
+    model = resolve_model(spec)
+    full = suffice.explain(model, str(p), seed=0, contrastive=True, max_calls=10 ** 5)
+    picks = {"finished": 10 ** 5}
+    for mc in range(full.meta["search_calls"], full.n_model_calls):
+        e = suffice.explain(model, str(p), seed=0, contrastive=True, max_calls=mc)
+        if e.necessary_budget_cut:
+            picks.setdefault("cut set" if e.necessary_keep is not None else "cut none", mc)
+    assert set(picks) == {"finished", "cut set", "cut none"}
+    want = {"finished": f"contrastive     {int(full.necessary_keep.sum())} bins",
+            "cut set": "(budget-cut: sufficient and necessary, not pruned to the end)",
+            "cut none": "contrastive     none: the budget ran out before one was found"}
+    for kind, mc in picks.items():
+        assert main(["explain", str(p), "--model", spec, "--contrastive", "-o", f"max_calls={mc}"]) == 0
+        line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("contrastive")][0]
+        assert want[kind] in line and ("budget" in line) == (kind != "finished"), (kind, line)

@@ -243,6 +243,13 @@ def test_empty_counts() -> None:
     assert out.loc[("a", "spoof"), "not_found"] == 1 and out.loc[("a", "bonafide"), "not_found"] == 1
     assert out.loc[("a", "spoof"), "empty"] == 0 and out.loc[("b", "spoof"), "empty"] == 1
     assert out.loc[("a", "spoof"), "left_out_share"] == 0.5 and out.loc[("b", "spoof"), "left_out_share"] == 0.5
+    assert out["cut_none"].sum() == 0 and out["budget_cut"].sum() == 0   # no budget column: nothing cut
+    # the budget ran out: a missing set is "cut_none", never "not_found"; a found one is described (budget_cut)
+    cut = di.empty_counts(ex.assign(budget_cut=[True, True, False, False, True])).set_index(["model", "source_pred"])
+    assert cut.loc[("a", "spoof"), "not_found"] == 0 and cut.loc[("a", "spoof"), "cut_none"] == 1
+    assert cut.loc[("a", "spoof"), "budget_cut"] == 1 and cut.loc[("b", "spoof"), "budget_cut"] == 1
+    assert cut.loc[("a", "bonafide"), "not_found"] == 1 and cut["cut_none"].sum() == 1
+    assert cut.loc[("a", "spoof"), "left_out_share"] == 0.5 and cut.loc[("b", "spoof"), "left_out_share"] == 0.5
 
 
 def test_conclusion_reads_the_numbers() -> None:

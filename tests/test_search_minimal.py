@@ -11,6 +11,7 @@ import pytest
 
 import suffice
 from suffice import toys
+from suffice.masking import keep_bins
 
 LENGTHS = (8000, 16000)
 
@@ -231,3 +232,32 @@ def test_a_verified_set_whose_budget_ran_out_later_is_not_budget_cut():
         assert not e.budget_cut and "budget-cut" not in repr(e)
     cut = suffice.explain(model, x, seed=0, max_calls=full.meta["search_calls"] // 2)
     assert cut.budget_cut and "budget-cut" in repr(cut)
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_a_contrastive_set_the_budget_cut_short_says_so(n):
+    """``necessary_budget_cut``: False when the contrastive search finished (the set is then the exact
+    three tones); True for every budget that ends inside it, and then a set returned still meets both
+    conditions (sufficient alone, the class lost without it) and a missing one is not called not found
+    by anything but ``necessary_found`` (the flag tells the two apart)."""
+    bins = [n // 40, n // 13, n // 5]
+    x = toys.tone_clip(bins + [n // 30, n // 7], n, [0.05, 0.05, 0.05, 0.2, 0.2], noise=0.002, seed=1)
+    model = toys.SoftmaxClassifier(bins)
+    full = suffice.explain(model, x, seed=0, contrastive=True, max_calls=10 ** 5)
+    assert not full.necessary_budget_cut and full.summary()["necessary_budget_cut"] is False
+    assert np.flatnonzero(full.necessary_keep).tolist() == bins
+    assert not suffice.explain(model, x, seed=0).necessary_budget_cut     # not asked for: nothing cut
+    outcomes = set()
+    for mc in range(full.meta["search_calls"], full.n_model_calls):
+        e = suffice.explain(model, x, seed=0, contrastive=True, max_calls=mc)
+        assert e.n_model_calls <= mc and e.budget_exhausted and e.necessary_budget_cut
+        if e.necessary_keep is not None:
+            outcomes.add("cut set")
+            p = model.predict_proba(np.stack([keep_bins(x, e.necessary_keep),
+                                              keep_bins(x, ~e.necessary_keep)]))
+            assert p[0].argmax() == e.target_index != p[1].argmax()
+        else:
+            outcomes.add("cut before a set")
+    assert outcomes == {"cut set", "cut before a set"}
+    again = suffice.Explanation.from_json(e.to_json())
+    assert again.necessary_budget_cut and again.same_result(e)

@@ -20,7 +20,8 @@ other class has sufficient signals, and no class contrast exists.  ``obj="necess
 each explanation's sufficient-and-necessary (contrastive) set ``N`` (the study's ``contrastive``
 option): kept alone ``N`` gives the class, removed it loses it.  ``N`` is never empty (removing
 nothing loses nothing), so a clip of either class has one wherever the search finds it (those it does
-not are counted as not found), and the same class contrast and interaction test apply to the same kind
+not are counted as not found, or apart where the budget ran out first; a set whose pruning the budget
+cut short is described, and counted as budget-cut), and the same class contrast and interaction test apply to the same kind
 of object on both sides; its kind in the tables is ``"necessary"`` in place of ``"sufficient"``.
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pandas as pd
 
 from .corpora.jobs import stable_hash
 from .errors import OptionError
+from .explanation import budget_cut
 from .spectral import features
 from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
@@ -125,19 +127,26 @@ def differences(table: pd.DataFrame, values: Sequence[str], *, minus: str = "ori
 def empty_counts(explained: pd.DataFrame, group: str = "source_pred") -> pd.DataFrame:
     """Explanations per detector and group that give no sufficient signal to describe, and their share.
 
-    ``explained``: one row per (model, clip_id) with ``found``, ``group`` and (optionally) ``set_size``.
+    ``explained``: one row per (model, clip_id) with ``found``, ``group`` and (optionally) ``set_size``
+    and ``budget_cut`` (the budget ran out before the search for the set finished).
     ``empty``: a set was found but holds no bin (|S| = 0: the silent signal already gets the class, so
-    its descriptors are undefined); ``not_found``: no set short of the whole spectrum.  Both are left out
-    of every descriptor test, and this table is where they are counted.
+    its descriptors are undefined); ``not_found``: the search finished and found no set short of the
+    whole spectrum; ``cut_none``: the budget ran out before any set was found (unknown, not "not
+    found").  These three are left out of every descriptor test, and this table is where they are
+    counted.  ``budget_cut``: a set was found but the budget ran out before it was pruned to the end (it
+    is described, as a sufficient set that may not be minimal).
     """
     found = explained["found"].astype(bool)
     size = explained["set_size"] if "set_size" in explained.columns else pd.Series(1, index=explained.index)
+    cut = (explained["budget_cut"].astype(bool) if "budget_cut" in explained.columns
+           else pd.Series(False, index=explained.index))
     flags = pd.DataFrame({"model": explained["model"], group: explained[group],
-                          "empty": found & (size == 0), "not_found": ~found})
+                          "empty": found & (size == 0), "not_found": ~found & ~cut, "cut_none": ~found & cut,
+                          "budget_cut": found & (size > 0) & cut})
     g = flags.groupby(["model", group], observed=True)
-    out = pd.DataFrame({"explanations": g.size(), "empty": g["empty"].sum().astype(int),
-                        "not_found": g["not_found"].sum().astype(int)})
-    out["left_out_share"] = (out["empty"] + out["not_found"]) / out["explanations"]
+    out = pd.DataFrame({"explanations": g.size(),
+                        **{c: g[c].sum().astype(int) for c in ("empty", "not_found", "cut_none", "budget_cut")}})
+    out["left_out_share"] = (out["empty"] + out["not_found"] + out["cut_none"]) / out["explanations"]
     return out.reset_index()
 
 
@@ -360,19 +369,29 @@ def study_records(result: Any, obj: str = "sufficient") -> tuple[list[dict[str, 
 
     ``obj="necessary"``: the records' ``keep`` is each explanation's sufficient-and-necessary set, and the
     table's ``found`` and ``set_size`` are of that set (``found`` False where the study found none, or
-    ran without the ``contrastive`` option: then :class:`~suffice.errors.OptionError`).
+    ran without the ``contrastive`` option: then :class:`~suffice.errors.OptionError`).  The table's
+    ``budget_cut`` says, per row, that the budget ran out before the search for that set finished
+    (:func:`suffice.explanation.budget_cut` for the sufficient set, ``necessary_budget_cut`` for the
+    other; False where the table does not say).
     """
     _check_obj(obj)
     ex = result.explanations.rename(columns={"target": "source_pred"}).copy()
     sets: list[np.ndarray | None] = []
     waves: list[np.ndarray | None] = []
     asked = False  # did any found explanation run with the contrastive option?
-    for r in ex.itertuples():
+    flagged = {"budget_exhausted", "verified_minimal"} <= set(ex.columns)
+    cut = (budget_cut(ex["budget_exhausted"].astype(bool), ex["verified_minimal"].astype(bool)) == 1.0
+           if flagged else np.zeros(len(ex), dtype=bool))
+    cut_n: list[bool] = []
+    for r, c in zip(ex.itertuples(), cut):
         e = result.explanation(r.model, r.clip_id) if bool(r.found) else None
         keep = None if e is None else (e.keep if obj == "sufficient" else e.necessary_keep)
         sets.append(None if keep is None else np.asarray(keep, dtype=bool))
         waves.append(None if e is None else e.waveform)
         asked = asked or (e is not None and bool(e.options.get("contrastive")))
+        # no sufficient set (budget-cut): nothing after it ran, so the necessary search was cut too
+        cut_n.append(bool(c) if e is None else bool(getattr(e, "necessary_budget_cut", False)))
+    ex["budget_cut"] = np.asarray(cut, dtype=bool) if obj == "sufficient" else cut_n
     if obj == "necessary":
         if len(ex) and not any(k is not None for k in sets) and not asked:
             raise OptionError("the study ran without the contrastive option: it has no sufficient-and-necessary "

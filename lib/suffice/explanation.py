@@ -74,8 +74,10 @@ class Explanation:
     contrastive or complete set).  ``verified_minimal``: every kept bin was tested for removal against the
     final set and none could go (1-minimal).  ``silence_label``: the model's top-1 label on the
     all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
-    counts 14), the original included.  JSON written before the last three fields existed loads
-    with ``False, False, None``.
+    counts 14), the original included.  ``necessary_budget_cut`` (with ``contrastive``): the budget ran
+    out before the search for ``necessary_keep`` finished, so that set, when there is one, is
+    sufficient and necessary but not pruned to the end, and a missing one is unknown rather than not
+    found.  JSON written before the last four fields existed loads with ``False, False, None, False``.
     """
 
     keep: np.ndarray
@@ -100,6 +102,7 @@ class Explanation:
     budget_exhausted: bool = False
     verified_minimal: bool = False
     silence_label: str | None = None
+    necessary_budget_cut: bool = False
 
     # ---- derived -------------------------------------------------------------------------------
     @property
@@ -146,6 +149,7 @@ class Explanation:
             "fraction": self.fraction, "sufficient_confidence": round(self.sufficient_confidence, 6),
             "n_model_calls": self.n_model_calls, "strategy": self.strategy, "seed": self.seed,
             "necessary_size": None if self.necessary_keep is None else int(self.necessary_keep.sum()),
+            "necessary_budget_cut": self.necessary_budget_cut,
             "complete_size": None if self.complete_keep is None else int(self.complete_keep.sum()),
             "budget_exhausted": self.budget_exhausted, "verified_minimal": self.verified_minimal,
             "silence_label": self.silence_label,
@@ -187,6 +191,7 @@ class Explanation:
                 and self.budget_exhausted == other.budget_exhausted
                 and self.verified_minimal == other.verified_minimal
                 and self.silence_label == other.silence_label
+                and self.necessary_budget_cut == other.necessary_budget_cut
                 and self.target_index == other.target_index and self.n_model_calls == other.n_model_calls
                 and eq(self.necessary_keep, other.necessary_keep) and eq(self.complete_keep, other.complete_keep)
                 and np.allclose(self.responsibility, other.responsibility))

@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"confidence kept {s['sufficient_confidence']:.4f}")
     print(f"model calls     {s['n_model_calls']}")
     if s["necessary_size"] is not None:
-        print(f"contrastive     {s['necessary_size']} bins")
+        print(f"contrastive     {s['necessary_size']} bins"
+              + ("  (budget-cut: sufficient and necessary, not pruned to the end)" if s["necessary_budget_cut"] else ""))
+    elif e.options.get("contrastive"):
+        print("contrastive     " + ("none: the budget ran out before one was found" if s["necessary_budget_cut"]
+                                    else "none found (no prefix of the ranking both keeps and loses the class)"))
     if s["complete_size"] is not None:
         print(f"complete        {s['complete_size']} bins")
     for n in said:

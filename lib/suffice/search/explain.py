@@ -162,6 +162,7 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         responsibility=np.clip(np.asarray(res.responsibility, dtype=np.float32), 0.0, 1.0),
         waveform=x, sample_rate=rate, model=str(model.name), strategy=strategy, seed=seed,
         options=opts, necessary_keep=res.necessary_keep, complete_keep=res.complete_keep,
+        necessary_budget_cut=bool(opts["contrastive"] and res.necessary_budget_cut),
         complete_confidence=res.complete_confidence, version=__version__, meta=meta,
         budget_exhausted=bool(res.budget_exhausted), verified_minimal=bool(res.verified_minimal),
         silence_label=None if silence is None else str(model.labels[silence]),

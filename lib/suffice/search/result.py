@@ -28,6 +28,9 @@ class SearchResult:
       could go (1-minimal).
     * ``silence_index``: the model's top-1 class on the all-zero spectrum (None: not evaluated).
     * ``necessary_keep`` / ``necessary_found``: the contrastive set (``contrastive=True``).
+    * ``necessary_budget_cut``: the budget ran out before the contrastive search finished: a
+      ``necessary_keep`` is then sufficient and necessary but not pruned to the end, and a missing one
+      is unknown (not "not found").  False where the search finished (or was not asked for).
     * ``complete_keep`` / ``complete_confidence``: the complete set (``complete=True``).
     """
 
@@ -40,6 +43,7 @@ class SearchResult:
     silence_index: int | None = None
     necessary_keep: np.ndarray | None = None
     necessary_found: bool | None = None
+    necessary_budget_cut: bool = False
     complete_keep: np.ndarray | None = None
     complete_confidence: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)

@@ -475,7 +475,9 @@ def _ranking(S: _Search, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _extend(S: _Search, keep: np.ndarray, ranking: np.ndarray, pred: _Predicate
             ) -> tuple[np.ndarray | None, bool]:
     """``keep`` plus the shortest passing prefix of the other bins in ``ranking`` order, then pruned
-    with ``keep`` protected; (set or None when only ... nothing passed, verified_minimal)."""
+    with ``keep`` protected.  Returns ``(set, finished)``: the set (None when nothing passed or the
+    budget ran out first) and whether the search finished within the budget (then a set returned is
+    verified: every added bin was tested for removal in the final context)."""
     K = S.K
     rest = ranking[~keep[ranking]]
     try:
@@ -531,10 +533,11 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
                        verified_minimal=bool(verified and found), silence_index=silence, meta=meta)
     meta["search_calls"] = oracle.n_calls
     if contrastive and not S.exhausted:
-        nec, _ = _extend(S, keep, ranking, S.contrastive())
+        nec, finished = _extend(S, keep, ranking, S.contrastive())
         res.necessary_keep, res.necessary_found = nec, nec is not None
+        res.necessary_budget_cut = not finished
     elif contrastive:
-        res.necessary_found = False
+        res.necessary_found, res.necessary_budget_cut = False, True
     if complete and not S.exhausted:
         ck, _ = _extend(S, keep, ranking, S.complete())
         res.complete_keep = np.ones(K, dtype=bool) if ck is None else ck
