@@ -159,3 +159,25 @@ def test_cache_roundtrip(tmp_path):
     c.put("k", {"a": 1}, {"x": [1, 2]})
     assert c.get("k", {"a": 1}) == {"x": [1, 2]}
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_contrastive_budget_cuts_reach_the_explanations_table(tmp_path):
+    """``necessary_budget_cut`` in the explanations table: the explanation's flag where the study asked
+    for contrastive sets (True for a budget too small to finish them), missing where it did not."""
+    clips = _clips()
+    plain = run("deepfake", _models(), clips, seed=0, cache_dir=tmp_path / "a", progress=False)
+    assert plain.explanations["necessary_budget_cut"].isna().all()
+    for max_calls, cut in ((10 ** 5, False), (None, None)):
+        opts = {"contrastive": True} if max_calls is None else {"contrastive": True, "max_calls": max_calls}
+        res = run("deepfake", _models(), clips, options=opts, seed=0, cache_dir=tmp_path / str(max_calls),
+                  progress=False)
+        ex = res.explanations
+        flags = [res.explanation(r.model, r.clip_id).necessary_budget_cut for r in ex.itertuples()]
+        assert ex["necessary_budget_cut"].tolist() == flags
+        if cut is False:
+            assert not any(flags)
+    small = {"contrastive": True, "max_calls": int(res.explanations.eval("n_model_calls - extra_calls").max()) + 2}
+    res = run("deepfake", _models(), clips, options=small, seed=0, cache_dir=tmp_path / "small", progress=False)
+    ex = res.explanations
+    assert ex["necessary_budget_cut"].any()
+    assert (ex.loc[ex["necessary_budget_cut"].astype(bool), "budget_exhausted"]).all()

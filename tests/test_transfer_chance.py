@@ -120,6 +120,13 @@ def test_criteria_and_set_size_tables():
         assert cut.loc[m, "budget_cut"] == (g.budget_exhausted & ~g.verified_minimal).sum()
         assert cut.loc[m, "median_extra_calls"] == g.extra_calls.median()
     assert "median_extra_calls" not in sizes.columns  # no extra_calls column, no median of it
+    # contrastive searches the budget ended early: counted where the study asked for them, absent otherwise
+    nec = [None if i % 4 == 0 else i % 2 == 1 for i in range(len(expl))]
+    counted = tr.set_size_table(flagged.assign(necessary_budget_cut=nec)).set_index("model")
+    for m, g in flagged.assign(necessary_budget_cut=nec).groupby("model"):
+        assert counted.loc[m, "necessary_budget_cut"] == sum(v is True for v in g.necessary_budget_cut)
+    assert "necessary_budget_cut" not in tr.set_size_table(flagged.assign(necessary_budget_cut=None)).columns
+    assert "necessary_budget_cut" not in cut.columns
     acc = tr.accepted_by(df, "m0", "x000")
     row = df[(df.source == "m0") & (df.clip_id == "x000") & (df.target != "m0")]
     assert acc == row.loc[row.target_pred_sufficient == row.source_pred, "target"].tolist()

@@ -21,7 +21,8 @@ EXTRA_COLUMNS: tuple[str, ...] = ("strategy", "budget_exhausted", "verified_mini
 COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS) + tuple(c for c in EXTRA_COLUMNS if c not in TABLE_COLUMNS)
 EXPLANATION_COLUMNS: tuple[str, ...] = (
     "model", "clip_id", "true_label", "target", "confidence", "found", "budget_exhausted",
-    "verified_minimal", "set_size", "n_bins", "fraction", "sufficient_confidence", "n_model_calls", "extra_calls", "seconds")
+    "verified_minimal", "set_size", "n_bins", "fraction", "sufficient_confidence", "n_model_calls", "extra_calls", "seconds",
+    "necessary_budget_cut")
 
 
 def flags(e: Explanation) -> tuple[bool, bool]:
@@ -65,7 +66,10 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
                           "verified_minimal": minimal, "set_size": e.size, "n_bins": e.n_bins,
                           "fraction": e.fraction, "sufficient_confidence": e.sufficient_confidence,
                           "n_model_calls": e.n_model_calls, "extra_calls": extra_calls(e),
-                          "seconds": seconds[(src, c.digest)]})
+                          "seconds": seconds[(src, c.digest)],
+                          # with ``contrastive``: the budget ran out before the contrastive search finished
+                          "necessary_budget_cut": (bool(getattr(e, "necessary_budget_cut", False))
+                                                   if (e.options or {}).get("contrastive") else None)})
             for g in names:
                 po, ps = probs.get((g, c.digest)), cross.get((src, g, c.digest))
                 if po is None or ps is None:

@@ -115,7 +115,9 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     ``verified_minimal``, ``extra_calls`` when present).  With ``verified_minimal``, ``budget_cut``
     counts the sufficient sets the budget cut short (``budget_exhausted`` and not verified minimal),
     apart from searches whose budget ran out only later, in the contrastive or complete set; with
-    ``extra_calls``, ``median_extra_calls`` is the median of the calls spent on those sets."""
+    ``extra_calls``, ``median_extra_calls`` is the median of the calls spent on those sets; with a
+    ``necessary_budget_cut`` column that is not all missing (a study run with ``contrastive``),
+    ``necessary_budget_cut`` counts the sufficient-and-necessary searches the budget ended early."""
     _require(explanations, ("model", "clip_id", "found", "set_size", "fraction", "n_model_calls"),
              "the explanations table")
     e = explanations
@@ -131,11 +133,14 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
             agg["budget_cut"] = ("budget_cut", "sum")
     if "extra_calls" in e.columns:
         agg["median_extra_calls"] = ("extra_calls", "median")
+    if "necessary_budget_cut" in e.columns and e["necessary_budget_cut"].notna().any():
+        e = e.assign(necessary_budget_cut=e["necessary_budget_cut"].fillna(False).astype(bool))
+        agg["necessary_budget_cut"] = ("necessary_budget_cut", "sum")
     found = e[e["found"].astype(bool)]
     out = e.groupby("model", sort=False).agg(**{k: v for k, v in agg.items()
                                                 if k in ("explanations", "found", "empty")
                                                 or k in ("median_seconds", "budget_exhausted", "budget_cut",
-                                                         "median_extra_calls")})
+                                                         "median_extra_calls", "necessary_budget_cut")})
     med = found.groupby("model", sort=False).agg(**{k: v for k, v in agg.items()
                                                     if k in ("median_bins", "median_fraction", "median_calls")})
     out = out.join(med, how="left").reset_index()
