@@ -24,6 +24,8 @@ def _check_invariants(e) -> None:
         assert e.keep.all()
     if e.verified_minimal:   # (the budget may still have run out later, in the extra sets)
         assert e.found
+    if e.strategy == "suffice" and e.options["verify"] and not e.budget_exhausted:
+        assert e.verified_minimal == e.found   # finished within the budget: verified (step 5)
 
 
 @pytest.mark.parametrize("n,seed", [(8000, 0), (8000, 1), (8000, 2), (16000, 0)])
@@ -261,3 +263,46 @@ def test_a_contrastive_set_the_budget_cut_short_says_so(n):
     assert outcomes == {"cut set", "cut before a set"}
     again = suffice.Explanation.from_json(e.to_json())
     assert again.necessary_budget_cut and again.same_result(e)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_a_verification_that_fits_its_allowance_is_not_cut(batch_size, counting):
+    """Adaptive budget, 40-bin conjunction (exact minimum 40): pruning ends inside ``auto_max_calls`` and
+    the 1-minimality pass does not.  Without an allowance (``verify_max_calls`` = ``auto_max_calls``) the
+    set is budget-cut; with one the pass is funded and the exact 40 bins come back verified, never above
+    the allowance, whatever the batch size.  A contrastive set asked for afterwards keeps
+    ``auto_max_calls``: it never spends calls beyond it."""
+    model, x = toys.conjunction(40, 16000, seed=1)
+    budget = dict(auto_min_calls=400, auto_max_calls=600, batch_size=batch_size)
+    cut = suffice.explain(model, x, seed=0, verify_max_calls=600, **budget)
+    assert cut.budget_exhausted and not cut.verified_minimal and cut.n_model_calls <= 600
+    m = counting(model)
+    e = suffice.explain(m, x, seed=0, verify_max_calls=2400, **budget)
+    assert e.verified_minimal and not e.budget_exhausted
+    assert np.array_equal(np.flatnonzero(e.keep), model.bins)
+    assert m.calls == e.n_model_calls <= 2400
+    c = suffice.explain(model, x, seed=0, verify_max_calls=2400, contrastive=True, **budget)
+    assert np.array_equal(c.keep, e.keep) and c.verified_minimal
+    assert c.n_model_calls <= max(c.meta["search_calls"], 600)
+
+
+def test_a_smaller_sufficient_mask_seen_on_the_way_is_pruned_too():
+    """Step 5 (white box): when a passing mask smaller than the returned set was evaluated, the search
+    prunes it and returns that reduction, verified, instead of the smaller mask unverified."""
+    from suffice.search.evaluator import MaskEvaluator
+    from suffice.search.strategies import suffice as strategy
+
+    model, x = toys.conjunction(3, 8000, seed=2)
+    oracle = MaskEvaluator(model, x, batch_size=16)
+    S = strategy._Search(oracle, np.random.default_rng(0), max_calls=10 ** 4, auto=(1000, 1500), min_block=1)
+    rng = np.random.default_rng(1)
+    junk = rng.choice(np.setdiff1d(np.arange(S.K), model.bins), 30, replace=False)
+    small, large = np.zeros(S.K, bool), np.zeros(S.K, bool)
+    small[model.bins] = large[model.bins] = True
+    small[junk[:5]] = True
+    large[junk] = True
+    assert S.evaluate(S.sufficient, np.stack([small, large]))[0].all()
+    meta: dict = {}
+    keep, verified = strategy._smallest_seen(S, large, True, True, meta)
+    assert verified and np.array_equal(np.flatnonzero(keep), model.bins)
+    assert meta["smallest_seen_rounds"] == 1
