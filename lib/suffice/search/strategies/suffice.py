@@ -52,11 +52,10 @@ prior, pruning, the second start, the contrastive and complete sets) and is neve
 that would pass it is cut to what fits, and the search stops with ``budget_exhausted`` and the
 smallest set verified so far.  ``max_calls=None`` (default) adapts: at least ``auto_min_calls``,
 raised as the pruning learns how many bins are needed (``d`` disjoint parts that cannot go: about
-``3 d log2(|S0| / d) + 2 d`` more calls, and, for the sufficient set, each group of removals funded to its
-end), never above
-``auto_max_calls``, except that step 3 of the sufficient set, when it begins within that and the calls so
-far plus ``VERIFY_PROJECTION`` (3) per kept bin fit under ``verify_max_calls``, may run to
-``verify_max_calls``: verifying a ``k``-bin set of a non-monotone model needs at least ``k`` calls in its
+``3 d log2(|S0| / d) + 2 d`` more calls, and, for the sufficient set, each group of removals funded to
+its end), never above ``auto_max_calls``, except that step 3 of the sufficient set, when it begins within
+that and the calls so far plus ``VERIFY_PROJECTION`` (3) per kept bin fit under ``verify_max_calls``, may
+run to ``verify_max_calls``: verifying a ``k``-bin set of a non-monotone model needs at least ``k`` calls in its
 final context, so a set found late would otherwise be cut just before it is verified.  The ceiling goes
 back to ``auto_max_calls`` after that pass: what follows (the second start, the contrastive and complete
 sets) gets no calls beyond it.
@@ -97,7 +96,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("prior", str, "magnitude", "ranking of the first prefix; 'none' starts from all bins",
            choices=("magnitude", "none")),
     Option("max_calls", int, None, "cap on every model call of one explanation, the original "
-           "included; None: adaptive (auto_min_calls .. auto_max_calls)", min=1, none_ok=True),
+           "included; None: adaptive (auto_min_calls .. auto_max_calls; verify_max_calls for a 1-minimality "
+           "pass that fits it)", min=1, none_ok=True),
     Option("auto_min_calls", int, 1000, "adaptive budget (max_calls=None): never below this", min=1),
     Option("auto_max_calls", int, 1500, "adaptive budget (max_calls=None): never above this (at most "
            "1.5x the old 1,000-call pruning budget, to keep studies' model time), except for verify_max_calls",
