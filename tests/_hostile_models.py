@@ -93,6 +93,43 @@ class Poisoned(Relabelled):
         return p
 
 
+class BatchShifted(Relabelled):
+    """Deterministic, but not batch-stable: in a call of more than one waveform every probability moves
+    ``shift`` towards the middle (as a batch-statistics layer or a padded batch would)."""
+
+    def __init__(self, name: str, low: float, high: float, level: float, *, shift: float = 3e-4,
+                 **kw) -> None:
+        super().__init__(name, low, high, level, **kw)
+        self.shift = float(shift)
+
+    def identity(self) -> str:
+        return f"{super().identity()}:batch-shift-{self.shift}"
+
+    def predict_proba(self, w: np.ndarray) -> np.ndarray:
+        p = super().predict_proba(w)
+        s = self.shift if len(w) > 1 else 0.0
+        return (1.0 - len(self.labels) * s) * p + s  # rows still sum to 1
+
+
+class Noisy(Relabelled):
+    """Not bit-stable: every probability moves towards the middle by a random amount in ``[0, noise]``,
+    drawn anew for each waveform of each call (seeded), as fp16 or GPU kernels' rounding would."""
+
+    def __init__(self, name: str, low: float, high: float, level: float, *, noise: float = 2e-4,
+                 seed: int = 0, **kw) -> None:
+        super().__init__(name, low, high, level, **kw)
+        self.noise = float(noise)
+        self.rng = np.random.default_rng(seed)
+
+    def identity(self) -> str:
+        return f"{super().identity()}:noise-{self.noise}"
+
+    def predict_proba(self, w: np.ndarray) -> np.ndarray:
+        p = super().predict_proba(w)
+        a = self.rng.uniform(0.0, self.noise, (len(p), 1))
+        return (1.0 - len(self.labels) * a) * p + a
+
+
 def models(delay: float = 0.0, log: str | None = None) -> list[Relabelled]:
     """Three analytic deepfake models that disagree on some clips."""
     return [Relabelled("low", 100, 2000, 0.05, delay=delay, log=log),

@@ -344,7 +344,7 @@ def test_cache_folder_that_is_a_file_is_refused(tmp_path):
     f = tmp_path / "file"
     f.write_text("x")
     clips, _ = clips_from_arrays(hm.clip_items(1), SR)
-    with pytest.raises(OptionError, match="not writable"):
+    with pytest.raises(OptionError, match="exists and is not a folder"):
         run("deepfake", hm.models()[:1], clips, cache_dir=f, progress=False)
 
 

@@ -81,7 +81,7 @@ def test_a_failed_save_leaves_the_previous_complete_folder(tmp_path, monkeypatch
             raise OSError(28, "No space left on device")
         return orig(self, path, *a, **k)
     monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(SufficeError, match=f"could not write the study's tables to {out}: No space"):
         second.save(out)
     monkeypatch.undo()
     assert check_stamp(out) == stamp                          # the old study, whole

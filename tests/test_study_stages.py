@@ -42,29 +42,64 @@ def test_source_digest_changes_with_result_code_not_with_leaves(tmp_path):
     assert source_digest(root) != d0          # the search makes them
 
 
-def test_the_modules_computing_cached_payloads_import_no_digest_leaf():
-    """What the digest leaves out must not feed a payload: the closure of the modules that compute
-    explanations, predictions, cross-evaluations, null draws and flips (their imports, transitively)
-    holds no module of a leaf (``flips.study`` only loads clips and models through the corpora and zoo,
-    so the walk starts below it)."""
+def test_the_digest_list_is_derived_from_the_source():
+    """The modules the digest covers are found by reading the source: the search and every strategy
+    (loaded by name) are in, the command line (a folder now), the book, plotting and the benchmark are
+    not, and the set is closed under import."""
+    from pathlib import Path
+    import suffice
+    from suffice.study.keys import _imports, _module_file, result_modules
+    root = Path(suffice.__file__).parent
+    files = set(result_modules(root))
+    rel = {p.relative_to(root).as_posix() for p in files}
+    assert {"search/strategies/suffice.py", "search/strategies/rex.py", "masking.py", "study/explain.py",
+            "models/resolve.py", "flips/study.py"} <= rel
+    assert not {r for r in rel if r.split("/")[0] in ("cli", "book", "plotting", "bench")}
+    for f in files:
+        for mod in _imports(root, f):
+            assert _module_file(root, mod) in files, (f, mod)
+
+
+def test_every_module_a_payload_runs_is_in_the_digest(tmp_path):
+    """Traced: every library function that runs while a clip is predicted and explained (the default and
+    the rex strategy) lives in a module the digest covers (package faces excepted)."""
     import sys
     from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_imports import graph
-    from suffice.study.keys import _LEAVES
-    g = graph()
-    todo = ["suffice.study.explain", "suffice.study.predict", "suffice.study.crosseval", "suffice.study.nulls",
-            "suffice.flips.search", "suffice.search.explain"]
-    seen: set[str] = set()
-    while todo:
-        m = todo.pop()
-        if m not in seen:
-            seen.add(m)
-            todo += sorted(g.get(m, ()))
-    top = {m.split(".")[1] for m in seen if m.count(".")}
-    leaves = {name.removesuffix(".py") for name in _LEAVES}
-    assert "search" in top and "masking" in top
-    assert not top & leaves, sorted(top & leaves)
+    import suffice
+    from suffice.study.cache import DiskCache
+    from suffice.study.explain import explain_job
+    from suffice.study.keys import result_modules
+    from suffice.study.predict import TimedModel, predict_stage
+    root = Path(suffice.__file__).parent.resolve()
+    ran: set[str] = set()
+
+    def tracer(frame, event, arg):
+        if event == "call":
+            ran.add(frame.f_code.co_filename)
+    clip = _clips(1)[0]
+    model = hm.models()[0]
+    sys.setprofile(tracer)
+    try:
+        predict_stage([TimedModel(model)], [clip], {model.name: "m"}, DiskCache(tmp_path), 8, [])
+        for strategy in ("suffice", "rex"):
+            explain_job(model, "default", clip.waveform, 0, strategy, {}, DiskCache(tmp_path),
+                        {"s": strategy}, None, lookup=False)
+    finally:
+        sys.setprofile(None)
+    lib = {Path(f).resolve() for f in ran if Path(f).resolve().is_relative_to(root)}
+    missing = {p.relative_to(root).as_posix() for p in lib - set(result_modules(root)) if p.name != "__init__.py"}
+    assert not missing, sorted(missing)
+
+
+def test_an_edit_of_the_command_line_keeps_the_cache(tmp_path):
+    import suffice
+    from pathlib import Path
+    root = tmp_path / "suffice"
+    shutil.copytree(Path(suffice.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
+    d0 = source_digest(root)
+    f = root / "cli" / "explain.py"
+    f.write_text(f.read_text() + "\n# an edit of the CLI\n")
+    assert source_digest(root) == d0
 
 
 def test_model_without_identity_is_keyed_on_its_name_with_a_warning():

@@ -62,8 +62,9 @@ def _too_long(n_samples: int, sample_rate: int, name: str, max_duration: float |
     if limit is None or n_samples <= limit * sample_rate:
         return None
     return AudioError(f"{name} is too long: {n_samples / sample_rate:.1f} s; the limit is {limit:g} s "
-                      "(suffice.audio.duration_limit, the CLI's --max-seconds) because every model call resynthesises the whole "
-                      "clip. Cut it into shorter clips, or raise the limit and lower batch_size")
+                      "(a study's max_clip_seconds, the CLI's --max-seconds, suffice.audio.duration_limit) because every "
+                      "model call resynthesises the whole clip. Cut it into shorter clips, or raise the limit and "
+                      "lower batch_size")
 
 
 def resample(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:

@@ -23,3 +23,20 @@ class UnknownNameError(SufficeError, KeyError):
 
 class ModelOutputError(SufficeError, RuntimeError):
     """A classifier returned something that is not a (N, C) probability matrix."""
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """A study (or flip study) stopped by Ctrl-C: the message says how much is finished and cached, and
+    how to resume.  A :class:`KeyboardInterrupt`, so code that handles Ctrl-C handles it too."""
+
+    def __init__(self, message: str, *, finished: int = 0, total: int = 0, cache_dir: str = "") -> None:
+        super().__init__(message)
+        self.finished = int(finished)
+        self.total = int(total)
+        self.cache_dir = str(cache_dir)
+
+
+def interrupted_message(finished: int, total: int, what: str, cache_dir: str) -> str:
+    """The text of a :class:`StudyInterrupted`: ``finished`` of ``total`` ``what`` done, how to resume."""
+    return (f"{finished} of {total} {what} finished and cached; to resume, run the same command or call "
+            f"again: finished work is read from the cache {cache_dir}")

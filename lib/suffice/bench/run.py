@@ -13,6 +13,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..classifier import predict_in_batches
+from ..folders import claim, mark, marked
 from ..masking import keep_bins
 from .cases import Case, RealPlan, quick_plan, oracle_cases, real_cases, scaling_cases
 from .methods import ALL_METHODS, METHODS, MethodResult
@@ -124,6 +125,27 @@ class RexGate:
             self.spent += seconds
 
 
+#: the kind of folder the benchmark writes (see :mod:`suffice.folders`)
+KIND = "bench"
+
+
+def bench_folder(folder: Path) -> str | None:
+    """None when ``folder`` holds a benchmark's outputs (the mark, or an earlier run's ``results.csv`` with
+    only tables, reports and logs beside it), else why not."""
+    if marked(KIND)(folder) is None:
+        return None
+    names = [p.name for p in folder.iterdir()]
+    odd = sorted(n for n in names if Path(n).suffix not in (".csv", ".md", ".txt", ".log"))
+    if "results.csv" not in names or odd:
+        return f"it holds {', '.join(odd[:3]) or 'no results.csv'}"
+    return None
+
+
+def claim_bench_folder(folder: Path, what: str) -> Path:
+    """``folder`` resolved, if the benchmark may write there (:func:`suffice.folders.claim`)."""
+    return claim(folder, KIND, what=what, own=bench_folder)
+
+
 def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: int = 0,
             methods: tuple[str, ...] = ALL_METHODS, plan: RealPlan | None = None,
             cases: list[Case] | None = None, log: Callable[[str], Any] = print,
@@ -132,7 +154,9 @@ def run_all(out: Path, *, profile: str = "default", quick: bool = False, seed: i
     written to ``out/results.csv``).  ``runners``: method name -> runner (e.g.
     :func:`suffice.bench.methods.via_explain` with other options) used instead of ``methods``'
     registered ones (``rex-xai`` still joins when it is in ``methods``)."""
+    out = claim_bench_folder(out, "the benchmark's folder")
     out.mkdir(parents=True, exist_ok=True)
+    mark(out, KIND)
     plan = plan or (quick_plan() if quick else RealPlan())
     if cases is None:
         cases = collect_cases(profile, quick, plan, log)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import SufficeError
+from ..folders import claim, mark, marked
 from .chapters import DEFAULT_DEPENDS, BOOK
 from .params import declared_parameters, load_params, parameters_cell, read_notebook
 from .stamps import run_key
@@ -88,6 +89,21 @@ def run_id(chapter: str, params_file: str | Path | None) -> str:
     return f"{chapter}--{stem}"
 
 
+#: the kind of folder that executed chapters are written to (see :mod:`suffice.folders`)
+KIND = "chapters"
+
+
+def chapter_folder(folder: Path) -> str | None:
+    """None when ``folder`` holds only executed chapters (the mark, or each notebook with its stamp, and
+    their ``audio/``), else why not."""
+    if marked(KIND)(folder) is None:
+        return None
+    names = {p.name for p in folder.iterdir()}
+    odd = sorted(n for n in names if n != "audio" and not (n.endswith(".stamp.json") or (
+        n.endswith(".ipynb") and n[:-len(".ipynb")] + ".stamp.json" in names)))
+    return f"it holds {', '.join(odd[:3])}, which a chapter run does not write" if odd else None
+
+
 def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: str | Path | None = None,
                 timeout: int | None = None, force: bool = False, root: Path | None = None,
                 quiet: bool = False) -> RunResult:
@@ -115,8 +131,12 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
     params = load_params(params_path, declared, where=f"notebooks/{name}.md")
 
     depends = resolve_depends(depends, {**declared, **params}.get("profile"))
-    out = Path(out_dir) if out_dir else root / "book" / "_generated"
+    out = root / "book" / "_generated"  # the book's own (git-ignored) folder
+    if out_dir:  # a folder of the user's: written only when empty or holding chapter outputs
+        out = claim(out_dir, KIND, what="--out", own=chapter_folder)
     out.mkdir(parents=True, exist_ok=True)
+    if out_dir and marked(KIND)(out) is not None:
+        mark(out, KIND)
     rid = run_id(name, params_path)
     target = out / f"{rid}.ipynb"
     stamp_file = out / f"{rid}.stamp.json"

@@ -7,13 +7,15 @@ entry points are aliases of ``suffice X``.
 Exit codes: 0 success; 2 a user error (a bad option, file, name or parameter: a
 :class:`~suffice.errors.SufficeError`, or argparse's usage error), printed as one line
 ``suffice: error: ...``; 1 a failure (the work ran but did not succeed, or an unexpected error, printed
-as ``suffice: failed: ...``; set ``SUFFICE_DEBUG=1`` for the traceback).  This package is a leaf: nothing
-in the library imports it.
+as ``suffice: failed: ...``; set ``SUFFICE_DEBUG=1`` for the traceback); 130 after Ctrl-C, printed as
+``suffice: interrupted: ...`` (for a study: how much is cached, and how to resume).  This package is a
+leaf: nothing in the library imports it.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from typing import Sequence
@@ -21,8 +23,8 @@ from typing import Sequence
 from ..errors import SufficeError
 from . import bench, book, corpora, explain, models, study
 
-#: exit status of a user error and of a failure
-USER_ERROR, FAILURE = 2, 1
+#: exit status of a user error, of a failure and of Ctrl-C
+USER_ERROR, FAILURE, INTERRUPTED = 2, 1, 130
 SUBCOMMANDS = (explain, study, book, corpora, models, bench)
 
 
@@ -42,16 +44,29 @@ def error(message: str) -> int:
     return USER_ERROR
 
 
+def _ignore_sigint() -> None:
+    """Ignore further Ctrl-C in this process (possible in the main thread only)."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``suffice`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    """Run ``suffice`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status.  After Ctrl-C
+    it returns 130 and leaves Ctrl-C ignored: the process is expected to exit."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except SufficeError as exc:
         return error(str(exc))
-    except KeyboardInterrupt:
-        print("suffice: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # a StudyInterrupted says what is cached and how to resume
+        # the process is about to exit: a second Ctrl-C must not break this message, nor the shutdown
+        # that follows (it joins the worker pools' threads), with a traceback
+        _ignore_sigint()
+        message = str(exc).strip()
+        print(f"suffice: interrupted: {message}" if message else "suffice: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback on request
         if os.environ.get("SUFFICE_DEBUG", "").strip() not in ("", "0"):
             traceback.print_exc()
@@ -74,4 +89,4 @@ def alias(command: str) -> int:
     return main([command, *sys.argv[1:]])
 
 
-__all__ = ["main", "build_parser", "alias", "resolve_model", "USER_ERROR", "FAILURE"]
+__all__ = ["main", "build_parser", "alias", "resolve_model", "USER_ERROR", "FAILURE", "INTERRUPTED"]

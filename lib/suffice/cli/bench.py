@@ -43,7 +43,7 @@ def run(a: argparse.Namespace) -> int:
     from ..bench.cases import RealPlan, quick_plan
     from ..bench.methods import ALL_METHODS
     from ..bench.report import write_reports
-    from ..bench.run import collect_cases, oracle_cases, profile_default, run_all
+    from ..bench.run import claim_bench_folder, collect_cases, oracle_cases, profile_default, run_all
     from ..paths import data_root
     from .outputs import output_folder
     set_threads(a.threads)
@@ -57,7 +57,7 @@ def run(a: argparse.Namespace) -> int:
         plan.clips_per_task = a.clips_per_task
     if a.models_per_task is not None:
         plan.models_per_task = a.models_per_task
-    out = data_root() / "bench" if a.out is None else Path(a.out)
+    out = claim_bench_folder(data_root() / "bench" if a.out is None else Path(a.out), "--out")
     output_folder(out, "--out")
     if a.report_only:
         import pandas as pd

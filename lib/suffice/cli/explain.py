@@ -38,6 +38,8 @@ def add(sub: Any) -> None:
     e.add_argument("--out", help="write the sufficient signal to this sound file (.wav float, .flac 24-bit, "
                                  ".ogg, .aiff, .mp3; chosen from the extension)")
     e.add_argument("--save", help="write the whole explanation as JSON to this .json file")
+    e.add_argument("--force", action="store_true", help="replace an existing --out or --save file "
+                                                         "(the input file is never replaced)")
     e.add_argument("--profile", default="default", help="zoo profile (default or smoke)")
     e.set_defaults(func=run)
 
@@ -91,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     from ..audio import duration_limit, load_audio
     from ..models.resolve import resolve_model
     from ..search import explain
-    out = audio_output(args.out) if args.out else None      # checked before any work
-    save = json_output(args.save) if args.save else None
+    out = audio_output(args.out, force=args.force, inputs=[args.file]) if args.out else None  # before any work
+    save = json_output(args.save, force=args.force, inputs=[args.file]) if args.save else None
     opts = parse_options(args.option or [])
     for flag in ("contrastive", "complete"):
         if getattr(args, flag):

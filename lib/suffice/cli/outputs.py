@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
 
 import soundfile as sf
 
@@ -26,20 +27,38 @@ def writable_folder(folder: Path, what: str) -> None:
         raise OptionError(f"{what}: the folder {folder} is not writable")
 
 
-def output_file(path: str | os.PathLike, what: str) -> Path:
-    """``path`` as a file to write: its folder exists and is writable, and it is not a folder."""
+def output_file(path: str | os.PathLike, what: str, *, force: bool = False,
+                inputs: Sequence[str | os.PathLike] = ()) -> Path:
+    """``path`` as a file to write: its folder exists and is writable, it is not a folder, it is none of
+    ``inputs`` (never, even with ``force``), and it does not exist unless ``force`` (``--force``)."""
     p = Path(path).expanduser()
     if p.is_dir():
         raise OptionError(f"{what}: {p} is a folder; give a file name")
+    for given in inputs:
+        if _same_file(p, Path(given).expanduser()):
+            raise OptionError(f"{what}: {p} is the input file {given}; writing there would replace the recording "
+                              "with its own sufficient signal: give another name")
     writable_folder(p.parent if str(p.parent) else Path("."), what)
-    if p.exists() and not os.access(p, os.W_OK):
-        raise OptionError(f"{what}: {p} exists and is not writable")
+    if p.exists() or p.is_symlink():
+        if not force:
+            raise OptionError(f"{what}: {p} exists; pass --force to replace it, or give another name")
+        if not os.access(p, os.W_OK):
+            raise OptionError(f"{what}: {p} exists and is not writable")
     return p
 
 
-def audio_output(path: str | os.PathLike, what: str = "--out") -> tuple[Path, str, str]:
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (links and hard links followed), or one path if missing."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def audio_output(path: str | os.PathLike, what: str = "--out", *, force: bool = False,
+                 inputs: Sequence[str | os.PathLike] = ()) -> tuple[Path, str, str]:
     """A sound file to write: (path, soundfile format, subtype), chosen from the extension."""
-    p = output_file(path, what)
+    p = output_file(path, what, force=force, inputs=inputs)
     ext = p.suffix.lower()
     if ext not in AUDIO_FORMATS:
         raise OptionError(f"{what}: cannot write {ext or 'a file without extension'}; "
@@ -51,9 +70,10 @@ def audio_output(path: str | os.PathLike, what: str = "--out") -> tuple[Path, st
     return p, fmt, subtype
 
 
-def json_output(path: str | os.PathLike, what: str = "--save") -> Path:
+def json_output(path: str | os.PathLike, what: str = "--save", *, force: bool = False,
+                inputs: Sequence[str | os.PathLike] = ()) -> Path:
     """A JSON file to write (the extension must be ``.json``)."""
-    p = output_file(path, what)
+    p = output_file(path, what, force=force, inputs=inputs)
     if p.suffix.lower() != ".json":
         raise OptionError(f"{what}: the explanation is written as JSON; name the file *.json (got {p.name})")
     return p

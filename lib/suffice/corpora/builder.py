@@ -36,6 +36,7 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from ..errors import AudioError, OptionError
+from ..folders import claim, replace
 from ..fingerprint import fingerprint
 from .generators import task_module
 from .jobs import ClipJob
@@ -154,12 +155,26 @@ def build(task: str, profile: str = "default", jobs: int | None = None, seed: in
         unpin_threads(pinned)
 
 
+#: what a corpus build writes into its folder
+CORPUS_ENTRIES = frozenset({"clips", "manifest.csv", "build.log", "build.json", STAMP})
+
+
+def corpus_folder(folder: Path) -> str | None:
+    """None when ``folder`` is a corpus this builder wrote (finished or interrupted: only its own
+    entries), else why not (see :func:`suffice.folders.claim`)."""
+    odd = sorted(p.name for p in folder.iterdir() if p.name not in CORPUS_ENTRIES)
+    return f"it holds {', '.join(odd[:3])}, which a corpus build does not write" if odd else None
+
+
 def _build(mod: ModuleType, task: str, profile: str, cfg: dict[str, Any], seed: int, digest: str, d: Path,
            jobs: int | None, limit: int | None, t0: float, cpu0: float) -> Path:
     """The body of :func:`build`, run with pinned threads."""
+    final, d = d, d.with_name(d.name + ".building")  # built aside, swapped in when complete
+    what = f"the corpus folder of {task}/{profile}"
+    claim(final, "corpus", what=what, own=corpus_folder)  # before any work: replaced only if it is a corpus
+    claim(d, "corpus", what=what, own=corpus_folder)
     ctx = mod.prepare(cfg)
     plan = _limit(mod.plan(cfg, ctx, seed), limit)
-    final, d = d, d.with_name(d.name + ".building")  # built aside, swapped in when complete
     if d.exists():
         shutil.rmtree(d)
     (d / "clips").mkdir(parents=True)
@@ -207,14 +222,7 @@ def _build(mod: ModuleType, task: str, profile: str, cfg: dict[str, Any], seed: 
     if len(df) == 0:
         raise AudioError(f"no clip of {task}/{profile} could be built; see {d / 'build.log'}")
     (d / STAMP).write_text(digest + "\n")
-    old = final.with_name(final.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    d.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
+    replace(d, final, "corpus", what=what, own=corpus_folder)
     write_readme(task, profile)
     print(f"[corpora] {task}/{profile}: {len(df)} clips in {elapsed:.0f} s, fingerprint {info['fingerprint']} "
           f"-> {final / 'manifest.csv'}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import BrokenExecutor, Executor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -31,8 +31,9 @@ from tqdm.auto import tqdm
 
 from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..classifier import Classifier, predict_in_batches
-from ..errors import OptionError, SufficeError
+from ..errors import OptionError, StudyInterrupted, SufficeError, interrupted_message
 from ..masking import spectrum, synthesise
+from ..parallel import cancel_on_interrupt
 from ..search.rankings import magnitude_order
 from ..study import Clip, DiskCache, load_clips, model_identity, select_clips
 from ..study.cache import key_digest
@@ -203,28 +204,37 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     obj_of = dict(zip(names, loaded))
     bar = tqdm(total=len(fkeys), initial=len(fkeys) - len(todo), desc=f"{task}: flips", disable=not progress)
     local = list(todo) if executor is None else []
-    if executor is not None:
-        futs = {executor.submit(_flip_job, spec_of[mn], profile, by_id[cid].waveform, int(seed), opts,
-                                str(cache.root), fkeys[(mn, cid)]): (mn, cid) for mn, cid in todo}
-        for fut in as_completed(futs):
-            k = futs[fut]
-            try:
-                payloads[k] = fut.result()
-                if not cache.has("flip", fkeys[k]):
-                    cache.put("flip", fkeys[k], payloads[k])
-            except Exception as exc:  # noqa: BLE001 - recorded (a broken pool: done here instead)
-                if type(exc).__name__ == "BrokenProcessPool":
+    futs: dict = {}
+    try:
+        if executor is not None:
+            for mn, cid in todo:  # one by one: a Ctrl-C part-way still finds every submitted job
+                futs[executor.submit(_flip_job, spec_of[mn], profile, by_id[cid].waveform, int(seed), opts,
+                                     str(cache.root), fkeys[(mn, cid)])] = (mn, cid)
+            for fut in as_completed(futs):
+                k = futs[fut]
+                try:
+                    payloads[k] = fut.result()
+                    if not cache.has("flip", fkeys[k]):
+                        cache.put("flip", fkeys[k], payloads[k])
+                except BrokenExecutor:  # the workers died (not the job): done here instead
                     local.append(k)
                     continue
-                fails.append({"clip_id": k[1], "model": k[0], "stage": "flip", "reason": _reason(exc)})
+                except Exception as exc:  # noqa: BLE001 - recorded
+                    fails.append({"clip_id": k[1], "model": k[0], "stage": "flip", "reason": _reason(exc)})
+                bar.update(1)
+        for mn, cid in local:
+            try:
+                payloads[(mn, cid)] = _flip_job(obj_of[mn], profile, by_id[cid].waveform, int(seed), opts,
+                                                str(cache.root), fkeys[(mn, cid)])
+            except Exception as exc:  # noqa: BLE001
+                fails.append({"clip_id": cid, "model": mn, "stage": "flip", "reason": _reason(exc)})
             bar.update(1)
-    for mn, cid in local:
-        try:
-            payloads[(mn, cid)] = _flip_job(obj_of[mn], profile, by_id[cid].waveform, int(seed), opts,
-                                            str(cache.root), fkeys[(mn, cid)])
-        except Exception as exc:  # noqa: BLE001
-            fails.append({"clip_id": cid, "model": mn, "stage": "flip", "reason": _reason(exc)})
-        bar.update(1)
+    except KeyboardInterrupt:  # Ctrl-C (a worker that got it too returns it as its job's exception)
+        cancel_on_interrupt(futs, executor)
+        bar.close()
+        done = sum(k in payloads or cache.has("flip", key) for k, key in fkeys.items())
+        raise StudyInterrupted(interrupted_message(done, len(fkeys), "flips", str(cache.root)),
+                               finished=done, total=len(fkeys), cache_dir=str(cache.root)) from None
     bar.close()
     flips = {k: _restore(p, by_id[k[1]]) for k, p in payloads.items()}
     now = set(todo)

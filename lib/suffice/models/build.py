@@ -22,6 +22,7 @@ from ..constants import VERSION as __version__
 from ..constants import SAMPLE_RATE
 from ..errors import SufficeError
 from ..fingerprint import fingerprint
+from ..folders import claim
 from ..tasks import TASKS
 from .base import content_hash
 from .data import Split, load_task, models_dir
@@ -37,6 +38,15 @@ def model_dir(name: str, profile: str) -> Path:
     """``data/models/<profile>/<task>/<short>``."""
     task, short = name.split("/", 1)
     return models_dir(profile, task) / short
+
+
+def model_folder(folder: Path) -> str | None:
+    """None when ``folder`` is a saved zoo model (a card, or only the JSON and safetensors files that
+    the savers write), else why not (see :func:`suffice.folders.claim`)."""
+    if (folder / "card.json").is_file():
+        return None
+    odd = [p.name for p in folder.iterdir() if not (p.is_file() and p.suffix in (".json", ".safetensors"))]
+    return f"it has no card.json and holds {', '.join(sorted(odd)[:3])}" if odd else None
 
 
 def _size(folder: Path) -> int:
@@ -109,6 +119,8 @@ def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: 
             card_path.write_text(json.dumps(old, indent=1))
         return old
     tmp = folder.with_name(folder.name + ".tmp")
+    for f in (folder, tmp):  # replaced below: only when they are a model folder this build wrote
+        claim(f, "model", what=f"the folder of model {spec.name}", own=model_folder)
     shutil.rmtree(tmp, ignore_errors=True)
     t0 = time.perf_counter()
     train_info: dict[str, Any] = {}

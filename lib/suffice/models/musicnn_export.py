@@ -175,6 +175,8 @@ def versions() -> dict[str, str]:
 
 def export(out: Path) -> dict[str, Any]:
     """Write everything into ``out`` (replaced); returns the content of ``export.json``."""
+    for folder in (out, out.with_name(out.name + ".tmp")):
+        refuse_foreign(folder)
     pkg = package_dir()
     files = checked_wheel_files(pkg)
     tmp = out.with_name(out.name + ".tmp")
@@ -215,6 +217,20 @@ def export(out: Path) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return meta
+
+
+def refuse_foreign(folder: Path) -> None:
+    """Exit with one line unless ``folder`` is missing, empty or an export (the rule of
+    ``suffice.folders``, restated here because this script runs without suffice)."""
+    if folder.is_symlink():
+        sys.exit(f"musicnn_export: {folder} is a symbolic link; give a real folder")
+    if not folder.exists():
+        return
+    odd = [] if not folder.is_dir() else [p.name for p in folder.iterdir()
+                                          if p.suffix not in (".onnx", ".json", ".npz") or p.is_dir()]
+    if not folder.is_dir() or odd:
+        sys.exit(f"musicnn_export: {folder} holds files that this export did not write "
+                 f"({', '.join(sorted(odd)[:3]) or 'not a folder'}); it is never replaced: give another --out")
 
 
 def default_out() -> Path:

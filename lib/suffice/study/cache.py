@@ -11,6 +11,11 @@ consistency with what the study knows), and an entry that fails it is treated as
 are created readable by the group (the umask permitting), so a second user sharing the folder reads
 them instead of overwriting them.  ``put_or_record`` keeps going when an entry cannot be written (a
 full disk): the result stays in the study's tables, the failure is counted and reported once.
+
+The cache is trusted storage, like the code itself: the checksums and checks catch damage (a torn
+write, a truncated or copied file, an entry that breaks its schema), not forgery.  Whoever can write
+the folder can plant a well-formed entry with its checksum recomputed, and the study will serve it.
+Keep the cache where only you (or your group) can write, and delete it to recompute everything.
 Several processes (or Dask workers) may share one cache folder: the worst case is the same
 entry computed twice, and the last rename wins with identical content.
 """
@@ -92,13 +97,18 @@ class DiskCache:
 
     def check_writable(self) -> None:
         """Raise :class:`~suffice.errors.OptionError` now, not hours later, if entries cannot be written."""
+        if self.root.is_symlink() and not self.root.exists():
+            raise OptionError(f"the cache folder {self.root} is a broken symbolic link (to "
+                              f"{os.readlink(self.root)}); create its target or give another folder")
+        if self.root.exists() and not self.root.is_dir():
+            raise OptionError(f"the cache folder {self.root} exists and is not a folder")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-probe-")
             os.close(fd)
             os.unlink(tmp)
         except OSError as exc:
-            raise OptionError(f"the cache folder {self.root} is not writable: {exc}") from exc
+            raise OptionError(f"the cache folder {self.root} is not writable: {exc.strerror or exc}") from None
 
     def remove_stale_temporaries(self, older_than_s: float = 3600.0) -> int:
         """Delete ``.tmp-*`` files a killed writer left behind (never read as entries); returns the count."""

@@ -1,14 +1,16 @@
 """What a cached result is keyed on: the code that computed it and the model that answered.
 
-``code_digest()`` hashes the source of every library module that can change a cached payload (the
-search, masking, classifier, models, study, ...: everything except the leaves in ``_LEAVES``, which
-only read results), once per process, so an
-edit of the search recomputes its results instead of serving old ones.  ``model_identity`` uses a
+``code_digest()`` hashes the source of every library module that can change a cached payload: the
+modules that compute one (:data:`RESULT_ROOTS`) and everything they import, found by reading their
+source (:func:`result_modules`), once per process, so an edit of the search recomputes its results
+instead of serving old ones, and an edit of the command line, the book or an analysis that only reads
+results does not.  ``model_identity`` uses a
 model's own ``identity()`` (zoo models hash their weights); a custom model without one is keyed on its
 class and name only, with a warning, since new weights under an old name would be served old results.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import warnings
@@ -17,13 +19,10 @@ from pathlib import Path
 from ..constants import VERSION as __version__
 from ..classifier import Classifier
 
-#: top-level entries of the package whose source cannot change a cached result: the command line, the
-#: book, plotting and the benchmark; the analyses that only read results (transfer maths, statistics,
-#: spectral features, the deepfake information analysis).  ``tests/test_study_stages.py`` checks that
-#: the modules computing cached payloads import none of them (the corpora stay in: the zoo loads its
-#: training data through them).
-_LEAVES = frozenset({"cli.py", "__main__.py", "book", "plotting", "bench", "transfer", "transfer.py",
-                     "stats.py", "stats_blocked.py", "spectral.py", "deepfake_info.py"})
+#: the modules that compute what the cache stores (predictions, explanations, transfers, nulls, flips);
+#: the digest covers them and every module they import, at any depth of their source
+RESULT_ROOTS: tuple[str, ...] = ("suffice.study.predict", "suffice.study.explain", "suffice.study.crosseval",
+                                 "suffice.study.nulls", "suffice.flips.study")
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,15 +31,59 @@ def code_digest() -> str:
     return source_digest(Path(__file__).resolve().parents[1])
 
 
+def _module_file(pkg_root: Path, module: str) -> Path | None:
+    """The source file of ``suffice.a.b`` under the package folder ``pkg_root`` (None: not a module)."""
+    rel = Path(*module.split(".")[1:])
+    for f in (pkg_root / rel).with_suffix(".py"), pkg_root / rel / "__init__.py":
+        if f.is_file():
+            return f
+    return None
+
+
+def _imports(pkg_root: Path, path: Path) -> set[str]:
+    """The ``suffice`` modules that ``path`` imports anywhere in its source (lazy imports included)."""
+    rel = path.relative_to(pkg_root.parent).with_suffix("")
+    parts = list(rel.parts[:-1]) if rel.name == "__init__" else list(rel.parts)
+    package = parts if path.name == "__init__.py" else parts[:-1]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.split(".")[0] == "suffice"}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            mod = ".".join(base + ([node.module] if node.module else []))
+            if mod.split(".")[0] != "suffice":
+                continue
+            out.add(mod)  # and each imported name that is itself a module (``from . import masking``)
+            out |= {f"{mod}.{a.name}" for a in node.names if _module_file(pkg_root, f"{mod}.{a.name}")}
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value.startswith("suffice.") and _module_file(pkg_root, node.value)):
+            out.add(node.value)  # a module named for ``importlib.import_module`` (the strategy registry)
+    return out
+
+
+def result_modules(pkg_root: Path) -> list[Path]:
+    """Source files of :data:`RESULT_ROOTS` and of every module they import, transitively (derived from
+    the source, so a new module is covered as soon as a result-making module imports it; the package
+    faces above them are not, since importing a module only runs its parents' re-exports)."""
+    seen: dict[str, Path] = {}
+    todo = list(RESULT_ROOTS)
+    while todo:
+        mod = todo.pop()
+        f = _module_file(pkg_root, mod)
+        if mod in seen or f is None:
+            continue
+        seen[mod] = f
+        todo.extend(_imports(pkg_root, f))
+    return sorted(set(seen.values()))
+
+
 def source_digest(root: Path) -> str:
     """SHA-256 (hex, 16 characters) over the path and bytes of every result-making ``.py`` file under
-    the package folder ``root`` (the leaves in ``_LEAVES`` left out)."""
+    the package folder ``root`` (:func:`result_modules`)."""
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*.py")):
-        rel = p.relative_to(root)
-        if rel.parts[0] in _LEAVES or "__pycache__" in rel.parts:
-            continue
-        h.update(str(rel.as_posix()).encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in result_modules(root):
+        h.update(str(p.relative_to(root).as_posix()).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 

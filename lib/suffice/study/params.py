@@ -8,6 +8,7 @@ expanded (a few nested anchors can otherwise expand to gigabytes).
 """
 from __future__ import annotations
 
+import math
 import os
 import reprlib
 from contextlib import ExitStack
@@ -51,6 +52,7 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "workers": "auto",        # local processes for the explanations: auto = the available CPUs (1 with a GPU)
     "model_timeout_s": 600,   # seconds one model call may take before it is recorded as a failure (null: no limit)
     "null_random_n": 3,       # random keep-sets of size |S| per explanation for the chance baseline (0: none)
+    "max_clip_seconds": 120,  # longest clip accepted (null: any length); every model call resynthesises the whole clip
     "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: no variant)
     "rex_models": None,       # models of the rex variant (null: the study's models); a subset keeps it cheap
     "rex_options": {},        # search options of the rex variant (empty: rex's own defaults, ReX's settings)
@@ -166,6 +168,9 @@ def _check_types(params: dict[str, Any]) -> None:
     if rm is not None and (not isinstance(rm, list) or not rm or not all(isinstance(m, str) for m in rm)):
         raise bad("rex_models", "null or a non-empty list of model names")
     check_timeout(params["model_timeout_s"])
+    v = params["max_clip_seconds"]
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
+        raise bad("max_clip_seconds", "a positive number of seconds or null (any length)")
     for key in ("delta", "alpha"):
         v = params[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
@@ -224,8 +229,10 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
     from ..paths import resolve_param_paths
     from .clips import load_clips, select_clips
     from .cache import DiskCache
-    from .result import check_output_dir
-    from .run import check_strategy_options, run
+    from ..audio import duration_limit
+    from ..paths import data_root
+    from .result import check_output_dir, claim_output_dir
+    from .run import check_strategy_options, run, save_or_explain
     params = load_params(source, **overrides)
     task = params["task"]
     params.update(resolve_param_paths(params, ("manifest", "cache_dir", "output_dir"), source))  # README: Paths
@@ -234,8 +241,13 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
     check_strategy_options(params["strategy"], params["options"])
     if params["cache_dir"]:
         DiskCache(params["cache_dir"]).check_writable()
+    protect = [("cache folder", params["cache_dir"] or data_root() / "study-cache")]
+    if isinstance(source, (str, os.PathLike)):
+        protect.append(("parameter file", source))
+    if params["manifest"]:
+        protect.append(("manifest", _existing(params["manifest"])))
     if params["output_dir"]:
-        check_output_dir(params["output_dir"])
+        check_output_dir(params["output_dir"], protect)
     if params["manifest"]:
         from ..corpora import manifest_from_csv
         path = _existing(params["manifest"])
@@ -252,7 +264,12 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
         from ..corpora import manifest as corpus_manifest
         manifest = corpus_manifest(task, params["profile"])
     chosen = select_clips(manifest, int(params["clips_per_class"]), split=params["split"], seed=int(params["seed"]))
-    clips, failures = load_clips(chosen, SAMPLE_RATE)
+    with duration_limit(params["max_clip_seconds"] or math.inf):
+        clips, failures = load_clips(chosen, SAMPLE_RATE)
+    out_state = None
+    if params["output_dir"]:  # the clips are known now: the folder may not hold them either
+        protect += [("clip", c.path) for c in clips if c.path]
+        out_state = claim_output_dir(params["output_dir"], protect)[1]
     models = resolve_models(params)
     workers = resolve_workers(params["workers"], jobs=len(models) * len(clips))
     with ExitStack() as stack:
@@ -261,10 +278,12 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
         result = run(task, models, clips, params["options"], seed=int(params["seed"]),
                      strategy=params["strategy"], cache_dir=params["cache_dir"], executor=executor,
                      profile=params["profile"], failures=failures, progress=progress,
-                     model_timeout_s=params["model_timeout_s"], null_random_n=params["null_random_n"])
+                     model_timeout_s=params["model_timeout_s"], null_random_n=params["null_random_n"],
+                     max_clip_seconds=params["max_clip_seconds"])
     result.params.update({k: params[k] for k in ALL_DEFAULTS if k not in result.params})
     if params["output_dir"]:
-        result.save(params["output_dir"])
+        save_or_explain(result, params["output_dir"], out_state, Path(result.params.get("cache_dir") or
+                                                                   data_root() / "study-cache"))
     return result
 
 

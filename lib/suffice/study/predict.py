@@ -3,11 +3,14 @@
 ``TimedModel`` bounds each ``predict_proba`` call (a hung model becomes a failure record, the study
 goes on) and counts the waveforms it evaluated; ``predict_many`` batches equal-length waveforms and
 isolates a bad one; ``predict_stage`` fills the predictions of the distinct clip contents from the
-cache or the model.
+cache or the model, and (asked to) measures how much each model's outputs vary between calls and batch
+compositions (:func:`output_variation`), which sets the tolerance of the explanations' consistency check
+(:func:`consistency_tolerance`).
 """
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -21,6 +24,17 @@ from .keys import code_key
 #: seconds one ``predict_proba`` call may take before it is recorded as a failure (None: no limit).
 #: Generous: a batch of 64 ten-second clips through a transformer on two CPU cores takes about a minute.
 DEFAULT_MODEL_TIMEOUT_S = 600.0
+
+#: how far an explanation's confidence may be from the prediction stage's probability of its target
+#: (and how close the top two classes must be for another target) for a bit-stable model
+PROBABILITY_TOLERANCE = 1e-4
+#: output variation above which a model is called unstable (a warning says so, once per study)
+VARIATION_WARN = 1e-6
+#: tolerance per unit of measured variation: the few measured calls see less than the search's many
+#: calls in other batch compositions do, and a target flip needs both classes moved (twice the variation)
+VARIATION_FACTOR = 10.0
+#: clips of each model re-predicted to measure its output variation
+VARIATION_CLIPS = 3
 
 
 class ModelTimeoutError(SufficeError, TimeoutError):
@@ -115,12 +129,75 @@ def prediction_key(ident: str, digest: str) -> dict:
     return {**code_key(), "model": ident, "clip": digest}
 
 
+def output_variation(model: Classifier, waveforms: Sequence[np.ndarray], probs: Sequence[np.ndarray],
+                     batch: int) -> float:
+    """The largest absolute probability difference seen when ``waveforms`` (predicted as ``probs`` in stage 1)
+    are predicted again: each alone, all in one batch in reverse order (another batch size, other
+    neighbours; when they share a length), and the first one alone a second time (a repeated call).
+
+    0.0 for a bit-stable model; an fp16 or GPU model, or one whose outputs depend on the batch (batch
+    statistics, padding), shows how far its probabilities move.  Costs ``2 * len(waveforms) + 1`` waveforms.
+    """
+    ref = [np.asarray(p, dtype=np.float64) for p in probs]
+    alone = [predict_in_batches(model, w[None], 1)[0] for w in waveforms]
+    diffs = [float(np.max(np.abs(a - r))) for a, r in zip(alone, ref)]
+    if len(waveforms) > 1 and len({len(w) for w in waveforms}) == 1:
+        together = predict_in_batches(model, np.stack(waveforms[::-1]), batch)[::-1]
+        diffs += [float(np.max(np.abs(a - r))) for a, r in zip(together, ref)]
+    if len(waveforms):
+        again = predict_in_batches(model, waveforms[0][None], 1)[0]
+        diffs.append(float(np.max(np.abs(again - alone[0]))))
+    return max(diffs, default=0.0)
+
+
+def consistency_tolerance(variation: float) -> float:
+    """How far an explanation's confidence may be from the prediction of a model whose outputs vary by
+    ``variation`` (see :data:`VARIATION_FACTOR`); :data:`PROBABILITY_TOLERANCE` for a bit-stable model."""
+    return max(PROBABILITY_TOLERANCE, VARIATION_FACTOR * float(variation))
+
+
+def variation_key(ident: str, digests: Sequence[str], batch: int) -> dict:
+    return {**code_key(), "model": ident, "variation_clips": list(digests), "batch": int(batch)}
+
+
+def _variation_check(payload) -> bool:
+    return isinstance(payload, (int, float)) and not isinstance(payload, bool) and 0.0 <= payload < np.inf
+
+
+def model_variation(m: TimedModel, distinct: dict[str, Clip], probs: dict[tuple[str, str], np.ndarray],
+                    ident: str, cache: DiskCache, batch: int) -> float:
+    """:func:`output_variation` of ``m`` on its first :data:`VARIATION_CLIPS` predicted clips of one length
+    (cached like a prediction); 0.0 when it has no prediction, or when re-predicting fails (the failure
+    itself is the prediction stage's to record).  Warns once when it exceeds :data:`VARIATION_WARN`."""
+    done = [c for d, c in distinct.items() if (m.name, d) in probs]
+    if not done:
+        return 0.0
+    sample = [c for c in done if len(c.waveform) == len(done[0].waveform)][:VARIATION_CLIPS]
+    key = variation_key(ident, [c.digest for c in sample], batch)
+    v = cache.get("variation", key, _variation_check)
+    if v is None:
+        try:
+            v = output_variation(m, [c.waveform for c in sample], [probs[(m.name, c.digest)] for c in sample],
+                                 batch)
+        except Exception:  # noqa: BLE001 - a model that fails here failed (or will fail) where it counts
+            return 0.0
+        cache.put_or_record("variation", key, v)
+    v = float(v)
+    if v > VARIATION_WARN:
+        warnings.warn(f"model {m.name!r}: its outputs vary by up to {v:.2g} between calls or batch sizes; its "
+                      "explanations keep the search's own confidence, and comparisons with its prediction "
+                      f"use a tolerance of {consistency_tolerance(v):.2g}", UserWarning, stacklevel=3)
+    return v
+
+
 def predict_stage(models: Sequence[TimedModel], clips: Sequence[Clip], idents: dict[str, str],
-                  cache: DiskCache, batch: int, fails: list[dict]) -> dict[tuple[str, str], np.ndarray]:
+                  cache: DiskCache, batch: int, fails: list[dict], variation: dict[str, float] | None = None
+                  ) -> dict[tuple[str, str], np.ndarray]:
     """``{(model name, clip digest): probabilities}`` of each distinct clip content; failures recorded.
 
     A clip whose content repeats an earlier clip's is evaluated once; a failure is recorded for the
-    first clip of that content.
+    first clip of that content.  ``variation``: a dict to fill with each model's
+    :func:`model_variation` (a few extra calls per model, none when cached); None: not measured.
     """
     distinct: dict[str, Clip] = {}
     for c in clips:
@@ -142,4 +219,6 @@ def predict_stage(models: Sequence[TimedModel], clips: Sequence[Clip], idents: d
                 continue
             probs[(m.name, c.digest)] = row
             cache.put_or_record("prediction", prediction_key(idents[m.name], c.digest), row.tolist())
+        if variation is not None:
+            variation[m.name] = model_variation(m, distinct, probs, idents[m.name], cache, batch)
     return probs

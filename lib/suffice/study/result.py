@@ -2,8 +2,10 @@
 
 ``save(folder)`` writes every table and the parameters into a fresh temporary folder beside
 ``folder``, with ``stamp.json`` (the SHA-256 of the parameters and of each file), and swaps it in with
-renames: a reader sees the old complete folder or the new complete folder, never a mixture or a
-truncated file (between the two renames there is briefly no folder at all).  ``check_stamp(folder)``
+renames under a lock (:func:`suffice.folders.replace`): a reader sees the old complete folder or the new
+complete folder, never a mixture or a truncated file (between the two renames there is briefly no folder
+at all).  Only a missing or empty folder, or a previous study's folder exactly as it was saved, is ever
+replaced: anything else is refused before the study starts.  ``check_stamp(folder)``
 verifies a saved folder against its stamp.
 """
 from __future__ import annotations
@@ -15,12 +17,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
 from ..errors import OptionError, SufficeError
 from ..explanation import Explanation
+from ..folders import claim, locked, remove_stale, replace, resolve, staging, state, write_error
 
 TABLES: tuple[str, ...] = ("table", "predictions", "explanations", "failures")
 
@@ -29,18 +32,44 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def check_output_dir(folder: str | os.PathLike) -> Path:
-    """Raise :class:`OptionError` now (before any work) unless a study can be saved as ``folder``."""
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise OptionError(f"output_dir {out} exists and is not a folder")
+#: the kind of folder a study saves (see :mod:`suffice.folders`)
+KIND = "study"
+
+
+def study_folder(folder: Path) -> str | None:
+    """None when ``folder`` is a saved study exactly as saved (a valid stamp, nothing added), else why not."""
+    if not (folder / "stamp.json").is_file():
+        return "it has no stamp.json"
+    try:
+        stamp = check_stamp(folder)
+    except SufficeError:
+        return "its files differ from its stamp.json (changed after saving)"
+    extra = sorted(set(p.name for p in folder.iterdir()) - set(stamp["files"]) - {"stamp.json"})
+    return f"it holds files that are not the study's: {', '.join(extra[:4])}" if extra else None
+
+
+def check_output_dir(folder: str | os.PathLike, protect: Iterable[tuple[str, str | os.PathLike]] = ()) -> Path:
+    """The folder a study will be saved as (symbolic links followed); :class:`OptionError` now, before any
+    work, unless it is missing, empty or a previous study's folder, can be written, and neither is nor
+    contains one of ``protect`` (``(description, path)``: the cache, the manifest, the clips ...)."""
+    return claim_output_dir(folder, protect)[0]
+
+
+def claim_output_dir(folder: str | os.PathLike, protect: Iterable[tuple[str, str | os.PathLike]] = ()
+                     ) -> tuple[Path, tuple[str | None]]:
+    """:func:`check_output_dir`, and ``(state,)`` of the folder now (:func:`suffice.folders.state`), to
+    pass to :meth:`StudyResult.save` as ``expect`` when the study is done."""
+    out = resolve(folder)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        with locked(out, what="output_dir"):  # never read mid-swap by another save
+            out = claim(folder, KIND, what="output_dir", own=study_folder, protect=protect)
+            seen = (state(out),)
         probe = tempfile.mkdtemp(dir=out.parent, prefix=f".tmp-{out.name}-probe-")
         os.rmdir(probe)
     except OSError as exc:
-        raise OptionError(f"output_dir {out} cannot be written: {exc}") from None
-    return out
+        raise OptionError(f"output_dir {out} cannot be written: {exc.strerror or exc}") from None
+    return out, seen
 
 
 def check_stamp(folder: str | os.PathLike) -> dict[str, Any]:
@@ -48,7 +77,9 @@ def check_stamp(folder: str | os.PathLike) -> dict[str, Any]:
     out = Path(folder)
     try:
         stamp = json.loads((out / "stamp.json").read_text())
-    except (OSError, ValueError) as exc:
+        if not isinstance(stamp.get("files"), dict):
+            raise ValueError("no list of files")
+    except (OSError, ValueError, AttributeError) as exc:
         raise SufficeError(f"{out} has no readable stamp.json ({exc}); it is not a saved study") from None
     for name, digest in stamp["files"].items():
         p = out / name
@@ -76,13 +107,18 @@ class StudyResult:
         except KeyError:
             raise SufficeError(f"no explanation of clip {clip_id!r} by {model!r} in this study") from None
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the tables as CSV, the parameters as YAML and ``stamp.json`` to ``folder``, atomically."""
+    def save(self, folder: str | Path, *, expect: tuple[str | None] | None = None) -> Path:
+        """Write the tables as CSV, the parameters as YAML and ``stamp.json`` as ``folder``, atomically.
+
+        ``folder`` must be missing, empty or a previous study's folder (:func:`check_output_dir`); it is
+        replaced by a swap under a lock (:func:`suffice.folders.replace`).  ``expect``: ``(state,)`` of
+        the folder when the study started (:func:`suffice.folders.state`); if another run saved there
+        meanwhile, that run's folder is kept and :class:`SufficeError` is raised.  Returns the folder.
+        """
         import yaml
         out = check_output_dir(folder)
-        _remove_stale(out)
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".tmp-{out.name}-"))
-        old = None
+        remove_stale(out)
+        tmp = staging(out)
         try:
             for name in TABLES:
                 getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
@@ -92,42 +128,15 @@ class StudyResult:
             stamp = {"params_sha256": hashlib.sha256(params_text.encode()).hexdigest(), "files": files,
                      "stats": self.stats}
             (tmp / "stamp.json").write_text(json.dumps(stamp, sort_keys=True, indent=1, default=str))
-            os.chmod(tmp, 0o755 & ~_umask())
-            if out.exists():
-                old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".old-{out.name}-"))
-                os.rmdir(old)
-                os.replace(out, old)
-            os.replace(tmp, out)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise write_error(exc, out, "the study's tables") from None
         except BaseException:
-            if old is not None and old.exists() and not out.exists():
-                os.replace(old, out)  # put the previous complete folder back
-                old = None
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return out
+        return replace(tmp, out, KIND, what="output_dir", own=study_folder, expect=expect)
 
     def __repr__(self) -> str:
         return (f"StudyResult(task={self.params.get('task')!r}, models={self.table['source'].nunique() if len(self.table) else 0}, "
                 f"clips={self.predictions['clip_id'].nunique() if len(self.predictions) else 0}, "
                 f"rows={len(self.table)}, failures={len(self.failures)}, stats={self.stats})")
-
-
-def _remove_stale(out: Path, older_than_s: float = 3600.0) -> None:
-    """Delete ``.tmp-<name>-*`` / ``.old-<name>-*`` folders that a killed save left beside ``out``."""
-    import time
-    now = time.time()
-    for pattern in (f".tmp-{out.name}-*", f".old-{out.name}-*"):
-        for p in out.parent.glob(pattern):
-            try:
-                if p.is_dir() and now - p.stat().st_mtime > older_than_s:
-                    shutil.rmtree(p, ignore_errors=True)
-            except OSError:
-                pass
-
-
-def _umask() -> int:
-    old = os.umask(0o022)
-    os.umask(old)
-    return old

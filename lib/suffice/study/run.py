@@ -16,6 +16,7 @@ recomputes exactly what it affects.  Everything is checked before the work start
 """
 from __future__ import annotations
 
+import math
 import warnings
 from concurrent.futures import Executor
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..constants import SAMPLE_RATE, VERSION as __version__
-from ..audio import validate_waveform
+from ..audio import MAX_DURATION_S, duration_limit, validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, SufficeError
 from ..search.explain import resolve_options
@@ -39,7 +40,7 @@ from .explain import explain_stage, restore, worker_model
 from .keys import code_digest, model_identity
 from .nulls import DEFAULT_NULL_DRAWS, nulls_stage
 from .predict import DEFAULT_MODEL_TIMEOUT_S, TimedModel
-from .result import StudyResult, check_output_dir
+from .result import StudyResult, claim_output_dir
 
 __all__ = ["run", "StudyResult", "TABLE_COLUMNS", "model_identity", "check_strategy_options",
            "MAX_NULL_DRAWS"]
@@ -137,7 +138,8 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         *, seed: int = 0, strategy: str = "suffice", cache_dir: str | Path | None = None,
         executor: Executor | None = None, profile: str = "default", failures: Sequence[dict] = (),
         progress: bool = True, model_timeout_s: float | None = DEFAULT_MODEL_TIMEOUT_S,
-        null_random_n: int = DEFAULT_NULL_DRAWS, output_dir: str | Path | None = None) -> StudyResult:
+        null_random_n: int = DEFAULT_NULL_DRAWS, output_dir: str | Path | None = None,
+        max_clip_seconds: float | None = MAX_DURATION_S) -> StudyResult:
     """Run (or resume) the transfer grid of ``models`` on ``clips``.
 
     ``models``: zoo names (``genre/ast-tiny``) or Classifier objects whose labels are the task's
@@ -150,8 +152,9 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     the study also stores every result they return, so resuming works either way.
     ``model_timeout_s``: seconds one model call may take (None or 0: no limit); a call that overruns
     is recorded as a failure.  ``null_random_n``: random keep-sets per explanation for the chance
-    baseline (0: none; see :mod:`suffice.study.nulls`).  ``output_dir``: checked now, written (atomically)
-    at the end.  Returns a :class:`StudyResult`.
+    baseline (0: none; see :mod:`suffice.study.nulls`).  ``output_dir``: checked now (missing, empty or
+    a previous study's folder, holding neither the cache nor a clip), written (atomically) at the end.
+    ``max_clip_seconds``: longest clip accepted (None: any length).  Returns a :class:`StudyResult`.
 
     Faults: a clip that is not a valid waveform, or on which a model raises, hangs or returns something
     that is not a probability vector, becomes a row of ``failures`` (clip, model, stage, reason) and the
@@ -180,10 +183,12 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         raise OptionError("cache_dir is empty; give a folder (or null for the default)")
     cache = DiskCache(cache_dir)
     cache.check_writable()
+    out_state = None
     if output_dir is not None:
         if not str(output_dir).strip():
             raise OptionError("output_dir is empty; give a folder (or null to write nothing)")
-        check_output_dir(output_dir)
+        protect = [("cache folder", cache_dir)] + [("clip", c.path) for c in clips if getattr(c, "path", None)]
+        out_state = claim_output_dir(output_dir, protect)[1]
     cache.remove_stale_temporaries()
     specs = list(models)
     loaded = [worker_model(s, profile) for s in specs]
@@ -192,7 +197,10 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     timed = {m.name: TimedModel(m, timeout_s) for m in loaded}
     idents = {m.name: model_identity(m) for m in loaded}
     fails = list(failures)
-    clips = _check_clips(list(clips), int(loaded[0].sample_rate), fails)
+    if max_clip_seconds is not None and not (isinstance(max_clip_seconds, (int, float)) and max_clip_seconds > 0):
+        raise OptionError(f"max_clip_seconds must be a positive number of seconds or None, got {max_clip_seconds!r}")
+    with duration_limit(max_clip_seconds or math.inf):
+        clips = _check_clips(list(clips), int(loaded[0].sample_rate), fails)
     dups = duplicate_groups(clips)
     n_dup = sum(len(v) - 1 for v in dups.values())
     if n_dup:
@@ -207,11 +215,12 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     calls0 = {n: m.calls for n, m in timed.items()}
 
     from .predict import predict_stage
-    probs = predict_stage(list(timed.values()), clips, idents, cache, batch, fails)
+    variation: dict[str, float] = {}  # each model's output variation: the explanations' check tolerance
+    probs = predict_stage(list(timed.values()), clips, idents, cache, batch, fails, variation)
     payloads, counts = explain_stage(
         dict(zip(names, specs)), timed, clips, probs, strategy=strategy, opts=opts, seed=int(seed),
         idents=idents, cache=cache, executor=executor, profile=profile, timeout_s=timeout_s, fails=fails,
-        progress=progress, desc=f"{task}: explanations")
+        progress=progress, desc=f"{task}: explanations", variation=variation)
     by_digest = {c.digest: c for c in clips}
     expls = {k: restore(p, by_digest[k[1]]) for k, p in payloads.items()}
     from .explain import explanation_key
@@ -235,7 +244,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
              "cache_misses": cache.misses, "cache_write_failures": cache.write_failures,
              "duplicate_clips": n_dup,
              "not_found": int(sum(1 for f, c in zip(found, cut) if not f and not c)),
-             "budget_exhausted": int(sum(cut))}
+             "budget_exhausted": int(sum(cut)), "explanations_off_prediction": counts["off_prediction"]}
     report = cache.write_report()
     if report:
         warnings.warn(report, RuntimeWarning, stacklevel=2)
@@ -245,5 +254,17 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         failures=pd.DataFrame(fails, columns=["clip_id", "model", "stage", "reason"]),
         params=params, stats=stats, _explanations=per_clip)
     if output_dir is not None:
-        result.save(output_dir)
+        save_or_explain(result, output_dir, out_state, cache.root)
     return result
+
+
+def save_or_explain(result: StudyResult, output_dir: str | Path, expect: tuple[str | None] | None,
+                    cache_root: Path) -> Path:
+    """``result.save(output_dir, expect=expect)``; when it cannot be saved (another run saved there
+    meanwhile, a full disk), the error says that every result is in the cache and a rerun saves it."""
+    try:
+        return result.save(output_dir, expect=expect)
+    except SufficeError as exc:
+        raise SufficeError(f"{exc}.  Every result of this study is in the cache {cache_root}: run it again "
+                           "(with another output_dir if the folder is another run's) to save the tables "
+                           "without recomputing anything") from None
