@@ -71,13 +71,14 @@ class Explanation:
     finished and nothing short of the whole spectrum passed ("not found"); True, ``max_calls`` ran
     out first ("budget-cut").  ``budget_exhausted`` with ``found`` True: the set is sufficient but
     possibly not minimal (unless ``verified_minimal``: then the budget ran out later, in the
-    contrastive or complete set).  ``verified_minimal``: every kept bin was tested for removal against the
-    final set and none could go (1-minimal).  ``silence_label``: the model's top-1 label on the
+    contrastive or complete set, or in a refinement to a finer resolution).  ``verified_minimal``: every
+    kept atom of ``resolution_bins`` bins (a single bin by default) was tested for removal against the
+    final set and none could go (1-minimal at that resolution; see :mod:`suffice.search.resolution`).  ``silence_label``: the model's top-1 label on the
     all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
     counts 14), the original included.  ``necessary_budget_cut`` (with ``contrastive``): the budget ran
     out before the search for ``necessary_keep`` finished, so that set, when there is one, is
     sufficient and necessary but not pruned to the end, and a missing one is unknown rather than not
-    found.  JSON written before the last four fields existed loads with ``False, False, None, False``.
+    found.  JSON written before the last five fields existed loads with ``False, False, None, False, 1``.
     """
 
     keep: np.ndarray
@@ -103,6 +104,17 @@ class Explanation:
     verified_minimal: bool = False
     silence_label: str | None = None
     necessary_budget_cut: bool = False
+    resolution_bins: int = 1
+
+    @property
+    def resolution_hz(self) -> float:
+        """Width in Hz of the atoms over which the set was searched (and, when ``verified_minimal``,
+        verified 1-minimal): ``resolution_bins`` bins of ``sample_rate / len(waveform)`` Hz each."""
+        return self.resolution_bins * self.sample_rate / len(self.waveform)
+
+    def atoms(self) -> np.ndarray:
+        """Atom index of each bin at :attr:`resolution_bins` (bins ``[a w, (a + 1) w)`` form atom ``a``)."""
+        return np.arange(self.n_bins) // self.resolution_bins
 
     # ---- derived -------------------------------------------------------------------------------
     @property
@@ -152,7 +164,8 @@ class Explanation:
             "necessary_budget_cut": self.necessary_budget_cut,
             "complete_size": None if self.complete_keep is None else int(self.complete_keep.sum()),
             "budget_exhausted": self.budget_exhausted, "verified_minimal": self.verified_minimal,
-            "silence_label": self.silence_label,
+            "silence_label": self.silence_label, "resolution_bins": self.resolution_bins,
+            "resolution_hz": self.resolution_hz,
         }
 
     # ---- serialisation -------------------------------------------------------------------------
@@ -192,6 +205,7 @@ class Explanation:
                 and self.verified_minimal == other.verified_minimal
                 and self.silence_label == other.silence_label
                 and self.necessary_budget_cut == other.necessary_budget_cut
+                and self.resolution_bins == other.resolution_bins
                 and self.target_index == other.target_index and self.n_model_calls == other.n_model_calls
                 and eq(self.necessary_keep, other.necessary_keep) and eq(self.complete_keep, other.complete_keep)
                 and np.allclose(self.responsibility, other.responsibility))

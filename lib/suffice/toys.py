@@ -133,6 +133,53 @@ class BandEnergyClassifier:
         return int(hit[0]) + 1 if len(hit) else -1
 
 
+class RegionsClassifier:
+    """Class ``"regions"`` iff, in every region ``[low, high]`` Hz, the signal keeps at least ``share`` of
+    the power that ``reference`` (the clip it is built for) has there: a model that needs a little energy
+    in several parts of the spectrum, as a log-mel front end does.  On noise, its smallest sufficient
+    set at any resolution is known (:meth:`minimum_atoms`)."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("regions", "other")
+
+    def __init__(self, regions: Sequence[tuple[float, float]], reference: np.ndarray, share: float = 0.5,
+                 name: str = "toy/regions") -> None:
+        self.regions = [(float(a), float(b)) for a, b in regions]
+        self.share, self.name = float(share), name
+        self.n_samples = len(reference)
+        self.need = self.share * np.array([p.sum() for p in self._powers(np.atleast_2d(reference))[0]])
+
+    def region_bins(self) -> list[np.ndarray]:
+        f = np.arange(self.n_samples // 2 + 1) * self.sample_rate / self.n_samples
+        return [np.flatnonzero((f >= lo) & (f <= hi)) for lo, hi in self.regions]
+
+    def bin_power(self, waveforms: np.ndarray) -> np.ndarray:
+        """(N, K) power of each bin (Parseval weights; any constant factor cancels in the shares)."""
+        X = sfft.rfft(np.atleast_2d(np.asarray(waveforms, dtype=np.float64)), axis=-1)
+        return np.abs(X) ** 2
+
+    def _powers(self, waveforms: np.ndarray) -> list[list[np.ndarray]]:
+        p = self.bin_power(waveforms)
+        return [[row[b] for b in self.region_bins()] for row in p]
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        p = self.bin_power(waveforms)
+        score = np.min(np.stack([p[:, b].sum(axis=1) / n for b, n in zip(self.region_bins(), self.need)]), axis=0)
+        return _two_class(score, sharpness=40.0)
+
+    def minimum_atoms(self, waveform: np.ndarray, width: int) -> int:
+        """Fewest atoms of ``width`` bins (``[a w, (a + 1) w)``) whose kept power reaches the share in
+        every region: per region, its loudest atoms first (an atom straddling two regions counts in both,
+        so this is a lower bound there; regions apart by more than ``width`` bins make it exact)."""
+        p = self.bin_power(waveform)[0]
+        total = 0
+        for b, need in zip(self.region_bins(), self.need):
+            atom_power = np.bincount(b // width, weights=p[b])
+            cum = np.cumsum(np.sort(atom_power[atom_power > 0])[::-1])
+            total += int(np.flatnonzero(cum >= need)[0]) + 1
+        return total
+
+
 class WholeSpectrumClassifier:
     """Class ``"same"`` only when every bin keeps at least half its amplitude in ``reference``."""
 

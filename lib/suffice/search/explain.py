@@ -22,6 +22,7 @@ from ..errors import OptionError, UnknownNameError
 from ..explanation import Explanation
 from . import options as _opt
 from .evaluator import MaskEvaluator
+from .resolution import coarse_to_fine, levels, width_in_bins
 from .result import SearchResult
 
 #: strategy name -> module (imported lazily)
@@ -143,8 +144,17 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
                            min_confidence=opts["min_confidence"])
     own = {o.name: opts[o.name] for o in own_options(strategy)}
-    res: SearchResult = module.search(oracle, seed=seed, contrastive=opts["contrastive"],
-                                      complete=opts["complete"], **own)
+    widths = resolution_widths(opts, rate, len(x))
+    if widths == [1]:  # single bins: the strategy searches the evaluator itself
+        res: SearchResult = module.search(oracle, seed=seed, contrastive=opts["contrastive"],
+                                          complete=opts["complete"], **own)
+        width = 1
+    else:
+        if not getattr(module, "SEARCHES_ATOMS", False):
+            raise OptionError(f"strategy {strategy!r} searches single bins only; resolution_hz and "
+                              "refine_to_hz need a strategy that searches atoms (suffice, rex, magnitude)")
+        res, width = coarse_to_fine(module, oracle, widths, seed=seed, contrastive=opts["contrastive"],
+                                    complete=opts["complete"], own=own)
     oracle.max_calls = None  # the strategy's budget is over; what follows reads cached masks
     keep = np.asarray(res.keep, dtype=bool)
     suff_conf = float(oracle.target_prob(keep[None])[0])
@@ -166,7 +176,21 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         complete_confidence=res.complete_confidence, version=__version__, meta=meta,
         budget_exhausted=bool(res.budget_exhausted), verified_minimal=bool(res.verified_minimal),
         silence_label=None if silence is None else str(model.labels[silence]),
+        resolution_bins=int(width),
     )
+
+
+def resolution_widths(opts: dict[str, Any], sample_rate: int, n_samples: int) -> list[int]:
+    """The atom widths in bins, coarse to fine, that ``resolution_hz`` and ``refine_to_hz`` ask for on a
+    clip of ``n_samples`` samples (``[1]``: single bins, no atoms)."""
+    coarse = width_in_bins(opts["resolution_hz"], sample_rate, n_samples)
+    finest = width_in_bins(opts["refine_to_hz"], sample_rate, n_samples)
+    if opts["refine_to_hz"] is not None and opts["resolution_hz"] is None:
+        raise OptionError("refine_to_hz needs resolution_hz (the coarse width it refines from)")
+    if finest > coarse:
+        raise OptionError(f"refine_to_hz ({opts['refine_to_hz']:g} Hz) must not exceed resolution_hz "
+                          f"({opts['resolution_hz']:g} Hz)")
+    return levels(coarse, finest)
 
 
 explain.__doc__ = (explain.__doc__ or "") + "\n    Options (from :func:`describe_options`):\n\n" + "\n".join(

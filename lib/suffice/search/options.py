@@ -112,6 +112,11 @@ COMMON: tuple[Option, ...] = (
     Option("contrastive", bool, False, "also find a sufficient-and-necessary set (necessary_keep)"),
     Option("complete", bool, False,
            "also find a complete set (its confidence matches the original to 2 d.p.)"),
+    Option("resolution_hz", float, None, "search over atoms of this many Hz (contiguous runs of bins), "
+           "then refine inside the kept atoms down to refine_to_hz (see suffice.search.resolution); "
+           "None: single bins", min=1e-9, none_ok=True),
+    Option("refine_to_hz", float, None, "finest width the coarse-to-fine search refines to (None: single "
+           "bins; equal to resolution_hz: no refinement)", min=1e-9, none_ok=True),
 )
 
 

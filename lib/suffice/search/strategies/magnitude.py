@@ -22,6 +22,8 @@ from ..options import Option
 from ..result import SearchResult, rank_bins
 
 NAME = "magnitude"
+#: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
+SEARCHES_ATOMS = True
 OPTIONS: tuple[Option, ...] = ()
 DEFAULTS: dict = {}
 

@@ -87,6 +87,8 @@ from ..options import Option, validate
 from ..result import SearchResult, rank_bins
 
 NAME = "rex"
+#: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
+SEARCHES_ATOMS = True
 
 
 def _positive(v: float) -> str | None:

@@ -85,6 +85,8 @@ from ..rankings import band_order, magnitude_order
 from ..result import SearchResult, rank_bins
 
 NAME = "suffice"
+#: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
+SEARCHES_ATOMS = True
 # ``chain``: after the longest passing prefix of a round's removals, the removals behind the first one that
 # could not go are tried (prefix and bisection) on the reduced set, while that removes something.
 # Measured: 120 pairs of which either bin can go but not both (toys.pairs_clip), 8,000 / 16,000
