@@ -101,8 +101,25 @@ def test_run_chapter_rejects_an_unknown_key_before_running(tmp_path):
 
 
 def test_run_chapter_needs_a_notebook(tmp_path):
-    with pytest.raises(SufficeError, match="no chapter notebook"):
+    with pytest.raises(UnknownNameError, match="unknown chapter 'no_such_chapter'.*chapters: method_toy"):
         run_chapter("no_such_chapter", None, out_dir=tmp_path, root=ROOT)
+
+
+def test_an_unknown_chapter_name_is_answered_with_the_command_to_run(tmp_path, capsys):
+    """A task's page runs the transferability notebook with its parameter file; a typo gets a suggestion,
+    and every chapter is listed (issue 43)."""
+    from suffice.cli import main
+    for task in ("genre", "emotion", "deepfake"):
+        assert main(["book", "run-chapter", task]) == 2
+        err = capsys.readouterr().err
+        assert f"run-chapter transferability --params params/{task}.yaml" in err and err.count("\n") == 1
+    assert main(["book", "run-chapter", "transferabilty"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean transferability?" in err
+    assert all(name in err for name in chapters.notebook_names())
+    assert "did you mean" not in chapters.unknown_chapter("zzz")
+    assert "did you mean genre?" in chapters.unknown_chapter("genr")
+    assert chapters.notebook_names().count("transferability") == 1
 
 
 # ---- HTML checks ----------------------------------------------------------------------------------

@@ -192,7 +192,101 @@ def test_models_list_says_what_is_built(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
     assert main(["models", "list", "--profile", "smoke", "--task", "genre"]) == 0
     out = capsys.readouterr()
-    assert "genre/ast-tiny         not built" in out.out and "make models PROFILE=smoke" in out.err
+    rows = {line.split()[0]: " ".join(line.split()[1:]) for line in out.out.splitlines()}
+    assert rows["genre/ast-tiny"] == "not built" and "make models PROFILE=smoke" in out.err
+
+
+def test_models_list_names_every_model_explain_takes(tmp_path, monkeypatch, capsys):
+    """The optional zero-shot models (deepfake/emotion yamnet-zeroshot: in no profile's zoo, nothing to
+    build) are listed too, as zero-shot, and each listed name resolves (issue 43)."""
+    from suffice.models import SPECS
+    from suffice.models.zoo import loadable_names
+    monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
+    for profile in ("default", "smoke"):
+        assert main(["models", "list", "--profile", profile]) == 0
+        rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+        assert {"deepfake/yamnet-zeroshot", "emotion/yamnet-zeroshot", "genre/yamnet-zeroshot"} <= set(rows)
+        assert set(rows) == set(loadable_names(None, profile))
+        for name, line in rows.items():
+            assert ("zero-shot" in line) == (SPECS[name].kind == "zeroshot"), line
+        assert "optional" in rows["emotion/yamnet-zeroshot"] and "optional" not in rows["genre/yamnet-zeroshot"]
+    # a trained model outside the smoke zoo is listed once it is built for smoke (models build --only)
+    card = tmp_path / "models" / "smoke" / "genre" / "hubert-tiny" / "card.json"
+    card.parent.mkdir(parents=True)
+    card.write_text("{}")
+    assert main(["models", "list", "--profile", "smoke", "--task", "genre"]) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("genre/hubert-tiny")]
+    assert line and "built" in line[0] and "optional" in line[0]
+
+
+# ---- issue 43: predict, conversions said, options checked before the model loads ------------------
+def _stereo_44k(tmp_path):
+    """A stereo 44.1 kHz file of the test tones (right channel quieter)."""
+    x = tone_clip([440, 1000, 2500, 300], 44100, [0.05, 0.05, 0.05, 0.3])
+    p = tmp_path / "stereo.wav"
+    sf.write(p, np.stack([x, 0.5 * x], axis=1), 44100)
+    return p
+
+
+def test_explain_says_the_file_was_mixed_and_resampled(tmp_path, capsys):
+    p = _stereo_44k(tmp_path)
+    said = "the file is 44100 Hz stereo; it was mixed to mono and resampled to 16000 Hz for the model"
+    assert main(["explain", str(p), "--model", "toy/tones:440,1000"]) == 0
+    assert f"note            {said}" in capsys.readouterr().out
+    assert main(["explain", str(p), "--model", "toy/tones:440,1000", "--json"]) == 0
+    assert said in json.loads(capsys.readouterr().out)["notes"]
+    # a mono file at the model's rate: nothing to say
+    assert main(["explain", str(_wav(tmp_path)), "--model", "toy/tones:440,1000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == []
+    from suffice.cli.clip import conversion_note
+    mono = tmp_path / "mono44.wav"
+    sf.write(mono, tone_clip([440], 44100, 0.1), 44100)
+    assert conversion_note(str(mono), 16000) == ("the file is 44100 Hz mono; it was resampled to 16000 Hz "
+                                                 "for the model")
+
+
+def test_predict_prints_the_class_and_sorted_probabilities(tmp_path, capsys):
+    p = _stereo_44k(tmp_path)
+    assert main(["predict", str(p), "--model", "toy/tones:440,1000", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["model"] == "toy/tones:440,1000" and s["class"] == "tones"
+    probs = list(s["probabilities"].items())
+    assert [k for k, _ in probs] == ["tones", "other"] and probs[0][1] >= probs[1][1]
+    assert abs(sum(v for _, v in probs) - 1) < 1e-6
+    assert "mixed to mono and resampled to 16000 Hz" in s["notes"][0]
+    # a model whose tones are not in the clip says "other" first
+    assert main(["predict", str(p), "--model", "toy/tones:5000"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["model", "toy/tones:5000"] and out[1].startswith("class           other")
+    assert out[2] == "probabilities" and out[3].split()[0] == "other" and out[4].split()[0] == "tones"
+    assert out[-1].startswith("note            the file is 44100 Hz stereo")
+
+
+def test_predict_reads_a_checkpoint_with_a_label_map(tmp_path, capsys):
+    folder = _checkpoint(tmp_path / "df", labels=("LABEL_0", "LABEL_1"))
+    p = _wav(tmp_path)
+    assert main(["predict", str(p), "--model", str(folder), "--task", "deepfake",
+                 "--labels", "LABEL_0=spoof,LABEL_1=bonafide", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["model"] == "deepfake/df" and set(s["probabilities"]) == {"bonafide", "spoof"}
+    assert s["class"] == next(iter(s["probabilities"])) and s["notes"] == []
+    assert main(["predict", str(tmp_path / "missing.wav"), "--model", "toy/tones:440"]) == 2
+    assert "no such audio file" in capsys.readouterr().err
+
+
+def test_a_bad_strategy_or_option_is_refused_before_the_model_loads(tmp_path, monkeypatch, capsys):
+    """The model named here cannot load (a zoo model not built under an empty data folder): the error must
+    be about the strategy or option, so they were checked first (issue 43)."""
+    monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
+    p = _wav(tmp_path)
+    assert main(["explain", str(p), "--model", "genre/ast-tiny"]) == 2
+    assert "not built" in capsys.readouterr().err  # the model really fails when it is reached
+    for extra, why in [(["--strategy", "nope"], "unknown strategy 'nope'"),
+                       (["-o", "bogus=1"], "unknown option"),
+                       (["-o", "max_calls=-3"], "max_calls")]:
+        assert main(["explain", str(p), "--model", "genre/ast-tiny", *extra]) == 2
+        err = capsys.readouterr().err
+        assert why in err and "not built" not in err, err
 
 
 def test_not_built_message_names_the_profile_that_has_it(tmp_path, monkeypatch, capsys):

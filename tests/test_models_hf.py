@@ -117,3 +117,72 @@ def test_resolve_model_finds_a_folder_and_answers_a_mistyped_one(tmp_path):
     assert resolve_model("toy/tones:440").labels == ("tones", "other")
     with pytest.raises(OptionError, match="expected a model"):
         resolve_model(3.5)
+
+
+# ---- issue 43: hub ids are read from the local Hugging Face cache only ----------------------------
+def _cache_env(monkeypatch, tmp_path):
+    """Point the Hugging Face cache at an empty folder of the test's (both variables the hub reads)."""
+    cache = tmp_path / "hf-home" / "hub"
+    cache.mkdir(parents=True)
+    monkeypatch.setenv("HF_HOME", str(cache.parent))
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    return cache
+
+
+def test_an_uncached_hub_id_fails_at_once_saying_how_to_get_it(tmp_path, monkeypatch, capsys):
+    """No download, no retries: one UnknownNameError within seconds naming the cache and `hf download`."""
+    import time
+
+    import huggingface_hub.constants
+
+    from suffice.errors import UnknownNameError
+    from suffice.models.resolve import resolve_model
+    cache = _cache_env(monkeypatch, tmp_path)
+    # the tests run with HF_HUB_OFFLINE=1 (conftest), which would hide a loader that tries the network:
+    # lift it, so that trying would retry for ~25 s offline (or reach the hub online) and fail this test
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # read once, at import
+    t = time.perf_counter()
+    with pytest.raises(UnknownNameError) as info:
+        resolve_model("someone/not-cached-here", task="genre")
+    seconds = time.perf_counter() - t
+    msg = str(info.value)
+    assert seconds < 5, f"took {seconds:.1f} s: the network was tried"
+    assert "not in the local Hugging Face cache" in msg and str(cache) in msg and "\n" not in msg
+    assert "hf download someone/not-cached-here" in msg and "local folder" in msg
+    # the command line: one line, exit 2, as fast
+    import soundfile as sf
+
+    from suffice.cli import main
+    sf.write(tmp_path / "clip.wav", X[0], 16000)
+    capsys.readouterr()
+    t = time.perf_counter()
+    assert main(["explain", str(tmp_path / "clip.wav"), "--model", "someone/not-cached-here"]) == 2
+    assert time.perf_counter() - t < 5
+    err = capsys.readouterr().err
+    assert err.startswith("suffice: error: hub id 'someone/not-cached-here' is not in the local Hugging Face "
+                          "cache") and err.count("\n") == 1
+
+
+def test_a_hub_id_in_the_local_cache_is_loaded_by_id(tmp_path, monkeypatch):
+    """A tiny checkpoint placed the way the hub cache stores it (refs/main -> snapshots/<hash>/)."""
+    from suffice.models.resolve import resolve_model
+    cache = _cache_env(monkeypatch, tmp_path)
+    repo = cache / "models--someone--tiny-genre"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    model, _ = _save(repo / "snapshots" / commit, family="wav2vec2", labels=("blues", "jazz", "rock"))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    clf = resolve_model("someone/tiny-genre")
+    assert clf.name == "genre/tiny-genre" and clf.labels == ("blues", "jazz", "rock")
+    assert clf.info["source"] == "someone/tiny-genre"
+    with torch.inference_mode():
+        ref = model.eval()(**clf.features(X)).logits.softmax(-1).numpy()
+    np.testing.assert_allclose(clf.predict_proba(X), ref, atol=1e-5)
+    # a cached snapshot is checked like a folder: pickle-only weights are refused
+    for f in (repo / "snapshots" / commit).glob("*.safetensors"):
+        f.unlink()
+    torch.save(model.state_dict(), repo / "snapshots" / commit / "pytorch_model.bin")
+    with pytest.raises(OptionError, match="pickle"):
+        resolve_model("someone/tiny-genre")

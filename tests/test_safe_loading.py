@@ -115,5 +115,5 @@ def test_folders_without_weights_or_config_are_refused(tmp_path):
 
 def test_hub_id_offline_fails_clearly_without_download(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(SufficeError, match="cannot load"):
+    with pytest.raises(SufficeError, match="not in the local Hugging Face cache"):
         load_hf("nobody-x9/not-a-model", task="deepfake")

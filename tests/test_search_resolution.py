@@ -160,3 +160,13 @@ def test_the_resolution_survives_json_and_old_json_reads_as_single_bins():
     d = e.to_dict()
     d.pop("resolution_bins")
     assert Explanation.from_dict(d).resolution_bins == 1
+
+
+def test_the_command_line_says_the_resolution(tmp_path, capsys):
+    import soundfile as sf
+    from suffice.cli import main
+    clip = tmp_path / "tones.wav"
+    sf.write(clip, tone_clip([440, 1000], amplitude=0.2), SR)
+    assert main(["explain", str(clip), "--model", "toy/tones:440,1000", "-o", "resolution_hz=16"]) == 0
+    out = capsys.readouterr().out
+    assert "resolution      atoms of 1 Hz (1 bins): verified 1-minimal" in out and "16 Hz, 4 Hz, 1 Hz" in out

@@ -126,5 +126,27 @@ def chapter(name: str) -> Page:
     for p in BOOK:
         if p.is_notebook and name in (p.name, p.notebook_name):
             return p
-    known = [p.name for p in BOOK if p.is_notebook]
-    raise UnknownNameError(f"unknown chapter {name!r}; notebook chapters: {', '.join(known)}")
+    raise UnknownNameError(unknown_chapter(name))
+
+
+def notebook_names() -> list[str]:
+    """The names ``run-chapter`` takes (``notebooks/<name>.md``), in reading order, each once."""
+    return list(dict.fromkeys(p.notebook_name for p in BOOK if p.is_notebook))
+
+
+def unknown_chapter(name: str) -> str:
+    """What to say about a chapter name that is no notebook: the command to run when it is a page of a
+    shared notebook (a task: ``genre`` is ``transferability`` with ``params/genre.yaml``), else close
+    matches and every chapter name."""
+    import difflib
+    known = notebook_names()
+    page = next((p for p in BOOK if p.is_notebook and p.name == name and p.notebook_name != name), None)
+    if page is not None:
+        params = page.params or {}
+        smoke = f" (smoke profile: --params {params['smoke']})" if "smoke" in params else ""
+        return (f"{name!r} is a page of the {page.notebook_name!r} notebook, not a notebook of its own: run "
+                f"`suffice book run-chapter {page.notebook_name} --params {params.get('default')}`{smoke}")
+    pages = [p.name for p in BOOK if p.is_notebook]
+    close = difflib.get_close_matches(name, list(dict.fromkeys(known + pages)), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"unknown chapter {name!r}; {hint}chapters: {', '.join(known)}"

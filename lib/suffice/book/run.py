@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import SufficeError
+from ..errors import SufficeError, UnknownNameError
 from ..folders import claim, mark, marked
-from .chapters import DEFAULT_DEPENDS, BOOK
+from .chapters import DEFAULT_DEPENDS, BOOK, notebook_names, unknown_chapter
 from .params import declared_parameters, load_params, parameters_cell, read_notebook
 from .stamps import run_key
 
@@ -118,7 +118,9 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
     root = root or repo_root()
     source = root / "notebooks" / f"{name}.md"
     if not source.is_file():
-        raise SufficeError(f"no chapter notebook {source}")
+        if name in notebook_names():  # a registered chapter whose notebook is missing: a broken checkout
+            raise SufficeError(f"no chapter notebook {source}")
+        raise UnknownNameError(unknown_chapter(name))
     page = next((p for p in BOOK if p.is_notebook and p.notebook_name == name), None)
     depends = page.depends if page else DEFAULT_DEPENDS
     timeout = timeout or (page.timeout if page else 3600)

@@ -1,8 +1,9 @@
 """The command line: one command, ``suffice``, with one module per subcommand.
 
-``suffice explain FILE --model NAME``, ``suffice study --params FILE``, ``suffice book ...``,
-``suffice corpora ...``, ``suffice models ...``, ``suffice bench ...``.  The ``python -m suffice.X``
-entry points are aliases of ``suffice X``.
+``suffice explain FILE --model NAME``, ``suffice predict FILE --model NAME`` (the model's class and
+probabilities for one clip), ``suffice study --params FILE``, ``suffice book ...``, ``suffice corpora ...``,
+``suffice models ...``, ``suffice bench ...``.  The ``python -m suffice.X`` entry points are aliases of
+``suffice X``.
 
 Exit codes: 0 success; 2 a user error (a bad option, file, name or parameter: a
 :class:`~suffice.errors.SufficeError`, or argparse's usage error), printed as one line
@@ -21,11 +22,11 @@ import traceback
 from typing import Sequence
 
 from ..errors import SufficeError
-from . import bench, book, corpora, explain, models, study
+from . import bench, book, corpora, explain, models, predict, study
 
 #: exit status of a user error, of a failure and of Ctrl-C
 USER_ERROR, FAILURE, INTERRUPTED = 2, 1, 130
-SUBCOMMANDS = (explain, study, book, corpora, models, bench)
+SUBCOMMANDS = (explain, predict, study, book, corpora, models, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ import numpy as np
 import yaml
 
 from ..errors import OptionError
+from .clip import add_clip_arguments, model_and_clip
 from .outputs import audio_output, json_output
 
 #: at most this many frequency ranges are printed (the rest are counted)
@@ -18,29 +19,20 @@ MAX_RANGES = 12
 def add(sub: Any) -> None:
     e = sub.add_parser("explain", help="find a minimal sufficient set of frequencies for one clip",
                        description=__doc__)
-    e.add_argument("file", help="sound file (any rate, mono or multichannel)")
-    e.add_argument("--model", required=True,
-                   help="zoo model (e.g. genre/ast-tiny), toy/..., a local Hugging Face folder or a hub id")
-    e.add_argument("--labels", metavar="MAP",
-                   help="for a folder or hub id: map its labels onto the task's, as a .yaml/.json file, "
-                        "RAW=CANONICAL,... or 'as-is' (keep its labels, for a task of your own)")
-    e.add_argument("--task", help="for a folder or hub id: the task (genre, emotion, deepfake, or your own name); "
-                                  "default: the task its labels fit, else its labels as they are")
+    add_clip_arguments(e, max_seconds_help="longest clip accepted (default 120; every model call "
+                                           "resynthesises the whole clip)")
     e.add_argument("--target", help="explain this label instead of the model's top-1 class")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--strategy", default="suffice", help="suffice (default) or rex")
     e.add_argument("--option", "-o", action="append", metavar="KEY=VALUE", help="search option (repeatable)")
     e.add_argument("--contrastive", action="store_true", help="also find a sufficient-and-necessary set")
     e.add_argument("--complete", action="store_true", help="also find a complete set")
-    e.add_argument("--max-seconds", type=float, default=None,
-                   help="longest clip accepted (default 120; every model call resynthesises the whole clip)")
     e.add_argument("--json", action="store_true", help="print the summary as JSON")
     e.add_argument("--out", help="write the sufficient signal to this sound file (.wav float, .flac 24-bit, "
                                  ".ogg, .aiff, .mp3; chosen from the extension)")
     e.add_argument("--save", help="write the whole explanation as JSON to this .json file")
     e.add_argument("--force", action="store_true", help="replace an existing --out or --save file "
                                                          "(the input file is never replaced)")
-    e.add_argument("--profile", default="default", help="zoo profile (default or smoke)")
     e.set_defaults(func=run)
 
 
@@ -90,20 +82,20 @@ def notes(model: Any, e: Any, x: np.ndarray, target_given: bool) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..audio import duration_limit, load_audio
-    from ..models.resolve import resolve_model
+    from ..audio import duration_limit
     from ..search import explain
+    from ..search.explain import resolve_options
     out = audio_output(args.out, force=args.force, inputs=[args.file]) if args.out else None  # before any work
     save = json_output(args.save, force=args.force, inputs=[args.file]) if args.save else None
     opts = parse_options(args.option or [])
     for flag in ("contrastive", "complete"):
         if getattr(args, flag):
             opts[flag] = True
-    model = resolve_model(args.model, args.profile, args.labels, task=args.task)
+    resolve_options(args.strategy, opts)  # a bad strategy or option is refused before the weights load
     with duration_limit(args.max_seconds):
-        x = load_audio(args.file, int(model.sample_rate))
+        model, x, loaded = model_and_clip(args)
         e = explain(model, x, seed=args.seed, strategy=args.strategy, target=args.target, **opts)
-    said = notes(model, e, x, args.target is not None)
+    said = loaded + notes(model, e, x, args.target is not None)
     if out is not None:
         import soundfile as sf
         path, fmt, subtype = out
@@ -119,6 +111,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"target          {s['target']}  (confidence {s['confidence']:.4f})")
     print(f"found           {s['found']}" + ("" if s["found"] else "  (only the whole spectrum is sufficient)"))
     print(f"set size        {s['size']} of {s['n_bins']} bins ({100 * s['fraction']:.3f} %)")
+    if e.options.get("resolution_hz") is not None:
+        levels = ", ".join(f"{v['width_hz']:g} Hz" for v in e.meta.get("levels", []))
+        state = "verified 1-minimal" if e.verified_minimal else "not verified"
+        print(f"resolution      atoms of {s['resolution_hz']:g} Hz ({s['resolution_bins']} bins): {state} at that "
+              f"resolution (levels searched: {levels})")
     if s["found"]:
         print(f"kept (Hz)       {hz_ranges(e.keep, bin_hz)}  (bins {bin_hz:g} Hz apart)")
     print(f"confidence kept {s['sufficient_confidence']:.4f}")

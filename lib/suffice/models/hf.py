@@ -1,8 +1,10 @@
 """Hugging Face audio classifiers (hub id or local folder) as zoo classifiers.
 
-Loading is safe and offline-friendly: safetensors weights only (``use_safetensors=True``), never
+Loading is safe and offline: safetensors weights only (``use_safetensors=True``), never
 ``trust_remote_code``; a folder that holds only pickle weights (``pytorch_model.bin`` ...) or asks for
-remote code is refused with a clear error.  Labels come from the config's ``id2label`` and are mapped
+remote code is refused with a clear error.  A hub id is read from the local Hugging Face cache only
+(``local_files_only=True``: nothing is downloaded, the network is never tried); one that is not there is
+refused at once, saying how to get it there.  Labels come from the config's ``id2label`` and are mapped
 onto the task's canonical labels by :func:`~suffice.models.labels.build_label_map`.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import torch
 
 from ..constants import SAMPLE_RATE
-from ..errors import OptionError, SufficeError
+from ..errors import OptionError, SufficeError, UnknownNameError
 from .base import MappedClassifier, content_hash
 from .frontends import ast_fbank
 from .labels import LabelMap, build_label_map, make_label_map
@@ -111,6 +113,42 @@ def looks_like_path(text: str) -> bool:
             or t.count("/") >= 2 or ":" in t[1:3])
 
 
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache folder: ``$HF_HUB_CACHE``, else ``$HF_HOME/hub``, else huggingface_hub's
+    default.  huggingface_hub reads these variables once, when it is imported; they are read again here,
+    so that a variable set later in the process (a notebook, a test) is obeyed too."""
+    from huggingface_hub import constants
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(var):
+            return Path(os.path.expandvars(os.environ[var])).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.path.expandvars(os.environ["HF_HOME"])).expanduser() / "hub"
+    return Path(constants.HF_HUB_CACHE)
+
+
+def cached_snapshot(repo_id: str) -> Path:
+    """The folder of hub id ``repo_id`` (its ``main`` revision) in the local Hugging Face cache, found
+    without the network (``local_files_only=True``).  Raises :class:`UnknownNameError` in one line saying
+    where it looked and how to get the checkpoint there."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import IncompleteSnapshotError, LocalEntryNotFoundError
+
+    cache = hub_cache_dir()
+    get = (f"on a machine that is online, run `hf download {repo_id}` (older huggingface_hub: "
+           f"`huggingface-cli download {repo_id}`) and copy its cache folder here, or pass a local folder "
+           "with the checkpoint instead (config.json, safetensors weights, preprocessor_config.json)")
+    try:
+        # with local_files_only, snapshot_download only reads refs/main and snapshots/<hash>/ in the cache
+        return Path(snapshot_download(repo_id, cache_dir=cache, local_files_only=True))
+    except IncompleteSnapshotError as exc:
+        raise UnknownNameError(f"hub id {repo_id!r} is only partly in the local Hugging Face cache {cache} "
+                               f"({exc}); suffice never downloads: {get}") from None
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        raise UnknownNameError(f"hub id {repo_id!r} is not in the local Hugging Face cache {cache} (set "
+                               f"HF_HUB_CACHE or HF_HOME to look elsewhere); suffice never downloads: "
+                               f"{get}") from None
+
+
 def load_hf(id_or_folder: str | os.PathLike, *, task: str | None = None,
             label_map: Mapping[str, str | None] | str | None = None, name: str | None = None,
             code: str | None = None, unmapped: str = "error", device: str | None = None) -> HFAudioClassifier:
@@ -121,7 +159,8 @@ def load_hf(id_or_folder: str | os.PathLike, *, task: str | None = None,
     (``LABEL_0``) must be mapped explicitly.  ``label_map="as-is"`` keeps the checkpoint's labels (a task
     you define); ``task=None`` picks the one project task the labels fit, else keeps them as they are
     (see :func:`~suffice.models.labels.make_label_map`).  A path that does not exist is answered as a
-    missing folder, not as a hub id.
+    missing folder, not as a hub id.  A hub id is read from the local Hugging Face cache only
+    (:func:`cached_snapshot`), and its snapshot folder is checked like a local folder.
     """
     from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
 
@@ -131,16 +170,18 @@ def load_hf(id_or_folder: str | os.PathLike, *, task: str | None = None,
     if not folder.exists() and (local or looks_like_path(src)):
         raise OptionError(f"no such model folder: {folder}")
     if local:
-        check_folder(folder)
         src = str(folder.resolve())
-    kw: dict[str, Any] = dict(use_safetensors=True, trust_remote_code=False, local_files_only=local)
+    else:  # a hub id: its snapshot in the cache, or one line now (never a download, never a retry loop)
+        folder = cached_snapshot(src)
+    check_folder(folder)
+    path = src if local else str(folder)
+    kw: dict[str, Any] = dict(use_safetensors=True, trust_remote_code=False, local_files_only=True)
     try:
-        model = AutoModelForAudioClassification.from_pretrained(src, **kw)
-        extractor = AutoFeatureExtractor.from_pretrained(src, trust_remote_code=False, local_files_only=local)
+        model = AutoModelForAudioClassification.from_pretrained(path, **kw)
+        extractor = AutoFeatureExtractor.from_pretrained(path, trust_remote_code=False, local_files_only=True)
     except (OSError, ValueError, EnvironmentError) as exc:
-        raise SufficeError(f"cannot load {src!r} as a safetensors audio classifier: {exc}. Hub ids need the "
-                           "checkpoint in the local Hugging Face cache (this project runs offline), or "
-                           "pass a local folder.") from exc
+        where = "" if local else f" (its cached snapshot {path})"
+        raise SufficeError(f"cannot load {src!r}{where} as a safetensors audio classifier: {exc}") from exc
     raw = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
     lm = make_label_map(raw, task, label_map, unmapped=unmapped)
     base = folder.name if local else src.rsplit("/", 1)[-1]

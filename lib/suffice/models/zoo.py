@@ -128,6 +128,16 @@ def names(task: str | None = None, profile: str = "default", *, study: bool = Fa
             and (s.in_default_study or not study)]
 
 
+def loadable_names(task: str | None = None, profile: str = "default") -> list[str]:
+    """Every zoo name ``explain --model`` / :func:`suffice.models.load` takes for ``profile`` (of one
+    task): the profile's zoo (:func:`names`), every zero-shot model (nothing to build, so no profile
+    holds it back: the optional deepfake and emotion YAMNet ones included) and any other model built
+    for the profile anyway (``models build --only``)."""
+    zoo = set(names(task, profile))
+    return [n for n, s in SPECS.items() if n in zoo or ((task is None or s.task == task)
+                                                         and (s.kind == "zeroshot" or built(n, profile)))]
+
+
 def names_left_out_of_study(task: str, profile: str = "default") -> list[str]:
     """Zoo models of ``task`` that a study with ``models: null`` leaves out."""
     return [n for n in names(task, profile) if n not in names(task, profile, study=True)]
