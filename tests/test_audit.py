@@ -58,13 +58,14 @@ def test_out_of_band_energy_reads_the_fine_spectrum_not_a_frames_50_hz_bins() ->
 
 
 def test_wilson_and_binomial_power() -> None:
-    lo, hi = audit.wilson(50, 100)
+    from suffice.stats import wilson_interval as wilson
+    lo, hi = wilson(50, 100)
     assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
     # n = 100, one-sided 5%: reject for X >= 59; power at 0.6 is P(X >= 59 | 0.6)
     assert audit.binomial_power(100, 0.6) == pytest.approx(sps.binom.sf(58, 100, 0.6))
     assert audit.binomial_power(100, 0.5) <= 0.05
     rng = np.random.default_rng(0)
-    cover = np.mean([(lambda k: audit.wilson(k, 60)[0] <= 0.5 <= audit.wilson(k, 60)[1])(rng.binomial(60, 0.5))
+    cover = np.mean([(lambda k: wilson(k, 60)[0] <= 0.5 <= wilson(k, 60)[1])(rng.binomial(60, 0.5))
                      for _ in range(2000)])
     assert 0.93 <= cover <= 0.97
 

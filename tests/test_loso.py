@@ -133,7 +133,8 @@ def test_table_and_sentences_are_computed_from_the_cards() -> None:
               "loso": {"status": "not run", "reason": "old"}}]
     rows = loso.table(cards)
     assert [r.get("drop") for r in rows] == [0.1, 0.35, None] and rows[2]["LOSO protocol"].startswith("not run: old")
-    lo, hi = loso._wilson(60, 100)
+    from suffice.stats import wilson_interval
+    lo, hi = (float(v) for v in wilson_interval(60, 100))
     assert rows[1]["lo"] == round(lo, 4) and rows[1]["held out en"] == 0.6
     s = loso.largest_drop(rows)
     assert "0.350, for `deepfake/b`" in s and f"[{round(lo, 4):.3f}, {round(hi, 4):.3f}]" in s

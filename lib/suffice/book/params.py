@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..bounded_yaml import read_yaml
 
 from ..errors import OptionError, SufficeError
 
@@ -93,14 +93,7 @@ def load_params(path: str | Path | None, declared: dict[str, Any], where: str = 
     path = Path(path)
     if not path.is_file():
         raise OptionError(f"parameter file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise OptionError(f"{path} is not valid YAML: {e}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise OptionError(f"{path} must be a mapping of parameter names to values, got {type(data).__name__}")
+    data = read_yaml(path)  # bounded, safe; a mapping or one line of error
     unknown = sorted(set(data) - set(declared))
     if unknown:
         raise OptionError(f"{path}: unknown parameter(s) {unknown} for {where}; "

@@ -47,9 +47,10 @@ from scipy import stats as sps
 
 from ..constants import SAMPLE_RATE
 from ..errors import OptionError
+from ..stats import wilson_interval
 from .signal import frame_energy, loud
 
-__all__ = ["CHANNEL_GROUPS", "VOICE_GROUPS", "clip_descriptors", "descriptors", "fit_logistic", "cv_accuracy", "wilson",
+__all__ = ["CHANNEL_GROUPS", "VOICE_GROUPS", "clip_descriptors", "descriptors", "fit_logistic", "cv_accuracy",
            "binomial_power", "audit", "audit_corpus"]
 
 SR = SAMPLE_RATE
@@ -151,17 +152,6 @@ def descriptors(clips: Sequence[np.ndarray] | np.ndarray, *, progress: bool = Fa
     """:func:`clip_descriptors` of many clips, one row each (input order)."""
     from tqdm.auto import tqdm
     return pd.DataFrame([clip_descriptors(c) for c in tqdm(list(clips), desc="channel audit", disable=not progress)])
-
-
-def wilson(k: int, n: int, ci: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``k / n``."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    z = sps.norm.ppf(0.5 + ci / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
 
 
 def binomial_power(n: int, p_alt: float, *, p0: float = 0.5, alpha: float = 0.05) -> float:
@@ -269,7 +259,7 @@ def audit(table: pd.DataFrame, labels: Sequence[str] | np.ndarray, *,
         p = float((1 + np.sum(perm >= k / n - 1e-12)) / (1 + len(perm)))
         deff = max(1.0, float(np.var(perm, ddof=1)) / (chance * (1 - chance) / n)) if len(perm) > 1 else 1.0
         n_eff = max(1, int(round(n / deff)))
-        lo, hi = wilson(int(round(k / n * n_eff)), n_eff, ci)
+        lo, hi = (float(v) for v in wilson_interval(int(round(k / n * n_eff)), n_eff, ci=ci))
         rows.append({"group": name, "kind": "voice" if name in VOICE_GROUPS else "channel", "n": n,
                      "accuracy": k / n, "lo": lo, "hi": hi, "chance": chance, "deff": deff, "p": p,
                      "power": binomial_power(n_eff, effect, p0=chance, alpha=alpha),

@@ -72,7 +72,8 @@ def shortcut_check(df: pd.DataFrame) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from .audit import CHANNEL_GROUPS, VOICE_GROUPS, descriptors, wilson
+    from ..stats import wilson_interval
+    from .audit import CHANNEL_GROUPS, VOICE_GROUPS, descriptors
     feats = descriptors(_load_all(df, "deepfake clips"))
     y = (df["label"].to_numpy() == "spoof").astype(int)
     tr, te = (df["split"] == "train").to_numpy(), (df["split"] == "test").to_numpy()
@@ -86,7 +87,7 @@ def shortcut_check(df: pd.DataFrame) -> dict[str, Any]:
         X = feats[cols].fillna(feats.loc[tr, cols].median())
         model.fit(X[tr], y[tr])
         k = int((model.predict(X[te]) == y[te]).sum())
-        lo, hi = wilson(k, int(te.sum()))
+        lo, hi = (float(v) for v in wilson_interval(k, int(te.sum())))
         out[name] = {"features": cols, "test_accuracy": round(k / te.sum(), 4), "lo": round(lo, 4),
                      "hi": round(hi, 4), "n_train": int(tr.sum()), "n_test": int(te.sum())}
     chance = float(max(y[te].mean(), 1 - y[te].mean()))

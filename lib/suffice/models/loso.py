@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..stats import wilson_interval
 from .data import Split
 
 __all__ = ["HF_EPOCH_SHARE", "LOSO_VERSION", "FULL_RECIPE_CHECK", "languages", "folds", "hf_epochs_for",
@@ -69,11 +70,6 @@ def folds(data: dict[str, Split]) -> list[tuple[str, dict[str, np.ndarray]]] | N
         out.append((lang, {s: langs[s] != lang for s in ("train", "val")}
                     | {f"held_{s}": langs[s] == lang for s in ("train", "val", "test")}))
     return out
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    from ..corpora.audit import wilson
-    return wilson(k, n)
 
 
 def _recipe(settings: dict[str, Any] | None) -> dict[str, Any]:
@@ -228,7 +224,7 @@ def evaluate(spec: Any, data: dict[str, Split], *, seed: int = 0, hf_epochs: int
 def _pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n = sum(r["n"] for r in rows)
     k = sum(r["correct"] for r in rows)
-    lo, hi = _wilson(k, n)
+    lo, hi = (float(v) for v in wilson_interval(k, n))
     return {"n": n, "accuracy": round(k / n, 4) if n else None, "lo": round(lo, 4), "hi": round(hi, 4)}
 
 

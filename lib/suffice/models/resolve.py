@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from ..bounded_yaml import parse_yaml, read_yaml
 
 from ..errors import OptionError, UnknownNameError
 from ..tasks import TASKS
@@ -48,16 +48,9 @@ def parse_labels(labels: LabelsSpec, base_dir: str | os.PathLike | None = None) 
             path = Path(base_dir) / path
         if not path.is_file():
             raise OptionError(f"no such label-map file: {path}")
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise OptionError(f"{path} is not a YAML/JSON mapping: {exc}") from None
-        return _checked(data, str(path))
+        return _checked(read_yaml(path), str(path))
     if text.startswith("{"):
-        try:
-            return _checked(yaml.safe_load(text), "the inline label map")
-        except yaml.YAMLError as exc:
-            raise OptionError(f"cannot read the inline label map {text!r}: {exc}") from None
+        return _checked(parse_yaml(text, "the inline label map"), "the inline label map")
     out: dict[str, str | None] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         raw, sep, canon = part.partition("=")

@@ -2,9 +2,8 @@
 
 Everything is checked before any work: each parameter's type and range (with the reason for each
 upper bound), the strategy's options (tried on a test tone), every path (the manifest exists and is
-a readable CSV, the cache and output folders can be written).  Parameter files are read by a bounded
-YAML loader: at most :data:`MAX_PARAMS_BYTES` bytes and :data:`MAX_YAML_NODES` nodes once aliases are
-expanded (a few nested anchors can otherwise expand to gigabytes).
+a readable CSV, the cache and output folders can be written).  Parameter files are read by the bounded
+YAML loader of :mod:`suffice.bounded_yaml`.
 """
 from __future__ import annotations
 
@@ -15,16 +14,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..bounded_yaml import MAX_PARAMS_BYTES, MAX_YAML_NODES, read_yaml
 from ..constants import SAMPLE_RATE
 from ..errors import OptionError, SufficeError
 from ..tasks import TASKS, task_labels
 
-#: a parameter file is a page of settings, not data
-MAX_PARAMS_BYTES = 1 << 20
-#: nodes of a parameter file after alias expansion (the largest real one has about 60)
-MAX_YAML_NODES = 10_000
 #: upper bounds, with their reasons (see :func:`_check_types`)
 BOUNDS: dict[str, tuple[int, str]] = {
     "clips_per_class": (10_000, "a study explains every clip with every model; 10,000 per class is "
@@ -90,50 +84,6 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
         raise OptionError("options must be a mapping of search option: value")
     _check_types(params)
     return params
-
-
-def _expanded_nodes(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Nodes of a composed YAML graph with every alias expanded (memoised: linear in the file)."""
-    if id(node) in memo:
-        return memo[id(node)]
-    memo[id(node)] = MAX_YAML_NODES + 1  # a cycle (recursive alias) counts as too large
-    n = 1
-    if isinstance(node, yaml.SequenceNode):
-        n += sum(_expanded_nodes(c, memo) for c in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        n += sum(_expanded_nodes(k, memo) + _expanded_nodes(v, memo) for k, v in node.value)
-    memo[id(node)] = min(n, 10 * MAX_YAML_NODES)
-    return memo[id(node)]
-
-
-def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
-    """A parameter file as a dict, read by a bounded safe loader (size, alias expansion, one document)."""
-    p = Path(path)
-    if not p.is_file():
-        raise OptionError(f"no such parameter file: {p}" if not p.exists() else f"{p} is not a regular file")
-    if p.stat().st_size > MAX_PARAMS_BYTES:
-        raise OptionError(f"{p} is {p.stat().st_size} bytes; a parameter file may have at most {MAX_PARAMS_BYTES}")
-    try:
-        text = p.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if node is not None and _expanded_nodes(node, {}) > MAX_YAML_NODES:
-            raise OptionError(f"{p} expands to more than {MAX_YAML_NODES} YAML nodes (nested anchors?); "
-                              "write the parameters out plainly")
-        loaded = yaml.safe_load(text) if node is not None else {}
-    except OptionError:
-        raise
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OptionError(f"{p} is not valid YAML: {_short.repr(first)}") from None
-    except (UnicodeDecodeError, ValueError):
-        raise OptionError(f"{p} is not a UTF-8 text (YAML) file") from None
-    except RecursionError:
-        raise OptionError(f"{p} nests too deeply to be a parameter file") from None
-    if loaded is None:
-        loaded = {}
-    if not isinstance(loaded, dict):
-        raise OptionError(f"{p} must hold a mapping of parameter: value")
-    return loaded
 
 
 def _check_types(params: dict[str, Any]) -> None:
