@@ -85,9 +85,9 @@ def test_model_calls_are_counted_exactly(counting):
     x = tone_clip([50, 900, 100, 2000], 8000, [0.05, 0.05, 0.3, 0.3])
     m = counting(ToneClassifier([50, 900]))
     e = suffice.explain(m, x, seed=0, batch_size=5, contrastive=True, complete=True)
-    assert e.n_model_calls == m.calls
+    assert e.n_model_calls + e.check_calls == m.calls and e.check_calls == 4  # the search, then the renderings
     assert max(m.batch_sizes) <= 5
-    assert e.meta["n_batches"] == len(m.batch_sizes)
+    assert e.meta["n_batches"] == len(m.batch_sizes) - 1
 
 
 def test_delta_sufficiency_keeps_more(rng):

@@ -180,6 +180,44 @@ class RegionsClassifier:
         return total
 
 
+class QuantisedClassifier:
+    """A model that hears quantisation: class ``"float"`` while the signal holds detail finer than a
+    16-bit PCM step (as every float synthesis does), ``"pcm16"`` once it is exactly representable in
+    16-bit PCM, and ``"pcm16"`` for silence.  Its sufficient sets never survive a 16-bit round trip."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("float", "pcm16")
+    name = "toy/quantised"
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(waveforms, dtype=np.float64)) * 32768.0
+        detail = np.max(np.abs(x - np.round(x)), axis=1)
+        return _two_class(detail / 1e-3, sharpness=5.0)
+
+
+class FloorClassifier:
+    """Class ``"clean"`` iff the band ``[low, high]`` Hz holds energy and everything outside it is below
+    ``floor`` times the in-band energy: numerically exact silence outside the band passes (float32 and
+    float64 synthesis, 16- and 24-bit PCM of a loud enough tone), a little added noise does not (a knife
+    edge for the noise rendering)."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("clean", "other")
+    name = "toy/floor"
+
+    def __init__(self, low: float, high: float, floor: float = 2e-9) -> None:
+        self.low, self.high, self.floor = float(low), float(high), float(floor)
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(waveforms, dtype=np.float64))
+        p = np.abs(sfft.rfft(x, axis=-1)) ** 2
+        f = np.arange(p.shape[1]) * self.sample_rate / x.shape[1]
+        inside = (f >= self.low) & (f <= self.high)
+        e_in, e_out = p[:, inside].sum(axis=1), p[:, ~inside].sum(axis=1)
+        ok = (e_in > 0) & (e_out < self.floor * np.maximum(e_in, 1e-300))
+        return np.stack([np.where(ok, 0.9, 0.1), np.where(ok, 0.1, 0.9)], axis=1)
+
+
 class WholeSpectrumClassifier:
     """Class ``"same"`` only when every bin keeps at least half its amplitude in ``reference``."""
 

@@ -81,6 +81,22 @@ def notes(model: Any, e: Any, x: np.ndarray, target_given: bool) -> list[str]:
     return out
 
 
+def saved_signal_note(model: Any, e: Any, path: Any, fmt: str, subtype: str) -> list[str]:
+    """Write the sufficient signal to ``path`` and read it back: a note when the saved file (its format's
+    quantisation or coding) gives the model another class than the search's.  One model call."""
+    import soundfile as sf
+    sf.write(path, e.sufficient_signal, e.sample_rate, format=fmt, subtype=subtype)
+    back, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    y = back.mean(axis=1)[: len(e.waveform)]
+    if rate != e.sample_rate or len(y) != len(e.waveform):  # a codec that pads or resamples: compare what it holds
+        y = np.pad(y, (0, max(0, len(e.waveform) - len(y))))
+    got = model.labels[int(np.argmax(model.predict_proba(y[None].astype(np.float32))[0]))]
+    if got == e.target:
+        return []
+    return [f"the saved file ({fmt} {subtype}) changes the model's answer: {got!r}, not {e.target!r} (a set on a "
+            "knife edge; .wav keeps the float samples exactly)"]
+
+
 def run(args: argparse.Namespace) -> int:
     from ..audio import duration_limit
     from ..search import explain
@@ -97,9 +113,7 @@ def run(args: argparse.Namespace) -> int:
         e = explain(model, x, seed=args.seed, strategy=args.strategy, target=args.target, **opts)
     said = loaded + notes(model, e, x, args.target is not None)
     if out is not None:
-        import soundfile as sf
-        path, fmt, subtype = out
-        sf.write(path, e.sufficient_signal, e.sample_rate, format=fmt, subtype=subtype)
+        said += saved_signal_note(model, e, *out)
     if save is not None:
         e.to_json(save)
     s = e.summary()
@@ -119,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
     if s["found"]:
         print(f"kept (Hz)       {hz_ranges(e.keep, bin_hz)}  (bins {bin_hz:g} Hz apart)")
     print(f"confidence kept {s['sufficient_confidence']:.4f}")
+    if s["robust"] is not None:
+        bad = [k for k, v in (e.renderings or {}).items() if v != e.target]
+        print(f"robust          {'yes' if s['robust'] else 'no'}  (margin {s['margin']:.4f} over the next class"
+              + (f"; the class changes under {', '.join(bad)}" if bad else "") + ")")
     print(f"model calls     {s['n_model_calls']}")
     if s["necessary_size"] is not None:
         print(f"contrastive     {s['necessary_size']} bins"

@@ -161,6 +161,11 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     silence = res.silence_index
     if silence is None and not res.budget_exhausted:  # a strategy that did not test silence
         silence = oracle.silence_index()
+    checked = None
+    if opts["check_renderings"] and res.found:
+        from ..renderings import check_renderings
+        checked = check_renderings(model, x, keep, oracle.target_index, oracle.probs(keep[None])[0], seed=seed,
+                                   batch_size=opts["batch_size"])
     meta = {"n_batches": oracle.n_batches, "model_seconds": round(oracle.model_seconds, 6),
             "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
     if res.necessary_found is not None:
@@ -177,6 +182,10 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         budget_exhausted=bool(res.budget_exhausted), verified_minimal=bool(res.verified_minimal),
         silence_label=None if silence is None else str(model.labels[silence]),
         resolution_bins=int(width),
+        margin=None if checked is None else checked["margin"],
+        robust=None if checked is None else bool(checked["robust"]),
+        renderings=None if checked is None else {k: str(model.labels[v]) for k, v in checked["labels"].items()},
+        check_calls=0 if checked is None else int(checked["calls"]),
     )
 
 

@@ -21,8 +21,8 @@ EXTRA_COLUMNS: tuple[str, ...] = ("strategy", "budget_exhausted", "verified_mini
 COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS) + tuple(c for c in EXTRA_COLUMNS if c not in TABLE_COLUMNS)
 EXPLANATION_COLUMNS: tuple[str, ...] = (
     "model", "clip_id", "true_label", "target", "confidence", "found", "budget_exhausted",
-    "verified_minimal", "set_size", "n_bins", "fraction", "sufficient_confidence", "n_model_calls", "extra_calls", "seconds",
-    "necessary_budget_cut")
+    "verified_minimal", "resolution_bins", "margin", "robust", "set_size", "n_bins", "fraction",
+    "sufficient_confidence", "n_model_calls", "check_calls", "extra_calls", "seconds", "necessary_budget_cut")
 
 
 def flags(e: Explanation) -> tuple[bool, bool]:
@@ -63,9 +63,10 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
             cls = e.target
             erows.append({"model": src, "clip_id": c.clip_id, "true_label": c.label, "target": cls,
                           "confidence": e.confidence, "found": e.found, "budget_exhausted": exhausted,
-                          "verified_minimal": minimal, "set_size": e.size, "n_bins": e.n_bins,
+                          "verified_minimal": minimal, "resolution_bins": e.resolution_bins,
+                          "margin": e.margin, "robust": e.robust, "set_size": e.size, "n_bins": e.n_bins,
                           "fraction": e.fraction, "sufficient_confidence": e.sufficient_confidence,
-                          "n_model_calls": e.n_model_calls, "extra_calls": extra_calls(e),
+                          "n_model_calls": e.n_model_calls, "check_calls": e.check_calls, "extra_calls": extra_calls(e),
                           "seconds": seconds[(src, c.digest)],
                           # with ``contrastive``: the budget ran out before the contrastive search finished
                           "necessary_budget_cut": (bool(getattr(e, "necessary_budget_cut", False))
