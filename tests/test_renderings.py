@@ -34,24 +34,29 @@ def test_renderings_are_what_a_file_on_disk_holds(tmp_path):
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
 def test_a_robust_set_and_two_knife_edges(batch_size):
     x = tone_clip([440, 1000], amplitude=0.2)
-    ok = explain(ToneClassifier(freqs=[440, 1000]), x, seed=0, batch_size=batch_size)
+    ok = explain(ToneClassifier(freqs=[440, 1000]), x, seed=0, batch_size=batch_size, check_renderings=True)
     assert ok.robust is True and ok.margin > 0.5 and set(ok.renderings) == set(RENDERINGS)
     quant = explain(QuantisedClassifier(), tone_clip([440], amplitude=0.2, noise=0.01), seed=0,
-                    batch_size=batch_size)
+                    batch_size=batch_size, check_renderings=True)
     assert quant.found and quant.robust is False and quant.renderings["pcm16"] == "pcm16"
     assert quant.renderings["float64"] == "float"
-    floor = explain(FloorClassifier(400, 500), tone_clip([440], amplitude=0.9), seed=0, batch_size=batch_size)
+    floor = explain(FloorClassifier(400, 500), tone_clip([440], amplitude=0.9), seed=0, batch_size=batch_size,
+                    check_renderings=True)
     assert floor.found and floor.robust is False
     assert floor.renderings == {"float64": "clean", "pcm24": "clean", "pcm16": "clean", "noise": "other"}
-    # the check costs len(RENDERINGS) calls outside the search's count and budget
-    assert ok.check_calls == len(RENDERINGS)
-    off = explain(ToneClassifier(freqs=[440, 1000]), x, seed=0, batch_size=batch_size, check_renderings=False)
-    assert off.robust is None and off.margin is None and off.same_result(ok)
+    # the check costs len(RENDERINGS) calls, counted; off (the default) the search is the same
+    off = explain(ToneClassifier(freqs=[440, 1000]), x, seed=0, batch_size=batch_size)
+    assert off.robust is None and off.margin is None and np.array_equal(off.keep, ok.keep)
+    assert ok.check_calls == len(RENDERINGS) and ok.n_model_calls == off.n_model_calls + len(RENDERINGS)
+    # a fixed max_calls covers the check: it runs only when it fits
+    tight = explain(ToneClassifier(freqs=[440, 1000]), x, seed=0, batch_size=batch_size, check_renderings=True,
+                    max_calls=off.n_model_calls)
+    assert tight.robust is None and tight.n_model_calls <= off.n_model_calls
 
 
 def test_the_robust_result_does_not_depend_on_the_batch_size():
     x = tone_clip([440], amplitude=0.2, noise=0.01)
-    runs = [explain(QuantisedClassifier(), x, seed=1, batch_size=b) for b in (1, 7, 64)]
+    runs = [explain(QuantisedClassifier(), x, seed=1, batch_size=b, check_renderings=True) for b in (1, 7, 64)]
     assert len({(r.robust, r.margin, tuple(sorted(r.renderings.items()))) for r in runs}) == 1
 
 

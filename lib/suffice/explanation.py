@@ -74,15 +74,16 @@ class Explanation:
     contrastive or complete set, or in a refinement to a finer resolution).  ``verified_minimal``: every
     kept atom of ``resolution_bins`` bins (a single bin by default) was tested for removal against the
     final set and none could go (1-minimal at that resolution; see :mod:`suffice.search.resolution`).  ``silence_label``: the model's top-1 label on the
-    all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated in the search (a batch of 14
+    all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
     counts 14), the original included.  ``necessary_budget_cut`` (with ``contrastive``): the budget ran
     out before the search for ``necessary_keep`` finished, so that set, when there is one, is
     sufficient and necessary but not pruned to the end, and a missing one is unknown rather than not
     found.  ``margin``: the target's probability minus the runner-up's on the sufficient signal;
     ``robust``: the class survives float64 synthesis, 24- and 16-bit PCM and a little noise
     (:mod:`suffice.renderings`); ``renderings``: the model's label under each rendering; all three None
-    where not checked (no set found, or ``check_renderings`` off).  ``check_calls``: the model calls of
-    that check, made after the search and outside ``n_model_calls`` and ``max_calls``.  JSON written
+    where not checked (no set found, ``check_renderings`` off, the default, or no room under ``max_calls``).  ``check_calls``: the model calls of
+    that check, made after the search (counted in ``n_model_calls``; under a fixed ``max_calls`` the
+    check runs only when it fits).  JSON written
     before the last nine fields existed loads with ``False, False, None, False, 1, None, None, None, 0``.
     """
 

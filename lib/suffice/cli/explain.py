@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("contrastive", "complete"):
         if getattr(args, flag):
             opts[flag] = True
+    opts.setdefault("check_renderings", True)  # say whether the set survives saving (-o check_renderings=false: not)
     resolve_options(args.strategy, opts)  # a bad strategy or option is refused before the weights load
     with duration_limit(args.max_seconds):
         model, x, loaded = model_and_clip(args)

@@ -22,6 +22,7 @@ from ..errors import OptionError, UnknownNameError
 from ..explanation import Explanation
 from . import options as _opt
 from .evaluator import MaskEvaluator
+from ..renderings import RENDERINGS, check_renderings
 from .resolution import coarse_to_fine, levels, width_in_bins
 from .result import SearchResult
 
@@ -161,19 +162,20 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     silence = res.silence_index
     if silence is None and not res.budget_exhausted:  # a strategy that did not test silence
         silence = oracle.silence_index()
-    checked = None
-    if opts["check_renderings"] and res.found:
-        from ..renderings import check_renderings
+    checked, check_batches = None, 0
+    cap = own.get("max_calls")  # a fixed cap covers the check too: it runs only when it fits
+    if opts["check_renderings"] and res.found and (cap is None or oracle.n_calls + len(RENDERINGS) <= cap):
         checked = check_renderings(model, x, keep, oracle.target_index, oracle.probs(keep[None])[0], seed=seed,
                                    batch_size=opts["batch_size"])
-    meta = {"n_batches": oracle.n_batches, "model_seconds": round(oracle.model_seconds, 6),
+        check_batches = -(-checked["calls"] // int(opts["batch_size"]))
+    meta = {"n_batches": oracle.n_batches + check_batches, "model_seconds": round(oracle.model_seconds, 6),
             "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
     if res.necessary_found is not None:
         meta["necessary_found"] = bool(res.necessary_found)
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,
-        sufficient_confidence=suff_conf, n_model_calls=oracle.n_calls,
+        sufficient_confidence=suff_conf, n_model_calls=oracle.n_calls + (0 if checked is None else checked["calls"]),
         responsibility=np.clip(np.asarray(res.responsibility, dtype=np.float32), 0.0, 1.0),
         waveform=x, sample_rate=rate, model=str(model.name), strategy=strategy, seed=seed,
         options=opts, necessary_keep=res.necessary_keep, complete_keep=res.complete_keep,

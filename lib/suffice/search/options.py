@@ -115,9 +115,9 @@ COMMON: tuple[Option, ...] = (
     Option("resolution_hz", float, None, "search over atoms of this many Hz (contiguous runs of bins), "
            "then refine inside the kept atoms down to refine_to_hz (see suffice.search.resolution); "
            "None: single bins", min=1e-9, none_ok=True),
-    Option("check_renderings", bool, True, "after the search, evaluate the set in float64, as 24- and "
+    Option("check_renderings", bool, False, "after the search, evaluate the set in float64, as 24- and "
            "16-bit PCM and with -80 dB noise, and record its margin and whether it is robust (4 model calls, "
-           "outside max_calls; see suffice.renderings)"),
+           "counted; under a fixed max_calls only when they fit; see suffice.renderings)"),
     Option("refine_to_hz", float, None, "finest width the coarse-to-fine search refines to (None: single "
            "bins; equal to resolution_hz: no refinement)", min=1e-9, none_ok=True),
 )

@@ -199,7 +199,7 @@ def explain_stage(specs: dict[str, str | Classifier], models: dict[str, TimedMod
                     else:
                         payloads[k] = p
                         counts["in_workers"] += 1
-                        counts["model_calls_in_workers"] += int(p["explanation"]["n_model_calls"]) + int(p["explanation"].get("check_calls", 0))
+                        counts["model_calls_in_workers"] += int(p["explanation"]["n_model_calls"])
                         # a worker that does not see our cache folder wrote elsewhere (or nowhere): keep it here
                         if not cache.has("explanation", keys[k], checks[k]):
                             cache.put_or_record("explanation", keys[k], p)
