@@ -39,7 +39,11 @@ EXIT_LIMIT_S = 15.0
 # the child: the study on two local workers, through the Python API or the CLI's `suffice study`
 # (a parameter file cannot name these slow toy models, so run_params is replaced by a study of them)
 CHILD = textwrap.dedent(f"""
+    import signal
     import sys
+    # Ctrl-C raises KeyboardInterrupt, as in a terminal (a shell that runs the tests in the background
+    # without job control starts them with SIGINT ignored, which Python then keeps)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import _hostile_models as hm
     import suffice.study
     from suffice.errors import StudyInterrupted
