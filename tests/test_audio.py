@@ -128,3 +128,28 @@ def test_the_clip_length_limit_can_be_raised_for_a_block():
         assert len(validate_waveform(x, 16000)) == len(x)
     import suffice.audio as audio
     assert audio.MAX_DURATION_S == MAX_DURATION_S
+
+
+def test_concurrent_length_limits_never_leak_into_each_other():
+    """Blocks in threads (a Dask worker's explanations) set and undo only their own limit."""
+    import threading
+    from suffice.audio import duration_limit
+    x = 0.1 * np.ones(16000 * 3, np.float32)
+    barrier = threading.Barrier(8)
+
+    def block():
+        with duration_limit(float("inf")):
+            barrier.wait()
+            validate_waveform(x, 16000, max_duration=None)
+    threads = [threading.Thread(target=block) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with duration_limit(2.0):
+        with pytest.raises(AudioError, match="too long"):
+            validate_waveform(x, 16000)
+    big = np.zeros(16000 * 121, np.float32)
+    big[0] = 0.1
+    with pytest.raises(AudioError, match="the limit is 120 s"):
+        validate_waveform(big, 16000)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from math import gcd
 from pathlib import Path
@@ -26,21 +27,26 @@ SILENCE_PEAK = 1e-5
 MAX_DURATION_S: float | None = 120.0
 
 
+#: the limit set by :func:`duration_limit` in this thread or task (None: :data:`MAX_DURATION_S`); a context
+#: variable, so that concurrent blocks (threads of a Dask worker, say) never see or undo each other's
+_BLOCK_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("suffice_duration_limit", default=None)
+
+
 @contextlib.contextmanager
 def duration_limit(seconds: float | None) -> Iterator[None]:
-    """Within the block, clips up to ``seconds`` long are accepted (``None``: leave the limit as it is;
-    ``math.inf``: any length).  The CLI's ``--max-seconds``."""
-    global MAX_DURATION_S
+    """Within the block (in this thread or task only), clips up to ``seconds`` long are accepted
+    (``None``: leave the limit as it is; ``math.inf``: any length).  The CLI's ``--max-seconds`` and a
+    study's ``max_clip_seconds``."""
     if seconds is None:
         yield
         return
     if not seconds > 0:
         raise AudioError(f"the clip length limit must be positive, got {seconds!r}")
-    old, MAX_DURATION_S = MAX_DURATION_S, float(seconds)
+    token = _BLOCK_LIMIT.set(float(seconds))
     try:
         yield
     finally:
-        MAX_DURATION_S = old
+        _BLOCK_LIMIT.reset(token)
 
 
 def as_float(a: np.ndarray, name: str = "waveform") -> np.ndarray:
@@ -58,7 +64,8 @@ def as_float(a: np.ndarray, name: str = "waveform") -> np.ndarray:
 
 
 def _too_long(n_samples: int, sample_rate: int, name: str, max_duration: float | None) -> AudioError | None:
-    limit = MAX_DURATION_S if max_duration is None else max_duration
+    block = _BLOCK_LIMIT.get()
+    limit = max_duration if max_duration is not None else block if block is not None else MAX_DURATION_S
     if limit is None or n_samples <= limit * sample_rate:
         return None
     return AudioError(f"{name} is too long: {n_samples / sample_rate:.1f} s; the limit is {limit:g} s "
