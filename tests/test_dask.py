@@ -82,7 +82,7 @@ def test_models_by_name_are_loaded_in_the_workers(tmp_path, client):
     dist = run("deepfake", [name], clips, cache_dir=tmp_path / "b", profile="smoke", progress=False,
                executor=client.get_executor())
     pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
-    loaded = client.run(lambda: sorted(k[0] for k in __import__("suffice.study.explain", fromlist=["x"])._WORKER_MODELS))
+    loaded = client.run(lambda: sorted(k[0] for k in __import__("suffice.study.grid", fromlist=["x"])._WORKER_MODELS))
     assert any(name in v for v in loaded.values())  # at least one worker loaded it by name
 
 

@@ -121,3 +121,70 @@ def test_the_reading_is_computed_from_the_tables(result):
     assert "above" in text and "5.0%" in text
     row = report.summary_row("toy", r.flips, curve, ft)
     assert row["flipped by 1 bin"] == 1.0 and row["flip transfer"] == pytest.approx(1 / 3)
+
+
+def _forge_flip_entries(cache_dir) -> int:
+    """Rewrite every cached flip to claim another class index (the checksum kept valid): a sound-looking
+    entry that disagrees with the model."""
+    import hashlib
+    import json
+    n = 0
+    for path in sorted((cache_dir / "flip").rglob("*.json")):
+        body = json.loads(path.read_text())
+        body["payload"]["flip"]["label_index"] += 1
+        body["sha256"] = hashlib.sha256(json.dumps(body["payload"], sort_keys=True).encode()).hexdigest()
+        path.write_text(json.dumps(body, sort_keys=True))
+        n += 1
+    return n
+
+
+def test_a_forged_flip_in_the_cache_is_recomputed(tmp_path):
+    """The flips run on the study's grid: cache entries pass its payload check or are recomputed."""
+    items = [(f"clip{i}", tone_clip([300, 1100, 150], 16000, [0.1, 0.1, 0.4], noise=0.002, seed=i), "x")
+             for i in range(2)]
+    clips, _ = clips_from_arrays(items, 16000)
+    kw = dict(n_null=1, sizes=[1], cache_dir=tmp_path, progress=False)
+    first = study.run("genre", [A, B], clips, {"max_size": 3, "screen": 16}, **kw)
+    assert _forge_flip_entries(tmp_path) == 4
+    with pytest.warns(UserWarning, match="corrupt cache entry"):
+        again = study.run("genre", [A, B], clips, {"max_size": 3, "screen": 16}, **kw)
+    assert again.stats["flips_now"] == 4
+    assert again.flips.drop(columns="seconds").equals(first.flips.drop(columns="seconds"))
+
+
+def test_models_by_name_on_workers_give_the_tables_of_one_process(tmp_path):
+    """Names resolve as everywhere (resolve_model: here toy names); a thread pool stands in for workers."""
+    from concurrent.futures import ThreadPoolExecutor
+    items = [(f"clip{i}", tone_clip([300, 1100, 150], 16000, [0.1, 0.1, 0.4], noise=0.002, seed=i), "x")
+             for i in range(2)]
+    clips, _ = clips_from_arrays(items, 16000)
+    names = ["toy/tones:300", "toy/tones:1100"]
+    kw = dict(n_null=1, sizes=[1], progress=False)
+    here = study.run("genre", names, clips, {"max_size": 3, "screen": 16}, cache_dir=tmp_path / "a", **kw)
+    with ThreadPoolExecutor(2) as ex:
+        there = study.run("genre", names, clips, {"max_size": 3, "screen": 16}, cache_dir=tmp_path / "b",
+                          executor=ex, **kw)
+    assert here.params["models"] == names and here.failures.empty
+    assert there.flips.drop(columns="seconds").equals(here.flips.drop(columns="seconds"))
+    assert there.evaluations.equals(here.evaluations)
+
+
+def test_a_model_call_past_the_timeout_is_a_failure_and_the_study_goes_on(tmp_path):
+    import time
+
+    class Slow(ToneClassifier):
+        def predict_proba(self, waveforms):
+            time.sleep(0.5)
+            return super().predict_proba(waveforms)
+
+        def identity(self) -> str:
+            return "slow tone"
+
+    items = [("clip0", tone_clip([300, 1100, 150], 16000, [0.1, 0.1, 0.4], noise=0.002, seed=0), "x")]
+    clips, _ = clips_from_arrays(items, 16000)
+    res = study.run("genre", [A, Slow(freqs=[300], name="toy/slow")], clips, {"max_size": 3, "screen": 16},
+                    n_null=1, sizes=[1], cache_dir=tmp_path, progress=False, model_timeout_s=0.1)
+    assert res.failures[["model", "stage"]].values.tolist() == [["toy/slow", "predict"]]
+    assert "0.1" in res.failures["reason"].iloc[0] and res.flips["model"].tolist() == ["toy/a"]
+    with pytest.raises(OptionError, match="model_timeout_s"):
+        study.run("genre", [A], clips, model_timeout_s=-1, cache_dir=tmp_path, progress=False)

@@ -274,7 +274,8 @@ def test_flips_study_cancels_its_jobs_on_ctrl_c(tmp_path, monkeypatch, executor_
              for i in range(3)]
     clips, _ = clips_from_arrays(items, 16000)
     ex = executor_type()
-    monkeypatch.setattr(study, "as_completed", _ctrl_c_after_first)
+    from suffice.study import grid
+    monkeypatch.setattr(grid, "as_completed", _ctrl_c_after_first)
     with pytest.raises(StudyInterrupted, match=r"^1 of 6 flips finished and cached; to resume, run the same "
                                                r"command or call again: finished work is read from the cache") as e:
         study.run("genre", models, clips, {"max_size": 5, "screen": 64}, sizes=[1], n_null=1,
@@ -283,7 +284,7 @@ def test_flips_study_cancels_its_jobs_on_ctrl_c(tmp_path, monkeypatch, executor_
     assert len(ex.futures) == 6 and all(f.cancelled() for f in ex.futures[1:])
     assert ex.terminated == (1 if executor_type is _LocalRecorder else 0)
     # the in-process path stops at once too, with the same message
-    monkeypatch.setattr(study, "_flip_job", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(study, "flip_job", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(StudyInterrupted, match=r"^1 of 6 flips finished"):
         study.run("genre", models, clips, {"max_size": 5, "screen": 64}, sizes=[1], n_null=1,
                   cache_dir=tmp_path, progress=False)

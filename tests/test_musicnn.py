@@ -137,8 +137,8 @@ def test_mtt_map_and_unknown_tags():
 
 @needs_onnx
 def test_zero_shot_card_names_msd_tags(tmp_path, monkeypatch):
-    from suffice.models import build
-    monkeypatch.setattr(build, "models_dir", lambda profile, task=None: tmp_path / profile / (task or ""))
+    from suffice.models import build, loading
+    monkeypatch.setattr(loading, "models_dir", lambda profile, task=None: tmp_path / profile / (task or ""))
     monkeypatch.setattr(build, "ms_per_clip", lambda model, x: 0.0)  # timing is not under test here
     data = {"train": _tones(1, seed=1), "val": _tones(1, seed=2), "test": _tones(1, seed=3)}
     c = build.build_one(spec("genre/musicnn-zeroshot"), "smoke", data, "h", progress=False)

@@ -1,15 +1,6 @@
-"""``python -m suffice.bench ...``: the same command as ``suffice bench ...`` (see :mod:`suffice.cli.bench`)."""
-from __future__ import annotations
-
+"""``python -m suffice.bench ...``: the CLI's alias of ``suffice bench ...`` (see :func:`suffice.cli.alias`)."""
 import sys
-from typing import Sequence
 
+from ..cli import alias
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``suffice bench`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    from ..cli import main as suffice_main
-    return suffice_main(["bench", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+sys.exit(alias("bench"))

@@ -25,39 +25,12 @@ at least ``path,label,split`` columns.
 """
 from __future__ import annotations
 
-import os
-
-import numpy as np
-import pandas as pd
-
-from ..audio import load_audio
-from ..errors import SufficeError
-from ..tasks import task_labels
+from ..constants import SAMPLE_RATE
 from .builder import build, is_current
 from .paths import PROFILES, corpus_dir, data_root
 from .real import from_asvspoof2019_la, from_gtzan, from_in_the_wild, from_ravdess
-from .schema import COLUMNS, SPLITS, manifest_from_csv, register_dataset, validate
-
-from ..constants import SAMPLE_RATE
+from .schema import COLUMNS, SPLITS, load_clip, manifest, manifest_from_csv, register_dataset, validate
 
 __all__ = ["COLUMNS", "PROFILES", "SAMPLE_RATE", "SPLITS", "build", "corpus_dir", "data_root", "from_asvspoof2019_la",
            "from_gtzan", "from_in_the_wild", "from_ravdess", "is_current", "load_clip", "manifest",
            "manifest_from_csv", "register_dataset"]
-
-
-def manifest(task: str, profile: str = "default") -> pd.DataFrame:
-    """The manifest of a built (or registered) corpus, validated; a clear error if it is not built."""
-    task_labels(task)
-    path = corpus_dir(task, profile) / "manifest.csv"
-    if not path.is_file():
-        hint = (f"python -m suffice.corpora build --profile {profile} --task {task}` (or `make data "
-                f"PROFILE={profile}`)" if profile in PROFILES else
-                f"suffice.corpora.register_dataset({task!r}, ..., profile={profile!r})`")
-        raise SufficeError(f"the {task} corpus for profile {profile!r} is not built yet ({path} is missing); "
-                           f"build it with `{hint}")
-    return manifest_from_csv(path, task)
-
-
-def load_clip(path: str | os.PathLike) -> np.ndarray:
-    """A clip as float32 mono at 16 kHz."""
-    return load_audio(path, SAMPLE_RATE)

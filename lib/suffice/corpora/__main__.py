@@ -1,15 +1,6 @@
-"""``python -m suffice.corpora ...``: the same command as ``suffice corpora ...`` (see :mod:`suffice.cli.corpora`)."""
-from __future__ import annotations
-
+"""``python -m suffice.corpora ...``: the CLI's alias of ``suffice corpora ...`` (see :func:`suffice.cli.alias`)."""
 import sys
-from typing import Sequence
 
+from ..cli import alias
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``suffice corpora`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    from ..cli import main as suffice_main
-    return suffice_main(["corpora", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+sys.exit(alias("corpora"))

@@ -29,7 +29,7 @@ Check = Callable[[pd.DataFrame], dict[str, Any]]
 
 
 def _load_all(df: pd.DataFrame, desc: str) -> np.ndarray:
-    from . import load_clip
+    from .schema import load_clip
     return np.stack([load_clip(p) for p in tqdm(df["path"], desc=desc, unit="clip", leave=False)])
 
 

@@ -1,11 +1,15 @@
-"""The manifest format every corpus (built or real) shares, and ways to register one."""
+"""The manifest format every corpus (built or real) shares: reading a corpus's manifest and its clips,
+and ways to register one."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ..audio import load_audio
+from ..constants import PROFILES, SAMPLE_RATE
 from ..errors import SufficeError
 from ..tasks import task_labels
 from .paths import corpus_dir
@@ -97,3 +101,21 @@ def register_dataset(task: str, manifest: pd.DataFrame | str | os.PathLike, prof
         f"# {task} corpus `{profile}` (registered)\n\nRegistered with `suffice.corpora.register_dataset`: "
         f"{len(df)} clips, labels {sorted(set(df['label']))}.\n", encoding="utf-8")
     return target
+
+
+def manifest(task: str, profile: str = "default") -> pd.DataFrame:
+    """The manifest of a built (or registered) corpus, validated; a clear error if it is not built."""
+    task_labels(task)
+    path = corpus_dir(task, profile) / "manifest.csv"
+    if not path.is_file():
+        hint = (f"python -m suffice.corpora build --profile {profile} --task {task}` (or `make data "
+                f"PROFILE={profile}`)" if profile in PROFILES else
+                f"suffice.corpora.register_dataset({task!r}, ..., profile={profile!r})`")
+        raise SufficeError(f"the {task} corpus for profile {profile!r} is not built yet ({path} is missing); "
+                           f"build it with `{hint}")
+    return manifest_from_csv(path, task)
+
+
+def load_clip(path: str | os.PathLike) -> np.ndarray:
+    """A clip as float32 mono at 16 kHz."""
+    return load_audio(path, SAMPLE_RATE)

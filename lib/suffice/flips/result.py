@@ -1,16 +1,15 @@
 """The result of one flip search: which bins, what the model says then, how it was found, how audible."""
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..explanation import _decode, _encode, read_json, write_json
+from ..explanation import read_json, write_json
 from ..masking import keep_bins
+from ..records import from_record, to_record
 
 _ARRAY_FIELDS = ("removed", "waveform")
 
@@ -92,30 +91,11 @@ class Flip:
 
     # ---- serialisation ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if f.name in _ARRAY_FIELDS:
-                v = _encode(np.asarray(v))
-            elif isinstance(v, float) and not math.isfinite(v):
-                v = {"float": repr(v)}  # nan / inf / -inf survive strict JSON
-            d[f.name] = v
-        return d
+        return to_record(self, _ARRAY_FIELDS, tag_nonfinite=True)  # nan / inf survive strict JSON
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Flip":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"not a Flip: unknown fields {sorted(unknown)}")
-        kw = {}
-        for k, v in d.items():
-            if k in _ARRAY_FIELDS:
-                v = _decode(v)
-            elif isinstance(v, dict) and set(v) == {"float"}:
-                v = float(v["float"])
-            kw[k] = v
-        return cls(**kw)
+        return from_record(cls, d, _ARRAY_FIELDS, tag_nonfinite=True)
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (arrays base64-encoded); also written to ``path`` when given."""

@@ -18,9 +18,8 @@ and the removal sets), in the study's cache folder, so a rerun computes only wha
 """
 from __future__ import annotations
 
-import time
 import warnings
-from concurrent.futures import BrokenExecutor, Executor, as_completed
+from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -31,12 +30,14 @@ from tqdm.auto import tqdm
 
 from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..classifier import Classifier, predict_in_batches
-from ..errors import OptionError, StudyInterrupted, SufficeError, interrupted_message
+from ..errors import OptionError, SufficeError
 from ..masking import spectrum, synthesise
-from ..parallel import cancel_on_interrupt
 from ..search.rankings import magnitude_order
 from ..study import Clip, DiskCache, load_clips, model_identity, select_clips
 from ..study.cache import key_digest
+from ..study.grid import JobKind, payload_check, restore, run_grid, run_job, worker_model
+from ..study.predict import DEFAULT_MODEL_TIMEOUT_S, PROBABILITY_TOLERANCE, TimedModel, reason
+from ..study.run import check_timeout
 from .result import Flip
 from .search import flip, resolve_flip_options
 
@@ -64,46 +65,36 @@ class FlipStudy:
             raise SufficeError(f"no flip of clip {clip_id!r} by {model!r} in this study") from None
 
 
-_MODELS: dict[tuple[str, str], Classifier] = {}
+def flip_check(n_bins: int, labels: Sequence[str], probs: np.ndarray | None = None,
+               tol: float = PROBABILITY_TOLERANCE):
+    """A payload check: it decodes, removes bins of a clip of ``n_bins`` bins, names a class of the model
+    (a found flip another one), has sane counts, and (given the model's probabilities on the clip) starts
+    from its top-1 class at that confidence, to ``tol`` (as :func:`~suffice.study.explain.explanation_check`)."""
+    labels = list(labels)
+
+    def sound(f: Flip) -> bool:
+        removed = np.asarray(f.removed)
+        return (removed.ndim == 1 and (not len(removed) or (0 <= removed.min() and removed.max() < n_bins))
+                and f.label in labels and labels.index(f.label) == f.label_index and int(f.n_model_calls) >= 1
+                and 0.0 <= f.confidence <= 1.0
+                and (not f.found or (len(removed) > 0 and f.new_label in labels
+                                     and labels.index(f.new_label) == f.new_index != f.label_index)))
+    return payload_check("flip", Flip, sound, lambda f: (f.label_index, f.confidence), probs, tol)
 
 
-def _model(spec: str | Classifier, profile: str) -> Classifier:
-    if not isinstance(spec, str):
-        return spec
-    if (spec, profile) not in _MODELS:
-        if spec.startswith("toy/"):
-            from ..toys import from_name
-            _MODELS[(spec, profile)] = from_name(spec)
-        else:
-            from .. import models
-            _MODELS[(spec, profile)] = models.load(spec, profile=profile)
-    return _MODELS[(spec, profile)]
+def _flip(model: Classifier, waveform: np.ndarray, seed: int, options: dict) -> Flip:
+    """The flip job's search."""
+    return flip(model, waveform, seed=seed, **options)
 
 
-def _flip_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed: int, options: dict,
-              cache_root: str, key: dict) -> dict:
-    """One flip, stored in the shared cache; returns the payload (without the clip's samples)."""
-    cache = DiskCache(cache_root)
-    hit = cache.get("flip", key)
-    if hit is not None:
-        return hit
-    t0 = time.perf_counter()
-    f = flip(_model(spec, profile), waveform, seed=seed, **options)
-    d = f.to_dict()
-    d.pop("waveform")
-    payload = {"flip": d, "seconds": time.perf_counter() - t0}
-    try:
-        cache.put("flip", key, payload)
-    except OSError as exc:
-        warnings.warn(f"could not store a flip in the cache {cache_root}: {exc}", stacklevel=2)
-    return payload
+#: the flip's kind of job on the study's grid
+FLIP = JobKind(name="flip", a="a flip", noun="flips", stage="flip", search=_flip, result=Flip, check=flip_check)
 
 
-def _restore(payload: dict, clip: Clip) -> Flip:
-    from ..explanation import _encode
-    d = dict(payload["flip"])
-    d["waveform"] = _encode(np.asarray(clip.waveform, np.float32))
-    return Flip.from_dict(d)
+def flip_job(spec: str | Classifier, profile: str, waveform: np.ndarray, seed: int, options: dict,
+             cache: str | DiskCache, key: dict, timeout_s: float | None = None, lookup: bool = True) -> dict:
+    """One flip, stored in the (shared) cache; returns the payload (see :func:`~suffice.study.grid.run_job`)."""
+    return run_job(FLIP, spec, profile, waveform, seed, options, cache, key, timeout_s, lookup)
 
 
 def random_removal(clip: Clip, size: int, draw: int, seed: int) -> tuple[int, ...]:
@@ -132,17 +123,17 @@ def _judge(model: Classifier, clip: Clip, removals: list[tuple[int, ...]], batch
     return np.concatenate(out) if out else np.zeros((0, len(model.labels)))
 
 
-def _reason(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
-
-
 def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], options: dict | None = None, *,
         seed: int = 0, n_null: int = 4, sizes: Sequence[int] = DEFAULT_SIZES, cache_dir=None,
-        profile: str = "default", executor: Executor | None = None, progress: bool = True) -> FlipStudy:
+        profile: str = "default", executor: Executor | None = None, progress: bool = True,
+        model_timeout_s: float | None = DEFAULT_MODEL_TIMEOUT_S) -> FlipStudy:
     """Run (or resume) the flip study of ``models`` on ``clips`` (see the module docstring).
 
-    ``options``: :func:`suffice.flip` options.  ``executor``: any ``concurrent.futures.Executor`` for
-    the flips (pass model names: workers load them).  A model that fails on a clip becomes a row of
+    ``options``: :func:`suffice.flip` options.  ``models``: classifiers or names
+    (:func:`~suffice.models.resolve.resolve_model`: zoo, toy, folder, hub id).  ``executor``: any
+    ``concurrent.futures.Executor`` for the flips, on the study's job grid (:mod:`suffice.study.grid`;
+    pass model names: workers load them).  ``model_timeout_s``: seconds one model call may take (None
+    or 0: no limit), as in :func:`suffice.study.run`.  A model that fails on a clip becomes a row of
     ``failures`` and the study goes on.
     """
     from ..tasks import task_labels
@@ -155,17 +146,19 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         raise OptionError(f"sizes must be integers >= 1, got {sizes!r}")
     if not models:
         raise OptionError("a flip study needs at least one model")
+    timeout_s = check_timeout(model_timeout_s)
     if cache_dir is None:
         from ..corpora import data_root
         cache_dir = data_root() / "study-cache"
     cache = DiskCache(cache_dir)
     cache.check_writable()
     specs = list(models)
-    loaded = [_model(s, profile) for s in specs]
+    loaded = [worker_model(s, profile) for s in specs]
     names = [m.name for m in loaded]
     if len(set(names)) != len(names):
         raise OptionError(f"model names must be unique, got {names}")
     idents = {m.name: model_identity(m) for m in loaded}
+    timed = {m.name: TimedModel(m, timeout_s) for m in loaded}
     clips = list(clips)
     by_id = {c.clip_id: c for c in clips}
     batch = opts["batch_size"]
@@ -174,7 +167,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
 
     # 1. predictions on the originals (the transfer study's cache entries)
     probs: dict[tuple[str, str], np.ndarray] = {}
-    for m in loaded:
+    for m in timed.values():
         for c in clips:
             key = {"v": __version__, "model": idents[m.name], "clip": c.digest}
             hit = cache.get("prediction", key)
@@ -182,7 +175,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                 try:
                     hit = predict_in_batches(m, c.waveform[None], 1)[0].tolist()
                 except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
-                    fails.append({"clip_id": c.clip_id, "model": m.name, "stage": "predict", "reason": _reason(exc)})
+                    fails.append({"clip_id": c.clip_id, "model": m.name, "stage": "predict", "reason": reason(exc)})
                     continue
                 calls += 1
                 cache.put("prediction", key, hit)
@@ -192,51 +185,11 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     fkeys = {(m.name, c.clip_id): {"v": __version__, "kind": "flip", "options": opts, "model": idents[m.name],
                                    "clip": c.digest, "seed": int(seed)}
              for m in loaded for c in clips if (m.name, c.clip_id) in probs}
-    payloads: dict[tuple[str, str], dict] = {}
-    todo = []
-    for k, key in fkeys.items():
-        hit = cache.get("flip", key)
-        if hit is None:
-            todo.append(k)
-        else:
-            payloads[k] = hit
-    spec_of = dict(zip(names, specs))
-    obj_of = dict(zip(names, loaded))
-    bar = tqdm(total=len(fkeys), initial=len(fkeys) - len(todo), desc=f"{task}: flips", disable=not progress)
-    local = list(todo) if executor is None else []
-    futs: dict = {}
-    try:
-        if executor is not None:
-            for mn, cid in todo:  # one by one: a Ctrl-C part-way still finds every submitted job
-                futs[executor.submit(_flip_job, spec_of[mn], profile, by_id[cid].waveform, int(seed), opts,
-                                     str(cache.root), fkeys[(mn, cid)])] = (mn, cid)
-            for fut in as_completed(futs):
-                k = futs[fut]
-                try:
-                    payloads[k] = fut.result()
-                    if not cache.has("flip", fkeys[k]):
-                        cache.put("flip", fkeys[k], payloads[k])
-                except BrokenExecutor:  # the workers died (not the job): done here instead
-                    local.append(k)
-                    continue
-                except Exception as exc:  # noqa: BLE001 - recorded
-                    fails.append({"clip_id": k[1], "model": k[0], "stage": "flip", "reason": _reason(exc)})
-                bar.update(1)
-        for mn, cid in local:
-            try:
-                payloads[(mn, cid)] = _flip_job(obj_of[mn], profile, by_id[cid].waveform, int(seed), opts,
-                                                str(cache.root), fkeys[(mn, cid)])
-            except Exception as exc:  # noqa: BLE001
-                fails.append({"clip_id": cid, "model": mn, "stage": "flip", "reason": _reason(exc)})
-            bar.update(1)
-    except KeyboardInterrupt:  # Ctrl-C (a worker that got it too returns it as its job's exception)
-        cancel_on_interrupt(futs, executor)
-        bar.close()
-        done = sum(k in payloads or cache.has("flip", key) for k, key in fkeys.items())
-        raise StudyInterrupted(interrupted_message(done, len(fkeys), "flips", str(cache.root)),
-                               finished=done, total=len(fkeys), cache_dir=str(cache.root)) from None
-    bar.close()
-    flips = {k: _restore(p, by_id[k[1]]) for k, p in payloads.items()}
+    payloads, counts = run_grid(FLIP, flip_job, (opts,), fkeys, by_id, dict(zip(names, specs)), timed, probs,
+                                seed=int(seed), cache=cache, executor=executor, profile=profile, timeout_s=timeout_s,
+                                fails=fails, progress=progress, desc=f"{task}: flips")
+    todo = counts["todo"]
+    flips = {k: restore(FLIP, p, by_id[k[1]]) for k, p in payloads.items()}
     now = set(todo)
     flip_calls = int(sum(f.n_model_calls for k, f in flips.items() if k in now))
 
@@ -252,7 +205,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         removals[c.clip_id] = rows
     labels = {m.name: list(m.labels) for m in loaded}
     eval_rows = []
-    for g in tqdm(loaded, desc=f"{task}: flipped signals", disable=not progress):
+    for g in tqdm(list(timed.values()), desc=f"{task}: flipped signals", disable=not progress):
         for c in clips:
             if (g.name, c.clip_id) not in probs:
                 continue
@@ -265,7 +218,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                 try:
                     p = _judge(g, c, uniq, batch)
                 except Exception as exc:  # noqa: BLE001
-                    fails.append({"clip_id": c.clip_id, "model": g.name, "stage": "judge", "reason": _reason(exc)})
+                    fails.append({"clip_id": c.clip_id, "model": g.name, "stage": "judge", "reason": reason(exc)})
                     continue
                 calls += len(uniq)
                 hit = p.tolist()
@@ -288,9 +241,13 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
                           "seconds": payloads[(mn, cid)]["seconds"], "singles_tested": f.meta.get("singles_tested")})
     params = {"task": task, "models": names, "seed": int(seed), "options": opts, "n_null": int(n_null),
               "sizes": sizes, "profile": profile, "n_clips": len(clips), "version": __version__,
-              "model_identities": idents}
+              "model_identities": idents, "model_timeout_s": timeout_s}
     stats = {"flips_now": len(todo), "flip_model_calls_now": flip_calls, "other_model_calls_now": calls,
-             "cache_hits": cache.hits, "cache_misses": cache.misses}
+             "cache_hits": cache.hits, "cache_misses": cache.misses, "cache_write_failures": cache.write_failures,
+             "flips_off_prediction": counts["off_prediction"]}
+    report = cache.write_report()
+    if report:
+        warnings.warn(report, RuntimeWarning, stacklevel=2)
     return FlipStudy(flips=pd.DataFrame(flip_rows), evaluations=pd.DataFrame(eval_rows),
                      predictions=pd.DataFrame(pred_rows),
                      failures=pd.DataFrame(fails, columns=["clip_id", "model", "stage", "reason"]),

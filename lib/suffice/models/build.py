@@ -25,19 +25,14 @@ from ..fingerprint import fingerprint
 from ..folders import claim
 from ..tasks import TASKS
 from .base import content_hash
-from .data import Split, load_task, models_dir
+from .data import Split, load_task
+from .loading import load, model_dir
 from .metrics import evaluate, ms_per_clip
 from .zoo import TRAIN, ModelSpec, SPECS, names, train_settings
 
 BUILD_VERSION = "3"
 #: architectures from the cheapest to train to the most expensive (builds start with the expensive ones)
 COST_ORDER = ("yamnet", "whisper-tiny", "musicnn", "ast", "whisper", "wav2vec2", "distilhubert", "hubert")
-
-
-def model_dir(name: str, profile: str) -> Path:
-    """``data/models/<profile>/<task>/<short>``."""
-    task, short = name.split("/", 1)
-    return models_dir(profile, task) / short
 
 
 def model_folder(folder: Path) -> str | None:
@@ -106,7 +101,7 @@ def _loso_settings(spec: ModelSpec, profile: str) -> dict[str, Any] | None:
 def build_one(spec: ModelSpec, profile: str, data: dict[str, Split], data_hash: str, *, seed: int = 0,
               force: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train/evaluate one model unless an up-to-date card exists; returns its card."""
-    from . import load, loso
+    from . import loso
     from .training import save_hf, train_head, train_hf
     folder = model_dir(spec.name, profile)
     key = build_key(spec, profile, seed, data_hash)

@@ -152,7 +152,7 @@ def resolve_model(name: Any, profile: str = "default", labels: LabelsSpec = None
     from .zoo import SPECS
     if name in SPECS:
         _no_labels(name, checkpoint_only)
-        from . import load
+        from .loading import load
         return load(name, profile=profile)
     from .hf import load_hf, looks_like_path
     lm = parse_labels(labels)
