@@ -73,13 +73,29 @@ def test_players_embed_without_an_audio_folder(monkeypatch):
 
 def test_explanation_players(tmp_path, explanation):
     e = explanation
-    html = pa.explanation_players(e, name="tones", audio_dir=tmp_path).data
+    html = pa.explanation_players(e, name="tones", audio_dir=tmp_path, listening_copy=False).data
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files[0] == "tones-original.wav" and any(f.startswith("tones-sufficient-3-of") for f in files)
     # the necessary set equals the sufficient one here, so it gets no second player
     assert len(_srcs(html)) == len(files) == 2 + (not np.array_equal(e.complete_keep, e.keep))
     y, _ = sf.read(tmp_path / [f for f in files if "sufficient" in f][0])
     np.testing.assert_allclose(y, e.sufficient_signal, atol=1 / 32767)
+
+
+def test_the_sufficient_player_holds_what_the_model_heard_and_a_labelled_listening_copy(tmp_path):
+    from suffice.renderings import render
+    x = tone_clip(TONE_BINS + [20, 500], n_samples=N, amplitude=[0.01, 0.01, 0.01, 0.2, 0.2], noise=0.002)
+    e = suffice.explain(ToneClassifier(TONE_BINS, min_amplitude=0.005), x, seed=0, robustness="check")
+    html = pa.explanation_players(e, name="quiet", audio_dir=tmp_path).data
+    assert f"the model&#x27;s class on this file: {e.renderings['pcm16']}" in html and "for listening" in html
+    files = {p.name: p for p in tmp_path.iterdir()}
+    suff = next(p for n, p in files.items() if n.startswith("quiet-sufficient-3") and "listening" not in n)
+    played, _ = sf.read(suff, dtype="float32")
+    assert np.array_equal(played, render(x, e.keep, "pcm16", 16000))  # the 16-bit file the check judged
+    loud = next(p for n, p in files.items() if "listening" in n)
+    rms = lambda a: float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
+    assert rms(sf.read(loud)[0]) == pytest.approx(rms(x), rel=0.01) and rms(played) < rms(x) / 10
+    assert np.array_equal(pa.level_matched(np.zeros(8), x), np.zeros(8))
 
 
 def test_spectrum_marks_exactly_the_kept_bins(explanation):

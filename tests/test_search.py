@@ -84,7 +84,7 @@ def test_same_seed_same_result_and_seed_matters_only_through_cuts(rng):
 def test_model_calls_are_counted_exactly(counting):
     x = tone_clip([50, 900, 100, 2000], 8000, [0.05, 0.05, 0.3, 0.3])
     m = counting(ToneClassifier([50, 900]))
-    e = suffice.explain(m, x, seed=0, batch_size=5, contrastive=True, complete=True, check_renderings=True)
+    e = suffice.explain(m, x, seed=0, batch_size=5, contrastive=True, complete=True, robustness="check")
     assert e.n_model_calls == m.calls and e.check_calls == 4  # the search, then the renderings check
     assert max(m.batch_sizes) <= 5
     assert e.meta["n_batches"] == len(m.batch_sizes)

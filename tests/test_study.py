@@ -69,6 +69,19 @@ def test_grid_table_is_complete_and_consistent(tmp_path):
     assert row.target_prob_sufficient == pytest.approx(p[["bonafide", "spoof"].index(row.source_pred)])
     out = res.save(tmp_path / "out")
     assert pd.read_csv(out / "table.csv").shape == t.shape
+    # robust acceptance by default: every found set was checked, and a robust one keeps its class when
+    # saved as 16-bit PCM (what a player or --out writes)
+    from suffice.renderings import render
+    assert res.params["options"]["robustness"] == "repair"
+    found = res.explanations[res.explanations.found]
+    assert found.robust.notna().all() and found.margin.notna().all()
+    assert res.stats["not_robust"] == int((found.robust == False).sum())  # noqa: E712
+    for m in _models():
+        for c in clips:
+            e = res.explanation(m.name, c.clip_id)
+            if e.found and e.robust:
+                saved = render(e.waveform, e.keep, "pcm16", 16000)
+                assert m.labels[int(np.argmax(m.predict_proba(saved[None])[0]))] == e.target
 
 
 def test_rerun_recomputes_nothing(tmp_path):
@@ -107,8 +120,8 @@ def test_changed_options_recompute_only_what_they_affect(tmp_path):
     res = run("deepfake", models, clips, {"min_confidence": 0.9}, cache_dir=tmp_path, progress=False)
     assert res.stats["explained_now"] == 3 * len(clips)
     # predictions on the originals and silence came from the cache: every call was an explanation, a
-    # cross-evaluation or one of the 3 random and 1 top-magnitude null signals
-    assert res.stats["model_calls"] == res.explanations.n_model_calls.sum() + 9 * len(clips) * (1 + 3 + 1)
+    # cross-evaluation or one of the 3 random, 1 top-magnitude and 3 energy-matched null signals
+    assert res.stats["model_calls"] == res.explanations.n_model_calls.sum() + 9 * len(clips) * (1 + 3 + 1 + 3)
 
 
 def test_corrupt_cache_entry_is_recomputed_not_read(tmp_path):

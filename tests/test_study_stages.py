@@ -214,6 +214,8 @@ def test_null_columns_on_analytic_models(tmp_path):
     row = t[(t.source == "low") & (t.target == "wide") & (t.clip_id == "c2")].iloc[0]
     assert row.null_random_accept == pytest.approx(np.mean([g.labels[i] == e.target for i in p[:3].argmax(1)]))
     assert row.target_pred_topmag == g.labels[int(p[3].argmax())]
+    assert row.null_energy_accept == pytest.approx(np.mean([g.labels[i] == e.target for i in p[4:].argmax(1)]))
+    assert len(p) == 7 and t.null_energy_accept.isin([0, 1 / 3, 2 / 3, 1]).all()
     # cached: a rerun calls no model; no draws: NaN and 0
     models = hm.models()
     again = run("deepfake", models, clips, cache_dir=tmp_path, progress=False)
@@ -221,6 +223,7 @@ def test_null_columns_on_analytic_models(tmp_path):
     pd.testing.assert_frame_equal(again.table, t)
     none = run("deepfake", hm.models(), clips, cache_dir=tmp_path, progress=False, null_random_n=0)
     assert none.table.null_random_accept.isna().all() and (none.table.null_random_n == 0).all()
+    assert none.table.null_energy_accept.isna().all() and none.table.target_pred_topmag.notna().all()
 
 
 @pytest.mark.parametrize("batch", [1, 5, 64])

@@ -143,3 +143,25 @@ def test_model_performance_tests_against_the_majority_class():
     perf = tr.model_performance(preds).set_index("model")
     assert perf.loc["weak", "accuracy"] == pytest.approx(0.6) and perf.loc["weak", "majority"] == 0.5
     assert not perf.loc["weak", "better_than_chance"] and perf.loc["good", "better_than_chance"]
+
+
+def test_transfer_by_margin_splits_the_table_by_the_producers_margin():
+    df = tr.simulate(3, 12, seed=2)
+    ex = df[df.source == df.target][["source", "clip_id", "found"]].rename(columns={"source": "model"})
+    rng = np.random.default_rng(0)
+    ex = ex.assign(set_size=np.where(np.arange(len(ex)) % 9 == 0, 0, 5),
+                   margin=rng.choice([0.001, 0.05, 0.5, np.nan], size=len(ex)))
+    bands = tr.margin_bands(ex)
+    assert set(bands) <= {"below 0.01", "0.01 to 0.2", "above 0.2", "empty", "unchecked"}
+    assert (bands[ex.set_size.to_numpy()[ex.found.to_numpy()] == 0] == "empty").all()
+    got = tr.transfer_by_margin(df, ex, n_boot=50).set_index("band")
+    assert got["sets"].sum() == int(ex.found.sum())
+    # each band's observed rate is the rate over its own off-diagonal rows, compared with its own null
+    low = set(bands[bands == "below 0.01"].index)
+    rows = df[np.array([(s, c) in low for s, c in zip(df.source, df.clip_id)]) & (df.source != df.target).to_numpy()]
+    if len(rows) and rows.clip_id.nunique() >= 2:
+        cell = (rows.target_pred_sufficient == rows.source_pred).groupby([rows.source, rows.target]).mean()
+        assert got.loc["below 0.01", "observed"] == pytest.approx(cell.mean())
+        assert got.loc["below 0.01", "excess"] == pytest.approx(got.loc["below 0.01", "observed"] - got.loc["below 0.01", "null"])
+    with pytest.raises(ValueError, match="increasing"):
+        tr.margin_bands(ex, edges=(0.2, 0.01))

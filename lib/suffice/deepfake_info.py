@@ -40,7 +40,7 @@ from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
 __all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
-           "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines"]
+           "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines", "headline"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
 #: the explained sets that can be described: the minimal sufficient set, or the sufficient-and-necessary one
@@ -361,6 +361,43 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str,
 
 #: descriptors compared (normalised PSD entropy is the primary one; the others are secondary)
 FEATURES = ("psd_entropy_norm", "periodogram_entropy_norm", "centroid_hz")
+
+
+def headline(analyses: dict[tuple[str, str], dict[str, Any]], *, alpha: float = 0.05,
+             value: str = FEATURES[0]) -> tuple[str, pd.DataFrame]:
+    """The chapter's conclusion in one sentence, and the numbers behind it.
+
+    For every (strategy, explained set) of :func:`analyse_studies`' result: the interaction test of
+    ``value`` on the explained set minus its top-magnitude reference (set size and the clip's loudest
+    bins controlled) and the detectors whose own class difference is nonzero (Holm, ``alpha``;
+    :func:`separating`).  Returns the sentence and a table with one row per (strategy, set):
+    ``detectors`` tested, ``separating`` (their number, NaN where not estimable), ``p_interaction``,
+    ``names``.
+    """
+    what = {"sufficient": "sufficient sets", "necessary": "sufficient-and-necessary sets"}
+    rows = []
+    for (name, obj), a in analyses.items():
+        res = a.get("interaction", {}).get((f"{obj} - topmag", value))
+        sep = separating(res, alpha)
+        rows.append({"strategy": name, "set": obj, "detectors": 0 if sep is None else len(res),
+                     "separating": np.nan if sep is None else len(sep),
+                     "p_interaction": np.nan if sep is None else float(res.attrs["p_interaction"]),
+                     "names": "" if sep is None else ", ".join(sorted(sep))})
+    table = pd.DataFrame(rows, columns=["strategy", "set", "detectors", "separating", "p_interaction", "names"])
+    if table.empty:
+        raise OptionError("headline needs at least one analysis (analyse_studies found none)")
+
+    def one(r) -> str:
+        if np.isnan(r.separating):
+            return f"not estimable under `{r.strategy}`"
+        return (f"{int(r.separating)} of {r.detectors} under `{r.strategy}`"
+                + (f" ({', '.join(f'`{n}`' for n in r.names.split(', '))})" if r.names else ""))
+    parts = [f"{what[obj]}: " + ", ".join(one(r) for r in t.itertuples())
+             for obj, t in table.groupby("set", sort=False)]
+    sentence = (f"Detectors that tell real from fake clips apart by the {value} of what they keep, once the "
+                f"set size and the clip's loudest bins are controlled (Holm, α = {alpha:g}): "
+                + "; ".join(parts) + ".")
+    return sentence, table
 
 
 def study_records(result: Any, obj: str = "sufficient") -> tuple[list[dict[str, Any]], pd.DataFrame]:

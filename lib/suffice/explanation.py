@@ -1,8 +1,6 @@
 """The result of one explanation: what is sufficient, how it was found, and how to hear it."""
 from __future__ import annotations
 
-import base64
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .masking import keep_bins
+from .records import from_record, to_record
 
 _ARRAY_FIELDS = ("keep", "responsibility", "waveform", "necessary_keep", "complete_keep")
 
@@ -23,27 +22,6 @@ def budget_cut(budget_exhausted: Any, verified_minimal: Any) -> np.ndarray:
     Elementwise on bools, 0/1 or floats (scalars or arrays); the one definition of "budget-cut" that
     explanations, studies and the benchmark use."""
     return np.asarray(budget_exhausted, dtype=float) * (1.0 - np.asarray(verified_minimal, dtype=float))
-
-
-def _encode(a: np.ndarray | None) -> dict | None:
-    if a is None:
-        return None
-    a = np.ascontiguousarray(a)
-    if a.dtype == bool:
-        return {"dtype": "bool", "shape": list(a.shape), "b64": base64.b64encode(np.packbits(a)).decode()}
-    return {"dtype": str(a.dtype), "shape": list(a.shape), "b64": base64.b64encode(a.tobytes()).decode()}
-
-
-def _decode(d: dict | None) -> np.ndarray | None:
-    if d is None:
-        return None
-    raw = base64.b64decode(d["b64"])
-    shape = tuple(d["shape"])
-    if d["dtype"] == "bool":
-        n = int(np.prod(shape))
-        return np.unpackbits(np.frombuffer(raw, np.uint8))[:n].astype(bool).reshape(shape)
-    return np.frombuffer(raw, dtype=np.dtype(d["dtype"])).reshape(shape).copy()
-
 
 
 def write_json(d: dict, path: str | Path | None = None, *, allow_nan: bool = True) -> str:
@@ -81,10 +59,12 @@ class Explanation:
     found.  ``margin``: the target's probability minus the runner-up's on the sufficient signal;
     ``robust``: the class survives float64 synthesis, 24- and 16-bit PCM and a little noise
     (:mod:`suffice.renderings`); ``renderings``: the model's label under each rendering; all three None
-    where not checked (no set found, ``check_renderings`` off, the default, or no room under ``max_calls``).  ``check_calls``: the model calls of
-    that check, made after the search (counted in ``n_model_calls``; under a fixed ``max_calls`` the
-    check runs only when it fits).  JSON written
-    before the last nine fields existed loads with ``False, False, None, False, 1, None, None, None, 0``.
+    where not checked (no set found, the ``robustness`` option ``"off"``, the library's default, or no
+    room under ``max_calls``).  ``check_calls``: the model calls of that check and of a repair, made
+    after the search (counted in ``n_model_calls``).  ``repaired_bins``: bins that the ``"repair"``
+    robustness added to the search's set to make it robust (:mod:`suffice.search.robust`; such a set is
+    not ``verified_minimal``).  JSON written before the last ten fields existed loads with
+    ``False, False, None, False, 1, None, None, None, 0, 0``.
     """
 
     keep: np.ndarray
@@ -115,6 +95,7 @@ class Explanation:
     robust: bool | None = None
     renderings: dict[str, str] | None = None
     check_calls: int = 0
+    repaired_bins: int = 0
 
     @property
     def resolution_hz(self) -> float:
@@ -176,24 +157,16 @@ class Explanation:
             "budget_exhausted": self.budget_exhausted, "verified_minimal": self.verified_minimal,
             "silence_label": self.silence_label, "resolution_bins": self.resolution_bins,
             "resolution_hz": self.resolution_hz, "margin": self.margin, "robust": self.robust,
+            "repaired_bins": self.repaired_bins,
         }
 
     # ---- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            d[f.name] = _encode(v) if f.name in _ARRAY_FIELDS else v
-        return d
+        return to_record(self, _ARRAY_FIELDS)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Explanation":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"not an Explanation: unknown fields {sorted(unknown)}")
-        kw = {k: (_decode(v) if k in _ARRAY_FIELDS else v) for k, v in d.items()}
-        return cls(**kw)
+        return from_record(cls, d, _ARRAY_FIELDS)
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (arrays base64-encoded); also written to ``path`` when given."""
@@ -215,7 +188,8 @@ class Explanation:
                 and self.verified_minimal == other.verified_minimal
                 and self.silence_label == other.silence_label
                 and self.necessary_budget_cut == other.necessary_budget_cut
-                and self.resolution_bins == other.resolution_bins
+                and self.resolution_bins == other.resolution_bins and self.robust == other.robust
+                and self.repaired_bins == other.repaired_bins
                 and self.target_index == other.target_index and self.n_model_calls == other.n_model_calls
                 and eq(self.necessary_keep, other.necessary_keep) and eq(self.complete_keep, other.complete_keep)
                 and np.allclose(self.responsibility, other.responsibility))
@@ -224,4 +198,5 @@ class Explanation:
         return (f"Explanation(model={self.model!r}, target={self.target!r}, found={self.found}, "
                 f"size={self.size}/{self.n_bins}, calls={self.n_model_calls}, strategy={self.strategy!r}"
                 f"{', budget-cut' if self.budget_cut else ''}"
+                f"{'' if self.robust is None else (', robust' if self.robust else ', not robust')}"
                 f"{', 1-minimal' if self.verified_minimal else ''})")

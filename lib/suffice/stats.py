@@ -16,7 +16,7 @@ from scipy import stats as sps
 from .errors import OptionError
 
 __all__ = [
-    "bootstrap_weights", "percentile_ci", "wilson_interval", "bootstrap_se", "ratio_bootstrap", "holm", "mann_whitney", "compare_groups",
+    "bootstrap_weights", "stratified_bootstrap_weights", "percentile_ci", "wilson_interval", "bootstrap_se", "ratio_bootstrap", "holm", "mann_whitney", "compare_groups",
     "kruskal_wallis", "friedman", "logistic_glm", "compare_features", "kruskal_table",
 ]
 
@@ -44,6 +44,30 @@ def bootstrap_weights(n_clusters: int, n_boot: int, seed: int = 0) -> np.ndarray
     rng = np.random.default_rng(seed)
     n = int(n_clusters)
     return rng.multinomial(n, np.full(n, 1.0 / n), size=_check_n_boot(n_boot)).astype(np.float64)
+
+
+def stratified_bootstrap_weights(strata: Sequence[object] | np.ndarray, n_boot: int, seed: int = 0) -> np.ndarray:
+    """(n_boot, n_clusters) weights of a stratified cluster bootstrap (Rao and Wu's rescaling bootstrap).
+
+    ``strata``: the stratum of each cluster (a clip's class, when clips are drawn k per class).  In each
+    stratum of ``n_h >= 2`` clusters, ``n_h - 1`` are drawn with replacement and each draw weighs
+    ``n_h / (n_h - 1)``: the replicates' variance of a weighted mean is then the unbiased stratified
+    variance, where drawing ``n_h`` of ``n_h`` understates it by the factor ``(n_h - 1) / n_h`` (2/3 with
+    3 clips per class).  A stratum of one cluster keeps weight 1 (it adds no variance: the caller should
+    make no claim that rests on it).
+    """
+    codes = pd.factorize(pd.Series(list(strata)), sort=True)[0]
+    if len(codes) < 1:
+        raise OptionError("the bootstrap needs at least one cluster")
+    rng = np.random.default_rng(seed)
+    b = _check_n_boot(n_boot)
+    w = np.ones((b, len(codes)))
+    for h in range(codes.max() + 1):
+        idx = np.flatnonzero(codes == h)
+        n = len(idx)
+        if n >= 2:
+            w[:, idx] = rng.multinomial(n - 1, np.full(n, 1.0 / n), size=b) * (n / (n - 1))
+    return w
 
 
 def percentile_ci(replicates: np.ndarray, ci: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

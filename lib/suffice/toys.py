@@ -195,6 +195,27 @@ class QuantisedClassifier:
         return _two_class(detail / 1e-3, sharpness=5.0)
 
 
+class KnifeEdgeClassifier:
+    """Class ``"float"`` when the signal holds detail finer than a 16-bit PCM step (as every float
+    synthesis of a non-silent set does) or its RMS is at least ``level``; ``"pcm16"`` otherwise.  Any
+    one non-silent bin is sufficient in the library's synthesis, but its 16-bit copy keeps the class only
+    when the set is loud enough: a knife edge that a bigger set repairs (enough bins to reach ``level``),
+    unlike :class:`QuantisedClassifier`, whose every 16-bit copy loses the class."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("float", "pcm16")
+    name = "toy/knife-edge"
+
+    def __init__(self, level: float) -> None:
+        self.level = float(level)
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(waveforms, dtype=np.float64))
+        detail = np.max(np.abs(x * 32768.0 - np.round(x * 32768.0)), axis=1) / 1e-3
+        loud = np.sqrt(np.mean(x ** 2, axis=1)) / self.level
+        return _two_class(np.maximum(detail, loud), sharpness=5.0)
+
+
 class FloorClassifier:
     """Class ``"clean"`` iff the band ``[low, high]`` Hz holds energy and everything outside it is below
     ``floor`` times the in-band energy: numerically exact silence outside the band passes (float32 and

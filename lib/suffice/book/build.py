@@ -6,7 +6,8 @@ Steps: write ``book/_toc.yml`` from :data:`~suffice.book.chapters.BOOK`; execute
 ``<page>.html``; stage the static files the HTML needs but Sphinx does not copy (MathJax from
 ``node_modules``, the chapters' audio) under ``book/_generated/site`` (the book's
 ``html_extra_path``, copied into the HTML root); check every page's source; run ``jupyter-book build``
-with warnings as errors; check every page, figure and audio file the HTML references.
+with warnings as errors; check every page, figure and audio file the HTML references, and what a reader
+would see wrong on each page (:mod:`~suffice.book.htmlcheck`).
 
 Audio: a chapter's kernel runs in ``book/_generated`` and writes ``audio/<run id>/*.wav`` there; its
 players reference ``audio/<run id>/...`` relatively, which resolves both next to the executed notebook
@@ -26,6 +27,7 @@ from typing import Sequence
 from ..errors import SufficeError
 from .chapters import PROFILES, ROOT, Page, check_profile, pages
 from .run import repo_root, run_chapter
+from .htmlcheck import check_pages
 from .site import check_html, check_source
 
 GENERATED = "_generated"
@@ -161,6 +163,7 @@ def build(profile: str = "default", *, root: Path | None = None, fresh: bool = F
     jupyter_book(root, toc=toc, fresh=fresh)
     html = root / "book" / "_build" / "html"
     counts = check_html(html, [page_doc(p) for p in listed])
+    check_pages(html, [page_doc(p) for p in listed])  # what a reader would see wrong: raw tables, paths, ...
     print(f"book ({profile}) built in {time.perf_counter() - t0:.0f} s: {counts['pages']} pages, "
           f"{counts['references']} local references checked ({counts['images']} images, "
           f"{counts['audio']} audio): {html / 'index.html'}", flush=True)

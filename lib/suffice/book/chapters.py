@@ -8,7 +8,9 @@ whose source is missing or empty fails the build.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..constants import PROFILES  # noqa: F401  (build profiles: the full default, the small smoke)
@@ -127,6 +129,28 @@ def chapter(name: str) -> Page:
         if p.is_notebook and name in (p.name, p.notebook_name):
             return p
     raise UnknownNameError(unknown_chapter(name))
+
+
+def page_of_run(notebook: str, params_file: str | os.PathLike | None, root: Path) -> Page | None:
+    """The page that runs ``notebooks/<notebook>.md`` with ``params_file`` (one of its profiles' parameter
+    files, relative to ``root``), or None (e.g. a parameter file of the user's own)."""
+    if params_file is None:
+        return None
+    wanted = Path(params_file).resolve()
+    return next((p for p in BOOK if p.is_notebook and p.notebook_name == notebook
+                 and any((root / f).resolve() == wanted for f in p.params.values())), None)  # type: ignore[union-attr]
+
+
+def task_heading(heading: str, title: str) -> str:
+    """The heading of a page that shares its notebook, naming the page: ``"Do sufficiencies transfer?"``
+    and ``"Music genre"`` give ``"Do sufficiencies transfer? Music genre"`` (a colon after a heading
+    without final punctuation); a heading that already ends with the title is kept."""
+    heading, title = heading.strip(), title.strip()
+    if not title or heading.endswith(title):
+        return heading
+    if not heading:
+        return title
+    return f"{heading} {title}" if heading[-1] in "?!." else f"{heading}: {title}"
 
 
 def notebook_names() -> list[str]:

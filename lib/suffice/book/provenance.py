@@ -90,7 +90,13 @@ def provenance(namespace: Mapping[str, Any] | None = None, *, notebook: str | Pa
     Call it as ``provenance(globals())`` right after the parameters cell.  The notebook is found
     from ``SUFFICE_NOTEBOOK`` (set by ``run-chapter``) or JupyterLab's ``JPY_SESSION_NAME``, or
     pass ``notebook=``; ``extra`` rows are appended as given.
+
+    Being every chapter's first call, it also sets pandas to show whole cells
+    and every column (``display.max_colwidth``, ``display.max_columns``): a book's table is never cut
+    short with "...".
     """
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", None)
     rows: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
     if namespace is not None:

@@ -22,7 +22,7 @@ from typing import Iterator
 
 from ..errors import SufficeError, UnknownNameError
 from ..folders import claim, mark, marked
-from .chapters import DEFAULT_DEPENDS, BOOK, notebook_names, unknown_chapter
+from .chapters import DEFAULT_DEPENDS, BOOK, notebook_names, page_of_run, task_heading, unknown_chapter
 from .params import declared_parameters, load_params, parameters_cell, read_notebook
 from .stamps import run_key
 
@@ -74,6 +74,24 @@ def _static_only(path: Path) -> None:
             continue
         cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
     nbformat.write(nb, path)
+
+
+def name_page(nb, title: str) -> bool:
+    """Give the notebook's first level-1 heading (outside code fences) the page's title
+    (:func:`~suffice.book.chapters.task_heading`), so that pages sharing one notebook, e.g. one per task,
+    differ in browser tabs and next/previous links.  Returns whether a heading was found."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines, fenced = cell.source.split("\n"), False
+        for i, line in enumerate(lines):
+            if line.lstrip().startswith(("```", "~~~")):
+                fenced = not fenced
+            elif not fenced and line.startswith("# "):
+                lines[i] = "# " + task_heading(line[2:], title)
+                cell.source = "\n".join(lines)
+                return True
+    return False
 
 
 def resolve_depends(depends: tuple[str, ...] | list[str], profile: object) -> list[str]:
@@ -184,5 +202,11 @@ def run_chapter(name: str, params_file: str | Path | None = None, *, out_dir: st
                                    f"{str(e).splitlines()[0] if str(e) else ''}\n"
                                    f"the partly executed notebook is {target}") from None
     _static_only(target)
+    shown = page_of_run(name, params_path, root)
+    if shown is not None and shown.notebook and shown.title:  # one of several pages of this notebook
+        import nbformat
+        done = nbformat.read(target, as_version=4)
+        if name_page(done, shown.title):
+            nbformat.write(done, target)
     stamp_file.write_text(json.dumps(key, indent=1, sort_keys=True))
     return RunResult(target, rid, False, time.perf_counter() - t0)

@@ -1,4 +1,4 @@
-"""``suffice book {run-chapter,build,toc}``: execute chapters and render the book
+"""``suffice book {run-chapter,build,toc,student-edition}``: execute chapters and render the book
 (``python -m suffice.book`` is the same command)."""
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def add(sub: Any) -> None:
     b.add_argument("--only", nargs="+", metavar="CHAPTER", help="just these notebook chapters (and every narrative page)")
     t = s.add_parser("toc", help="write book/_toc.yml from the chapter registry")
     t.add_argument("--profile", default="default", choices=PROFILES)
+    e = s.add_parser("student-edition", help="write a chapter without its solutions (cells tagged 'solution')")
+    e.add_argument("name", nargs="?", default="teaching", help="chapter name: notebooks/NAME.md (default teaching)")
+    e.add_argument("--out", required=True, help="folder to write NAME-student.ipynb (or .md) into")
+    e.add_argument("--format", default="ipynb", choices=("ipynb", "md"), help="notebook (default) or MyST markdown")
+    e.add_argument("--force", action="store_true", help="replace an existing student edition")
     p.set_defaults(func=run)
 
 
@@ -36,6 +41,11 @@ def run(args: argparse.Namespace) -> int:
         res = run_chapter(args.name, args.params, out_dir=args.out, timeout=args.timeout, force=args.force)
         state = "current, not re-run" if res.skipped else f"executed in {res.seconds:.0f} s"
         print(f"{res.notebook} ({state})")
+    elif args.book_command == "student-edition":
+        from ..book.student import write_student_edition
+        from .outputs import output_folder
+        out = write_student_edition(output_folder(args.out, "--out"), args.name, fmt=args.format, force=args.force)
+        print(f"{out} (student edition of notebooks/{args.name}.md: solutions left out)")
     elif args.book_command == "build":
         from ..book.build import build
         build(args.profile, fresh=args.fresh, force_run=args.force_run, only=args.only)

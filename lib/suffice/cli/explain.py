@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("contrastive", "complete"):
         if getattr(args, flag):
             opts[flag] = True
-    opts.setdefault("check_renderings", True)  # say whether the set survives saving (-o check_renderings=false: not)
+    opts.setdefault("robustness", "repair")  # a set that survives saving (-o robustness=check: say only; off: neither)
     resolve_options(args.strategy, opts)  # a bad strategy or option is refused before the weights load
     with duration_limit(args.max_seconds):
         model, x, loaded = model_and_clip(args)
@@ -137,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
     if s["robust"] is not None:
         bad = [k for k, v in (e.renderings or {}).items() if v != e.target]
         print(f"robust          {'yes' if s['robust'] else 'no'}  (margin {s['margin']:.4f} over the next class"
-              + (f"; the class changes under {', '.join(bad)}" if bad else "") + ")")
+              + (f"; the class changes under {', '.join(bad)}" if bad else "")
+              + (f"; {e.repaired_bins} bins added to make it robust, so not verified 1-minimal"
+                 if e.repaired_bins else "") + ")")
     print(f"model calls     {s['n_model_calls']}")
     if s["necessary_size"] is not None:
         print(f"contrastive     {s['necessary_size']} bins"

@@ -36,8 +36,10 @@ def _slug(text: str) -> str:
     return s
 
 
-def _pcm16(waveform: np.ndarray) -> np.ndarray:
-    """The waveform as 16-bit samples; scaled down only when it would clip (loudness is kept)."""
+def _playable(waveform: np.ndarray) -> np.ndarray:
+    """The waveform (float32) to write as 16-bit PCM; scaled down only when it would clip (loudness is
+    kept).  soundfile converts it to 16-bit exactly as :func:`suffice.renderings.pcm_round_trip` does, so
+    a player's file holds the rendering the robustness check gave the model."""
     x = np.asarray(waveform, dtype=np.float64)
     if x.ndim != 1 or x.size == 0:
         raise AudioError(f"expected a non-empty 1-D waveform, got shape {x.shape}")
@@ -46,7 +48,7 @@ def _pcm16(waveform: np.ndarray) -> np.ndarray:
     peak = float(np.max(np.abs(x)))
     if peak > 1.0:
         x = x / peak
-    return np.round(x * 32767).astype(np.int16)
+    return x.astype(np.float32)
 
 
 def write_wav(path: str | Path, waveform: np.ndarray, sample_rate: int) -> Path:
@@ -55,13 +57,32 @@ def write_wav(path: str | Path, waveform: np.ndarray, sample_rate: int) -> Path:
         raise AudioError(f"sample_rate must be positive, got {sample_rate}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, _pcm16(waveform), int(sample_rate), subtype="PCM_16")
+    sf.write(path, _playable(waveform), int(sample_rate), subtype="PCM_16")
     return path
 
 
 def _level_db(x: np.ndarray) -> float:
     rms = float(np.sqrt(np.mean(np.square(np.asarray(x, dtype=np.float64)))))
     return 20 * np.log10(rms) if rms > 0 else float("-inf")
+
+
+def audio_element(wave: np.ndarray, sample_rate: int, *, name: str, label: str,
+                  audio_dir: str | Path | None = None, style: str = "") -> str:
+    """One HTML ``<audio>`` player for ``wave``: the file ``<audio_dir>/<name>-<label>.wav`` (16-bit PCM at
+    the signal's own level, :func:`write_wav`; ``audio_dir`` defaults to ``$SUFFICE_AUDIO_DIR``) referenced
+    by its path as given, or, with neither set, the same bytes embedded as a data URI.  ``style``: CSS
+    for the element (e.g. a width)."""
+    folder = audio_dir if audio_dir is not None else os.environ.get(AUDIO_DIR_ENV)
+    if folder:
+        rel = Path(folder) / f"{_slug(name)}-{_slug(label)}.wav"
+        write_wav(rel, wave, sample_rate)
+        src = rel.as_posix()
+    else:
+        buf = io.BytesIO()
+        sf.write(buf, _playable(wave), int(sample_rate), format="WAV", subtype="PCM_16")
+        src = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
+    css = f" style='{html.escape(style)}'" if style else ""
+    return f"<audio controls preload='none'{css} src='{html.escape(src)}'></audio>"
 
 
 def audio_players(signals: Mapping[str, np.ndarray], sample_rate: int, *, name: str,
@@ -77,34 +98,47 @@ def audio_players(signals: Mapping[str, np.ndarray], sample_rate: int, *, name: 
 
     if not signals:
         raise SufficeError("audio_players needs at least one signal")
-    folder = audio_dir if audio_dir is not None else os.environ.get(AUDIO_DIR_ENV)
     rows = []
     for label, wave in signals.items():
         wave = np.asarray(wave)
-        if folder:
-            rel = Path(folder) / f"{_slug(name)}-{_slug(label)}.wav"
-            write_wav(rel, wave, sample_rate)
-            src = rel.as_posix()
-        else:
-            buf = io.BytesIO()
-            sf.write(buf, _pcm16(wave), int(sample_rate), format="WAV", subtype="PCM_16")
-            src = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
         rows.append(
             f"<tr><td style='padding-right:1em'><b>{html.escape(label)}</b></td>"
-            f"<td><audio controls preload='none' src='{html.escape(src)}'></audio></td>"
+            f"<td>{audio_element(wave, sample_rate, name=name, label=label, audio_dir=audio_dir)}</td>"
             f"<td style='padding-left:1em'>{len(wave) / sample_rate:.2f} s, {_level_db(wave):.1f} dBFS</td></tr>")
     return HTML("<table class='suffice-audio'>" + "".join(rows) + "</table>")
 
 
+def level_matched(wave: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``wave`` scaled to the RMS level of ``reference`` (then down, if needed, so that it does not clip):
+    a copy for listening to a quiet sufficient signal beside its clip.  Silence stays silence."""
+    x = np.asarray(wave, dtype=np.float64)
+    rms, ref = float(np.sqrt(np.mean(x ** 2))), float(np.sqrt(np.mean(np.square(reference, dtype=np.float64))))
+    if rms == 0.0 or ref == 0.0:
+        return x.astype(np.float32)
+    y = x * (ref / rms)
+    return (y / max(1.0, float(np.max(np.abs(y))) / 0.99)).astype(np.float32)
+
+
 def explanation_players(e: Explanation, *, name: str, audio_dir: str | Path | None = None,
-                        extras: bool = True):
+                        extras: bool = True, listening_copy: bool = True):
     """Players for the original clip and its sufficient signal; with ``extras``, also the necessary
-    and complete signals when the explanation has them and they differ from the sufficient set."""
-    signals = {"original": e.waveform, f"sufficient ({e.size} of {e.n_bins} bins)": e.sufficient_signal}
+    and complete signals when the explanation has them and they differ from the sufficient set.
+
+    Every player holds 16-bit PCM at the signal's own level (never normalised up), the rendering the
+    explanation's robustness check gave the model (:mod:`suffice.search.robust`): the sufficient row says
+    the model's class on exactly that file when the check ran.  With ``listening_copy``, a last row plays
+    the sufficient signal raised to the original's level, labelled as a level change for listening."""
+    heard = (e.renderings or {}).get("pcm16")
+    label = f"sufficient ({e.size} of {e.n_bins} bins)" + (f"; the model's class on this file: {heard}"
+                                                           if heard is not None else "")
+    signals = {"original": e.waveform, label: e.sufficient_signal}
     if extras and e.necessary_keep is not None and not np.array_equal(e.necessary_keep, e.keep):
         signals[f"sufficient and necessary ({int(e.necessary_keep.sum())} bins)"] = e.necessary_signal
     if extras and e.complete_keep is not None and not np.array_equal(e.complete_keep, e.keep):
         signals[f"complete ({int(e.complete_keep.sum())} bins)"] = e.complete_signal
+    if listening_copy and e.size > 0:
+        signals["sufficient, raised to the original's level for listening (a level change: not what the model "
+                "heard)"] = level_matched(e.sufficient_signal, e.waveform)
     return audio_players(signals, e.sample_rate, name=name, audio_dir=audio_dir)
 
 

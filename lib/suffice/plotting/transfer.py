@@ -12,6 +12,9 @@ from ..errors import OptionError
 from ..transfer import TransferSummary
 
 FLAG_COLOUR = "#d62728"
+#: the book's text column in inches at the notebooks' 100 dpi (about 770 px at a 1,400 px window):
+#: a wider figure is shown scaled down, and its labels shrink with it
+BOOK_WIDTH_IN = 7.5
 OUT_COLOUR, IN_COLOUR = "#1f77b4", "#ff7f0e"
 
 
@@ -29,15 +32,35 @@ def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise OptionError(f"{what} needs column(s) {', '.join(missing)}")
 
 
-def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True,
-            cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0):
-    """Transfer matrix as a heatmap: rows = producer f, columns = acceptor g, cells annotated with the
-    rate (and, when ``result`` is a :class:`~suffice.transfer.TransferSummary` and ``ci``, its Wilson
-    interval and the number of rows n behind it).  ``vmin``/``vmax``: colour range (e.g. ``vmin=-1`` for
-    an excess-over-chance matrix).
+def short_names(names: Sequence[str]) -> tuple[list[str], str]:
+    """Names without the folder prefix they all share (``genre/ast-tiny`` -> ``ast-tiny``), and that
+    prefix (``genre/``; ``""`` when they share none)."""
+    names = [str(n) for n in names]
+    heads = {n.rsplit("/", 1)[0] + "/" if "/" in n else "" for n in names}
+    prefix = heads.pop() if len(heads) == 1 else ""
+    return [n[len(prefix):] for n in names], prefix
 
-    The diagonal (1 by construction) is hatched so the eye reads the off-diagonal.
+
+#: colour-bar labels: a rate matrix, and a signed one (a difference of rates, e.g. the excess over chance)
+RATE_LABEL, SIGNED_LABEL = "transfer rate R(f -> g)", "difference of transfer rates (0: none)"
+
+
+def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True,
+            cmap: str | None = None, vmin: float = 0.0, vmax: float = 1.0, label: str | None = None):
+    """Transfer matrix as a heatmap: rows = producer f, columns = acceptor g, each cell annotated with
+    its rate.  When ``result`` is a :class:`~suffice.transfer.TransferSummary` and ``ci``, each
+    off-diagonal cell also draws its Wilson interval as a bar inside the cell (the cell's width spans the
+    colour range ``vmin``..``vmax``, the tick marks the rate) and the title gives the rows n per cell.
+
+    ``vmin < 0`` marks a signed matrix (e.g. ``vmin=-1`` for an excess over chance): a diverging map
+    centred on 0 and :data:`SIGNED_LABEL` on the colour bar; otherwise a sequential map and
+    :data:`RATE_LABEL`.  ``cmap`` and ``label`` override these (``label`` defaults to the matrix's
+    ``attrs["label"]`` when set).  Tick labels drop the folder prefix every model shares, which goes
+    into the axis labels.  The diagonal (1 by construction) is hatched so the eye reads the off-diagonal.
     """
+    import matplotlib.colors as mcolors
+    from matplotlib.patches import Rectangle
+
     if isinstance(result, TransferSummary):
         mat = result.matrix
         pairs = result.pairs.set_index(["source", "target"])
@@ -51,35 +74,53 @@ def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | Non
         mat, pairs, ci = result, None, False
     else:
         raise OptionError(f"heatmap needs a TransferSummary or a matrix DataFrame, got {type(result).__name__}")
+    if not vmin < vmax:
+        raise OptionError(f"heatmap needs vmin < vmax, got {vmin}, {vmax}")
+    signed = vmin < 0
     m = len(mat)
-    ax = _ax(ax, (1.3 + 1.1 * m, 1.0 + 0.9 * m))
+    ax = _ax(ax, (min(2.0 + 0.72 * m, BOOK_WIDTH_IN), min(1.4 + 0.62 * m, BOOK_WIDTH_IN - 0.5)))
     vals = mat.to_numpy(dtype=float)
-    shown = np.ma.masked_invalid(vals)
-    im = ax.imshow(shown, vmin=vmin, vmax=vmax, cmap=cmap)
-    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="R(f -> g)")
-    import matplotlib.colors as mcolors
-    from matplotlib.patches import Rectangle
-
-    norm, cm = mcolors.Normalize(vmin, vmax), ax.images[-1].cmap
+    if signed:
+        half = max(abs(vmin), abs(vmax))
+        norm = mcolors.TwoSlopeNorm(0.0, vmin, vmax) if vmax > 0 else mcolors.Normalize(-half, half)
+    else:
+        norm = mcolors.Normalize(vmin, vmax)
+    im = ax.imshow(np.ma.masked_invalid(vals), norm=norm, cmap=cmap or ("RdBu_r" if signed else "viridis"))
+    ax.figure.colorbar(im, ax=ax, shrink=0.8,
+                       label=label or mat.attrs.get("label") or (SIGNED_LABEL if signed else RATE_LABEL))
+    cm = im.cmap
+    # text size from the cell's size on the page: a cell of w points holds "0.00" at about w / 3.2
+    bbox = ax.get_window_extent().transformed(ax.figure.dpi_scale_trans.inverted())
+    cell_pt = 72 * min(bbox.width, bbox.height) / max(m, 1)
+    size = float(np.clip(cell_pt / 3.4, 6, 12))
+    ns = []
     for i, f in enumerate(mat.index):
         for j, g in enumerate(mat.columns):
             v = vals[i, j]
             if f == g:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="0.6", linewidth=0))
             if not np.isfinite(v):
-                ax.text(j, i, "n/a", ha="center", va="center", fontsize=8, color="0.4")
+                ax.text(j, i, "n/a", ha="center", va="center", fontsize=size * 0.8, color="0.4")
                 continue
             r, g_, b, _ = cm(norm(v))
             colour = "black" if 0.299 * r + 0.587 * g_ + 0.114 * b > 0.5 else "white"
-            label = f"{v:.2f}"
-            if ci and pairs is not None and f != g and (f, g) in pairs.index:
+            has_ci = ci and pairs is not None and f != g and (f, g) in pairs.index
+            ax.text(j, i - (0.12 if has_ci else 0), f"{v:.2f}", ha="center", va="center", fontsize=size, color=colour)
+            if has_ci:
                 lo, hi, n = pairs.loc[(f, g), ["lo", "hi", "n"]]
-                label += f"\n[{lo:.2f}, {hi:.2f}]\nn={int(n)}"
-            ax.text(j, i, label, ha="center", va="center", fontsize=8, color=colour)
-    ax.set_xticks(range(m), [str(c) for c in mat.columns], rotation=30, ha="right")
-    ax.set_yticks(range(m), [str(r) for r in mat.index])
-    ax.set_xlabel("acceptor g (target)")
-    ax.set_ylabel("producer f (source)")
+                ns.append(int(n))
+                x = lambda q: j - 0.4 + 0.8 * (float(np.clip(q, vmin, vmax)) - vmin) / (vmax - vmin)  # noqa: E731
+                ax.plot([j - 0.4, j + 0.4], [i + 0.27, i + 0.27], color=colour, lw=0.6, alpha=0.35)  # the scale
+                ax.plot([x(lo), x(hi)], [i + 0.27, i + 0.27], color=colour, lw=2.2, solid_capstyle="butt")
+                ax.plot([x(v)], [i + 0.27], marker="|", markersize=size * 0.45, markeredgewidth=1.2, color=colour)
+    ticks, prefix = short_names(list(mat.columns))
+    ax.set_xticks(range(m), ticks, rotation=30, ha="right")
+    ax.set_yticks(range(m), short_names(list(mat.index))[0])
+    ax.set_xlabel(f"acceptor g{f' ({prefix}...)' if prefix else ''}")
+    ax.set_ylabel(f"producer f{f' ({prefix}...)' if prefix else ''}")
+    if ns:
+        what = f"n = {ns[0]}" if min(ns) == max(ns) else f"n = {min(ns)} to {max(ns)}"
+        title = (title + "\n" if title else "") + f"bar under each rate: its 95% interval on a {vmin:g}-{vmax:g} scale; {what} rows per cell"
     if title:
         ax.set_title(title, fontsize=10)
     return ax.figure
@@ -150,28 +191,46 @@ def accuracy_vs_transfer(table: pd.DataFrame, *, x: str = "accuracy", ax=None, t
 
 
 def set_sizes(df: pd.DataFrame, *, value: str = "fraction", ax=None, log: bool = True, title: str | None = None):
-    """Distribution of sufficient-set sizes per source model (one point per found explanation).
+    """Distribution of sufficient-set sizes per source model (one point per found explanation), one row
+    per model (the names never collide).
 
     ``df``: the transfer table (each (source, clip, seed) counted once).  ``value``: ``fraction`` (|S|/K)
-    or ``set_size``.  Tick labels give n found and n not found.
+    or ``set_size``.  ``log``: a log axis when the non-zero sizes span a decade or more; empty sets (size
+    0) cannot sit on it and are counted in the labels instead.  Labels give n found, n not found and,
+    on a log axis, n empty.
     """
     _need(df, ["source", "clip_id", "seed", "found", value], "set_sizes")
     one = df.drop_duplicates(["source", "clip_id", "seed"])
     models = list(pd.unique(one["source"]))
-    ax = _ax(ax, (1.5 + 1.0 * len(models), 4))
     found = one[one["found"].astype(bool)]
     data = [found.loc[found["source"] == m_, value].to_numpy(float) for m_ in models]
+    positive = np.concatenate([d[d > 0] for d in data]) if data else np.array([])
+    use_log = bool(log and positive.size and positive.max() >= 10 * positive.min())
+    shown = [d[d > 0] if use_log else d for d in data]
+    ax = _ax(ax, (BOOK_WIDTH_IN - 0.5, 1.2 + 0.5 * len(models)))
     pos = np.arange(len(models))
-    nonempty = [i for i, d in enumerate(data) if d.size]
+    nonempty = [i for i, d in enumerate(shown) if d.size]
     if nonempty:
-        ax.boxplot([data[i] for i in nonempty], positions=pos[nonempty], widths=0.5, showfliers=False)
+        import matplotlib
+
+        # ``orientation`` from matplotlib 3.10 on (``vert`` warns there), ``vert`` before
+        across = ({"orientation": "horizontal"} if tuple(int(x) for x in matplotlib.__version__.split(".")[:2]) >= (3, 10)
+                  else {"vert": False})
+        ax.boxplot([shown[i] for i in nonempty], positions=pos[nonempty], widths=0.5, showfliers=False, **across)
     rng = np.random.default_rng(0)
-    for i, d in enumerate(data):
-        ax.scatter(i + rng.uniform(-0.15, 0.15, d.size), d, s=10, alpha=0.6, color=OUT_COLOUR, zorder=3)
+    for i, d in enumerate(shown):
+        ax.scatter(d, i + rng.uniform(-0.15, 0.15, d.size), s=10, alpha=0.6, color=OUT_COLOUR, zorder=3)
     nf = [int((~one.loc[one["source"] == m_, "found"].astype(bool)).sum()) for m_ in models]
-    ax.set_xticks(pos, [f"{m_}\n{d.size} found, {k} not" for m_, d, k in zip(models, data, nf)], fontsize=8)
-    if log and all((d > 0).all() for d in data) and any(d.size for d in data):
-        ax.set_yscale("log")
-    ax.set_ylabel("|S| / K (fraction of bins kept)" if value == "fraction" else value.replace("_", " "))
+    names, prefix = short_names(models)
+    labels = [f"{n_}\n{d.size} found, {k} not" + (f", {int((d == 0).sum())} empty" if use_log else "")
+              for n_, d, k in zip(names, data, nf)]
+    ax.set_yticks(pos, labels, fontsize=8)
+    ax.set_ylim(len(models) - 0.5, -0.5)
+    if use_log:
+        ax.set_xscale("log")
+    ax.set_xlabel(("|S| / K (fraction of bins kept)" if value == "fraction" else value.replace("_", " "))
+                  + (", log scale" if use_log else ""))
+    if prefix:
+        ax.set_ylabel(f"source model ({prefix}...)")
     ax.set_title(title or "size of the sufficient sets per model", fontsize=10)
     return ax.figure

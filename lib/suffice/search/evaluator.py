@@ -31,7 +31,7 @@ class MaskEvaluator:
 
     def __init__(self, model: Classifier, waveform: np.ndarray, *, batch_size: int = 64,
                  target_index: int | None = None, min_confidence: float = 0.0,
-                 max_calls: int | None = None) -> None:
+                 max_calls: int | None = None, min_margin: float = 0.0) -> None:
         self.model = model
         self.waveform = np.ascontiguousarray(waveform, dtype=np.float32)
         self.n_samples = len(self.waveform)
@@ -51,6 +51,7 @@ class MaskEvaluator:
         self.confidence = float(probs[self.target_index])
         self.min_confidence = float(min_confidence)
         self.threshold = self.min_confidence * self.confidence
+        self.min_margin = float(min_margin)
         self._cache[self._key(np.ones(self.n_bins, bool))] = probs
 
     # ---- budget ---------------------------------------------------------------------------------
@@ -121,12 +122,15 @@ class MaskEvaluator:
     def passes(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passing, target probability) of each mask.
 
-        A mask passes when the model's top-1 class on the masked signal is the target and (with
-        ``min_confidence`` = δ > 0) the target probability is at least δ x the original confidence.
+        A mask passes when the model's top-1 class on the masked signal is the target, (with
+        ``min_confidence`` = δ > 0) the target probability is at least δ x the original confidence, and
+        (with ``min_margin`` = m > 0) it exceeds every other class's probability by at least m.
         """
         p = self.probs(masks)
         tp = p[:, self.target_index]
         ok = (np.argmax(p, axis=1) == self.target_index) & (tp >= self.threshold)
+        if self.min_margin > 0 and p.shape[1] > 1:
+            ok &= tp - np.delete(p, self.target_index, axis=1).max(axis=1) >= self.min_margin
         return ok, tp
 
     def sufficient(self, mask: np.ndarray) -> bool:

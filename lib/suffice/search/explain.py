@@ -22,8 +22,8 @@ from ..errors import OptionError, UnknownNameError
 from ..explanation import Explanation
 from . import options as _opt
 from .evaluator import MaskEvaluator
-from ..renderings import RENDERINGS, check_renderings
 from .resolution import coarse_to_fine, levels, width_in_bins
+from .robust import robust_set
 from .result import SearchResult
 
 #: strategy name -> module (imported lazily)
@@ -140,10 +140,13 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     check_classifier(model)
     module = _strategy_module(strategy)
     opts = resolve_options(strategy, options)
+    if opts["min_margin"] > 0 and not getattr(module, "MARGIN_AWARE", True):
+        raise OptionError(f"strategy {strategy!r} tests its sets with its own rule, not min_margin; use "
+                          "min_margin with suffice, magnitude or occlusion")
     rate = int(model.sample_rate)
     x = input_waveform(waveform, rate, sample_rate=sample_rate)
     oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
-                           min_confidence=opts["min_confidence"])
+                           min_confidence=opts["min_confidence"], min_margin=opts["min_margin"])
     own = {o.name: opts[o.name] for o in own_options(strategy)}
     widths = resolution_widths(opts, rate, len(x))
     if widths == [1]:  # single bins: the strategy searches the evaluator itself
@@ -162,32 +165,38 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     silence = res.silence_index
     if silence is None and not res.budget_exhausted:  # a strategy that did not test silence
         silence = oracle.silence_index()
-    checked, check_batches = None, 0
-    cap = own.get("max_calls")  # a fixed cap covers the check too: it runs only when it fits
-    if opts["check_renderings"] and res.found and (cap is None or oracle.n_calls + len(RENDERINGS) <= cap):
-        checked = check_renderings(model, x, keep, oracle.target_index, oracle.probs(keep[None])[0], seed=seed,
-                                   batch_size=opts["batch_size"])
-        check_batches = -(-checked["calls"] // int(opts["batch_size"]))
-    meta = {"n_batches": oracle.n_batches + check_batches, "model_seconds": round(oracle.model_seconds, 6),
-            "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
+    checked = None
+    if opts["robustness"] != "off" and res.found:  # a fixed max_calls covers the check and the repair too
+        n_before = oracle.n_calls
+        checked = robust_set(oracle, keep, responsibility=np.asarray(res.responsibility), width=int(width),
+                             repair=opts["robustness"] == "repair", seed=seed, cap=own.get("max_calls"))
+        oracle_calls = oracle.n_calls - n_before  # the repair's own tests, already in oracle.n_calls
+        keep = checked.keep
+        suff_conf = float(oracle.target_prob(keep[None])[0])
+    meta = {"n_batches": oracle.n_batches + (0 if checked is None else checked.batches),
+            "model_seconds": round(oracle.model_seconds, 6), "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
     if res.necessary_found is not None:
         meta["necessary_found"] = bool(res.necessary_found)
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,
-        sufficient_confidence=suff_conf, n_model_calls=oracle.n_calls + (0 if checked is None else checked["calls"]),
+        sufficient_confidence=suff_conf,
+        n_model_calls=oracle.n_calls + (0 if checked is None else checked.calls - oracle_calls),
         responsibility=np.clip(np.asarray(res.responsibility, dtype=np.float32), 0.0, 1.0),
         waveform=x, sample_rate=rate, model=str(model.name), strategy=strategy, seed=seed,
         options=opts, necessary_keep=res.necessary_keep, complete_keep=res.complete_keep,
         necessary_budget_cut=bool(opts["contrastive"] and res.necessary_budget_cut),
         complete_confidence=res.complete_confidence, version=__version__, meta=meta,
-        budget_exhausted=bool(res.budget_exhausted), verified_minimal=bool(res.verified_minimal),
+        budget_exhausted=bool(res.budget_exhausted or (checked is not None and checked.budget_cut)),
+        verified_minimal=bool(res.verified_minimal) and (checked is None or checked.added_bins == 0),
         silence_label=None if silence is None else str(model.labels[silence]),
         resolution_bins=int(width),
-        margin=None if checked is None else checked["margin"],
-        robust=None if checked is None else bool(checked["robust"]),
-        renderings=None if checked is None else {k: str(model.labels[v]) for k, v in checked["labels"].items()},
-        check_calls=0 if checked is None else int(checked["calls"]),
+        margin=None if checked is None else checked.margin,
+        robust=None if checked is None else checked.robust,
+        renderings=None if checked is None or checked.labels is None else {
+            k: str(model.labels[v]) for k, v in checked.labels.items()},
+        check_calls=0 if checked is None else int(checked.calls),
+        repaired_bins=0 if checked is None else int(checked.added_bins),
     )
 
 

@@ -115,9 +115,12 @@ COMMON: tuple[Option, ...] = (
     Option("resolution_hz", float, None, "search over atoms of this many Hz (contiguous runs of bins), "
            "then refine inside the kept atoms down to refine_to_hz (see suffice.search.resolution); "
            "None: single bins", min=1e-9, none_ok=True),
-    Option("check_renderings", bool, False, "after the search, evaluate the set in float64, as 24- and "
-           "16-bit PCM and with -80 dB noise, and record its margin and whether it is robust (4 model calls, "
-           "counted; under a fixed max_calls only when they fit; see suffice.renderings)"),
+    Option("robustness", str, "off", "after the search, evaluate the set in float64, as 24- and 16-bit PCM and "
+           "with -80 dB noise (4 model calls, counted): 'check' records its margin and whether it is robust, "
+           "'repair' also grows a set that is not until it is (no longer verified 1-minimal); under a fixed "
+           "max_calls only what fits; see suffice.search.robust", choices=("off", "check", "repair")),
+    Option("min_margin", float, 0.0, "a masked signal passes only when the target's probability exceeds every "
+           "other class's by at least this (0: the plain top-1 test)", min=0.0, max=1.0),
     Option("refine_to_hz", float, None, "finest width the coarse-to-fine search refines to (None: single "
            "bins; equal to resolution_hz: no refinement)", min=1e-9, none_ok=True),
 )

@@ -17,11 +17,12 @@ from .clips import Clip
 
 #: columns the study adds to the transfer table (see :mod:`suffice.study.nulls`)
 EXTRA_COLUMNS: tuple[str, ...] = ("strategy", "budget_exhausted", "verified_minimal", "target_pred_silence",
-                                  "null_random_accept", "null_random_n", "target_pred_topmag")
+                                  "null_random_accept", "null_random_n", "target_pred_topmag",
+                                  "null_energy_accept")
 COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS) + tuple(c for c in EXTRA_COLUMNS if c not in TABLE_COLUMNS)
 EXPLANATION_COLUMNS: tuple[str, ...] = (
     "model", "clip_id", "true_label", "target", "confidence", "found", "budget_exhausted",
-    "verified_minimal", "resolution_bins", "margin", "robust", "set_size", "n_bins", "fraction",
+    "verified_minimal", "resolution_bins", "margin", "robust", "repaired_bins", "set_size", "n_bins", "fraction",
     "sufficient_confidence", "n_model_calls", "check_calls", "extra_calls", "seconds", "necessary_budget_cut")
 
 
@@ -31,12 +32,13 @@ def flags(e: Explanation) -> tuple[bool, bool]:
 
 
 def extra_calls(e: Explanation) -> int:
-    """Model calls an explanation spent after its sufficient set was settled (the contrastive and complete
-    sets): rex's ``extras_calls``, or ours: all calls minus ``search_calls`` (0 where neither is recorded)."""
+    """Model calls an explanation spent after its sufficient set was settled on the contrastive and complete
+    sets: rex's ``extras_calls``, or ours: all calls minus ``search_calls`` and the robustness check's
+    ``check_calls`` (0 where neither is recorded)."""
     meta = e.meta or {}
     if "extras_calls" in meta:
         return int(meta["extras_calls"])
-    return int(e.n_model_calls - meta.get("search_calls", e.n_model_calls))
+    return int(e.n_model_calls - e.check_calls - meta.get("search_calls", e.n_model_calls - e.check_calls))
 
 
 def _top(labels: Sequence[str], p: np.ndarray | None) -> str | None:
@@ -64,7 +66,8 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
             erows.append({"model": src, "clip_id": c.clip_id, "true_label": c.label, "target": cls,
                           "confidence": e.confidence, "found": e.found, "budget_exhausted": exhausted,
                           "verified_minimal": minimal, "resolution_bins": e.resolution_bins,
-                          "margin": e.margin, "robust": e.robust, "set_size": e.size, "n_bins": e.n_bins,
+                          "margin": e.margin, "robust": e.robust, "repaired_bins": e.repaired_bins,
+                          "set_size": e.size, "n_bins": e.n_bins,
                           "fraction": e.fraction, "sufficient_confidence": e.sufficient_confidence,
                           "n_model_calls": e.n_model_calls, "check_calls": e.check_calls, "extra_calls": extra_calls(e),
                           "seconds": seconds[(src, c.digest)],
@@ -80,6 +83,8 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
                 nu = nulls.get((src, g, c.digest))
                 accept = (float(np.mean([gl[int(np.argmax(r))] == cls for r in nu[:n_null]]))
                           if nu is not None and n_null > 0 else float("nan"))
+                energy = (float(np.mean([gl[int(np.argmax(r))] == cls for r in nu[n_null + 1:]]))
+                          if nu is not None and len(nu) > n_null + 1 else float("nan"))
                 rows.append({
                     "task": task, "clip_id": c.clip_id, "true_label": c.label, "source": src, "target": g,
                     "seed": int(seed), "source_pred": cls, "source_conf": e.confidence, "found": e.found,
@@ -91,7 +96,8 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
                     "strategy": strategy, "budget_exhausted": exhausted, "verified_minimal": minimal,
                     "target_pred_silence": _top(gl, silence.get((g, len(c.waveform)))),
                     "null_random_accept": accept, "null_random_n": int(n_null) if nu is not None else 0,
-                    "target_pred_topmag": _top(gl, None if nu is None else nu[-1]),
+                    "target_pred_topmag": _top(gl, None if nu is None else nu[n_null]),
+                    "null_energy_accept": energy,
                 })
     return (pd.DataFrame(rows, columns=list(COLUMNS)), pd.DataFrame(pred_rows),
             pd.DataFrame(erows, columns=list(EXPLANATION_COLUMNS)))

@@ -1,17 +1,23 @@
 """Stage 4 of a study: chance baselines for every transfer f -> g on clip x.
 
-Three signals that depend on (f, x) only, each synthesised once and judged by every target g:
+Four signals that depend on (f, x) only, each synthesised once and judged by every target g:
 
 * silence: the all-zero clip (g's class for "nothing"; one per target and clip length);
 * ``n`` random keep-sets of size ``|S_f(x)|``, drawn uniformly without replacement from the clip's
-  ``K`` bins by a generator seeded from (seed, clip digest, source name): the matched null of the
+  ``K`` bins by a generator seeded from (seed, clip digest, source name): the size-matched null of the
   question "does g accept f's sufficient signal because of *which* bins f kept, or because any set
-  that sparse and quiet lands in g's default class?";
+  that sparse lands in g's default class?";
 * the ``|S_f(x)|`` bins of largest magnitude (ties: lower bin first), the set a search-free ranking
-  of that size would keep.
+  of that size would keep (level-matched, not random);
+* ``n`` energy-matched random keep-sets (:func:`energy_matched_keeps`): ``|S_f(x)|`` bins, each drawn
+  at random among the bins whose energy is within ``ENERGY_TOLERANCE_DB`` of the bin of S it stands
+  for, so the kept signal is as loud as S's (level-matched and random).  A uniform set of size ``|S|``
+  mostly holds quiet bins (most of a clip's bins are), while a sufficient set holds loud ones, so the
+  size-matched null alone measures loudness as much as the choice of bins.
 
 The table records g's top-1 label on silence and on the top-magnitude signal, and the share of the
-random draws on which g's top-1 label is c = f(x).
+random draws (uniform; energy-matched) on which g's top-1 label is c = f(x).  Cost: ``2 n + 1`` model
+calls per (explanation, target), ``n`` more than the size-matched null and the top-magnitude set alone.
 """
 from __future__ import annotations
 
@@ -28,14 +34,20 @@ from .cache import DiskCache, key_digest
 from .keys import code_key
 from .predict import TimedModel, predict_many
 
-#: default number of random keep-sets per (source, clip)
+#: default number of random keep-sets per (source, clip), of each kind (uniform; energy-matched)
 DEFAULT_NULL_DRAWS = 3
+#: an energy-matched draw replaces each bin of S by a bin whose energy is within this many dB of it
+ENERGY_TOLERANCE_DB = 1.0
+
+
+def _stream(tag: str, seed: int, digest: str, source: str) -> np.random.Generator:
+    h = hashlib.sha256(f"{tag}|{int(seed)}|{digest}|{source}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(h[:8], "little"))
 
 
 def null_rng(seed: int, digest: str, source: str) -> np.random.Generator:
     """The generator of the random keep-sets of ``source``'s explanation of the clip ``digest``."""
-    h = hashlib.sha256(f"suffice-null|{int(seed)}|{digest}|{source}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(h[:8], "little"))
+    return _stream("suffice-null", seed, digest, source)
 
 
 def random_keeps(n_bins: int, size: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -44,6 +56,80 @@ def random_keeps(n_bins: int, size: int, n: int, rng: np.random.Generator) -> np
     for i in range(n):
         out[i, rng.choice(n_bins, size=size, replace=False)] = True
     return out
+
+
+def bin_energy(waveform: np.ndarray) -> np.ndarray:
+    """Energy each rfft bin adds to a resynthesised signal (Parseval: ``|X_k|^2``, counted twice for the
+    bins between DC and Nyquist, whose negative-frequency twins the rfft omits), so the energy of
+    ``keep_bins(x, S)`` is ``bin_energy(x)[S].sum() / len(x)`` exactly."""
+    x = np.asarray(waveform, np.float64)
+    e = np.abs(np.fft.rfft(x)) ** 2
+    e[1:len(e) - (1 if len(x) % 2 == 0 else 0)] *= 2.0
+    return e
+
+
+def energy_matched_keeps(waveform: np.ndarray, keep: np.ndarray, n: int, rng: np.random.Generator,
+                         tol_db: float = ENERGY_TOLERANCE_DB) -> np.ndarray:
+    """``(n, K)`` bool masks of random sets as large and as loud as ``keep`` (the sufficient set S).
+
+    Each draw visits S's bins in random order and replaces each bin i by a bin drawn uniformly, without
+    replacement within the draw, from the bins j with ``|10 log10(e_j / e_i)| <= tol_db`` (``e``:
+    :func:`bin_energy`; i itself is a candidate).  Every kept term is then within ``tol_db`` of the term
+    it stands for, so the kept energy is within ``tol_db`` of S's, and so is the level profile (how the
+    energy spreads over loud and quiet bins), which a draw matching the total alone would not keep (one
+    loud bin and quiet ones could add up to S's energy).  Where a bin's level window is used up (all its
+    candidates already drawn), the unused bin of nearest level stands in (only when S holds most bins
+    of that level).  Exact and chain-free, so the draw is deterministic given ``rng``.  Where fewer bins
+    lie above a bin's level than below it (a spectrum's loudest bins), the stand-ins are more often a
+    little quieter, so the draws' energy leans towards the lower edge of the tolerance, never past it.
+    Why not a total-energy match: a uniform set conditioned on its total needs a Markov chain (no
+    closed-form draw), and a level-weighted draw matches the energy only on average.
+
+    Where few bins are as loud as S's (a clip's loudest partial), the draw is often S itself: no other
+    set that loud exists, and the reference then equals the observed acceptance, which can only shrink
+    an excess over it, never inflate it.  An empty S gives empty draws (silence).
+    """
+    e = bin_energy(waveform)
+    k = len(e)
+    keep = np.asarray(keep, dtype=bool)
+    if keep.shape != (k,):
+        raise ValueError(f"keep has shape {keep.shape}; the waveform has {k} bins")
+    if not tol_db >= 0:
+        raise ValueError(f"tol_db must be >= 0, got {tol_db!r}")
+    floor = max(float(e.max()), 1e-300) * 1e-30  # silent bins: one level, far below any sounding bin
+    db = 10.0 * np.log10(np.maximum(e, floor))
+    order = np.argsort(db, kind="stable")
+    sdb = db[order]
+    members = np.flatnonzero(keep)
+    lo = np.searchsorted(sdb, db[members] - tol_db - 1e-9, side="left")
+    hi = np.searchsorted(sdb, db[members] + tol_db + 1e-9, side="right")
+    out = np.zeros((int(n), k), dtype=bool)
+    for d in range(int(n)):
+        taken = np.zeros(k, dtype=bool)  # by position in ``order``
+        for idx in rng.permutation(len(members)):
+            a, b = int(lo[idx]), int(hi[idx])
+            pos = -1
+            for _ in range(16):  # most windows are mostly free: a few uniform tries usually suffice
+                t = int(rng.integers(a, b))
+                if not taken[t]:
+                    pos = t
+                    break
+            if pos < 0:
+                free = a + np.flatnonzero(~taken[a:b])
+                if len(free):
+                    pos = int(rng.choice(free))
+                else:  # window used up: the free bin of nearest level
+                    free = np.flatnonzero(~taken)
+                    pos = int(free[np.argmin(np.abs(sdb[free] - db[members[idx]]))])
+            taken[pos] = True
+        out[d, order[taken]] = True
+    return out
+
+
+def energy_rng(seed: int, digest: str, source: str) -> np.random.Generator:
+    """The generator of the energy-matched draws (a stream apart from :func:`null_rng`'s, so adding them
+    left the uniform draws as they were)."""
+    return _stream("suffice-null-energy", seed, digest, source)
 
 
 def topmag_keep(waveform: np.ndarray, size: int) -> np.ndarray:
@@ -55,9 +141,11 @@ def topmag_keep(waveform: np.ndarray, size: int) -> np.ndarray:
 
 
 def null_signals(e: Explanation, *, seed: int, digest: str, source: str, n: int) -> np.ndarray:
-    """``(n + 1, T)``: the ``n`` random-set signals, then the top-magnitude signal."""
+    """``(2 n + 1, T)``: the ``n`` uniform random-set signals, the top-magnitude signal, then the ``n``
+    energy-matched random-set signals."""
     keeps = np.concatenate([random_keeps(e.n_bins, e.size, n, null_rng(seed, digest, source)),
-                            topmag_keep(e.waveform, e.size)[None]])
+                            topmag_keep(e.waveform, e.size)[None],
+                            energy_matched_keeps(e.waveform, e.keep, n, energy_rng(seed, digest, source))])
     return keep_bins(e.waveform, keeps)
 
 
@@ -75,8 +163,8 @@ def nulls_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Expla
                 ekeys: dict[tuple[str, str], dict], idents: dict[str, str], cache: DiskCache, batch: int,
                 fails: list[dict], clip_of: dict[str, str], *, seed: int, n: int
                 ) -> tuple[dict[tuple[str, int], np.ndarray], dict[tuple[str, str, str], np.ndarray]]:
-    """Silence ``{(target, n_samples): probs}`` and nulls ``{(source, target, digest): (n + 1, C) probs}``
-    (the ``n`` random draws, then the top-magnitude set)."""
+    """Silence ``{(target, n_samples): probs}`` and nulls ``{(source, target, digest): (2 n + 1, C) probs}``
+    (the ``n`` uniform draws, the top-magnitude set, then the ``n`` energy-matched draws)."""
     lengths: dict[int, str] = {}  # clip length -> the first clip of that length (for failure records)
     for k in sorted(expls):
         lengths.setdefault(len(expls[k].waveform), clip_of[k[1]])
@@ -98,15 +186,17 @@ def nulls_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Expla
             silence[(g.name, t)] = np.asarray(hit, dtype=np.float64)[0]
     # explanations in chunks: each chunk's signals are synthesised once and judged by every target
     order = sorted(expls)
-    step = max(1, batch // (n + 1))
+    per = 2 * n + 1
+    step = max(1, batch // per)
     for s in range(0, len(order), step):
         chunk = order[s:s + step]
         signals: dict[tuple[str, str], np.ndarray] = {}
         for g in models:
-            many = _rows_check(n + 1, len(g.labels))
+            many = _rows_check(per, len(g.labels))
             missing = []
             for k in chunk:
-                key = {**code_key(), "explanation": key_digest(ekeys[k]), "target": idents[g.name], "draws": n}
+                key = {**code_key(), "explanation": key_digest(ekeys[k]), "target": idents[g.name], "draws": n,
+                       "energy_tol_db": ENERGY_TOLERANCE_DB}
                 hit = cache.get("null", key, many)
                 if hit is None:
                     missing.append((k, key))
@@ -119,8 +209,8 @@ def nulls_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Expla
                     signals[k] = null_signals(expls[k], seed=seed, digest=k[1], source=k[0], n=n)
             rows, why = predict_many(g, [w for k, _ in missing for w in signals[k]], batch)
             for j, (k, key) in enumerate(missing):
-                got = rows[j * (n + 1):(j + 1) * (n + 1)]
-                bad = [r for r in why[j * (n + 1):(j + 1) * (n + 1)] if r is not None]
+                got = rows[j * per:(j + 1) * per]
+                bad = [r for r in why[j * per:(j + 1) * per] if r is not None]
                 if bad:
                     fails.append({"clip_id": clip_of[k[1]], "model": g.name, "stage": "null",
                                   "reason": f"on a null signal of {k[0]!r}: {bad[0]}"})

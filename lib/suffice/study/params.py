@@ -25,7 +25,8 @@ BOUNDS: dict[str, tuple[int, str]] = {
                                 "weeks of model time"),
     "n_boot": (100_000, "the bootstrap's Monte Carlo error is below 0.002 at 100,000 resamples; more "
                         "costs memory and time for nothing"),
-    "n_examples": (100, "each example is an audio player in the chapter; 100 is already unreadable"),
+    "n_examples": (100, "each example clip is a block of audio players in the chapter per class; 100 is "
+                        "already unreadable"),
 }
 _short = reprlib.Repr()
 _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 80, 80, 6, 6, 3
@@ -57,7 +58,7 @@ ANALYSIS_DEFAULTS: dict[str, Any] = {
     "delta": 0.5,             # δ of the confidence-aware criterion
     "n_boot": 1000,           # bootstrap resamples for CIs
     "alpha": 0.05,            # level of the flat-earther test
-    "n_examples": 3,          # examples with audio players
+    "n_examples": 1,          # clips per true class in the listening table (audio players; 0: none)
 }
 ALL_DEFAULTS = {**STUDY_DEFAULTS, **ANALYSIS_DEFAULTS}
 

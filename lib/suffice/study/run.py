@@ -90,8 +90,15 @@ def _check_clips(clips: Sequence[Clip], rate: int, fails: list[dict]) -> list[Cl
     return good
 
 
+#: search options a study uses unless its ``options`` say otherwise: a set called sufficient keeps its class
+#: when its signal is saved and played back (robust acceptance, repaired where needed; see
+#: :mod:`suffice.search.robust`); ``robustness: off`` gives the paper's plain acceptance
+STUDY_SEARCH_DEFAULTS: dict = {"robustness": "repair"}
+
+
 def check_strategy_options(strategy: str, options: dict | None) -> dict:
-    """The resolved options of ``strategy``, tried on a 0.1 s test tone before any real work.
+    """The resolved options of ``strategy`` (:data:`STUDY_SEARCH_DEFAULTS` overlaid by ``options``), tried on
+    a 0.1 s test tone before any real work.
 
     Names, types and ranges are checked by :func:`suffice.search.explain.resolve_options` (each
     strategy declares its options' ranges); and the strategy must run with them on a tone that a toy
@@ -100,7 +107,7 @@ def check_strategy_options(strategy: str, options: dict | None) -> dict:
     """
     from ..search import explain
     from ..toys import ToneClassifier
-    opts = resolve_options(strategy, dict(options or {}))  # names, types and declared ranges
+    opts = resolve_options(strategy, {**STUDY_SEARCH_DEFAULTS, **dict(options or {})})  # names, types, ranges
     t = np.arange(1600) / SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32)
     try:
@@ -244,7 +251,10 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
              "cache_misses": cache.misses, "cache_write_failures": cache.write_failures,
              "duplicate_clips": n_dup,
              "not_found": int(sum(1 for f, c in zip(found, cut) if not f and not c)),
-             "budget_exhausted": int(sum(cut)), "explanations_off_prediction": counts["off_prediction"]}
+             "budget_exhausted": int(sum(cut)), "explanations_off_prediction": counts["off_prediction"],
+             # robust acceptance (the robustness option): sets that no repair made robust, and repaired ones
+             "not_robust": int(sum(1 for e in expls.values() if e.found and e.robust is False)),
+             "repaired": int(sum(1 for e in expls.values() if e.repaired_bins))}
     report = cache.write_report()
     if report:
         warnings.warn(report, RuntimeWarning, stacklevel=2)

@@ -3,11 +3,14 @@
 * :mod:`~suffice.transfer.table`: the transfer table's column contract, its checks, the outcome T;
 * :mod:`~suffice.transfer.rates`: the matrix, task rate, out/in rates with clip-bootstrap CIs, cell
   intervals, the between-pair variance;
-* :mod:`~suffice.transfer.flat_earthers`: the leave-one-out flat-earther test;
+* :mod:`~suffice.transfer.flat_earthers`: the leave-one-out flat-earther test, on raw and on chance-adjusted
+  acceptance;
+* :mod:`~suffice.transfer.relations`: the social relations model (producer, acceptor, pair, clip; family);
 * :mod:`~suffice.transfer.chance`: chance baselines (random keep-sets of the same size, top-magnitude
   sets, silence) and the excess over them;
 * :mod:`~suffice.transfer.features`: transfer against set size, producer margin and signal features
   (clip-clustered GLMs), the set-size and criteria tables, strategy comparisons;
+* :mod:`~suffice.transfer.margins`: transfer by the producer's margin band, beside its chance references;
 * :mod:`~suffice.transfer.performance`: accuracy and precision beside transfer;
 * :mod:`~suffice.transfer.simulate`: seeded simulated tables and the test's calibration.
 
@@ -18,11 +21,14 @@ from __future__ import annotations
 from .chance import ChanceSummary, chance_baselines
 from .features import (accepted_by, compare_strategies, criteria_table, deviation_design, feature_glm,
                        same_clips, set_size_glm, set_size_table, strategy_difference)
-from .flat_earthers import MIN_ODDS_RATIO, flat_earthers, loo_contrasts
+from .flat_earthers import MIN_ODDS_RATIO, adjusted_flat_earthers, describe_flags, flat_earthers, loo_contrasts
+from .margins import MARGIN_EDGES, margin_bands, transfer_by_margin
 from .performance import model_performance, model_table
 from .rates import (TransferSummary, matrix, model_rates, not_found_counts, pair_rates, pair_variance, summarise,
                     task_rate)
-from .simulate import SCENARIOS, Scenario, calibrate, simulate, simulate_predictions
+from .relations import describe_relations, model_family, social_relations
+from .simulate import (ADJUSTED_SCENARIOS, SCENARIOS, AdjustedScenario, Scenario, calibrate, calibrate_adjusted,
+                       describe_adjusted_calibration, relations_coverage, simulate, simulate_predictions)
 from .table import (CONDITIONS, CRITERIA, OPTIONAL_COLUMNS, PREDICTION_COLUMNS, TABLE_COLUMNS, TableError,
                     transfer_outcome, validate_predictions, validate_table)
 
@@ -33,4 +39,7 @@ __all__ = [
     "MIN_ODDS_RATIO", "chance_baselines", "ChanceSummary", "feature_glm", "deviation_design", "set_size_glm",
     "set_size_table", "criteria_table", "accepted_by", "compare_strategies", "same_clips", "strategy_difference", "model_performance",
     "model_table", "simulate", "simulate_predictions", "Scenario", "SCENARIOS", "calibrate",
+    "adjusted_flat_earthers", "social_relations", "model_family", "AdjustedScenario", "ADJUSTED_SCENARIOS",
+    "calibrate_adjusted", "relations_coverage", "describe_adjusted_calibration", "describe_relations",
+    "describe_flags", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
 ]

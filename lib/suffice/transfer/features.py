@@ -117,7 +117,11 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     apart from searches whose budget ran out only later, in the contrastive or complete set; with
     ``extra_calls``, ``median_extra_calls`` is the median of the calls spent on those sets; with a
     ``necessary_budget_cut`` column that is not all missing (a study run with ``contrastive``),
-    ``necessary_budget_cut`` counts the sufficient-and-necessary searches the budget ended early."""
+    ``necessary_budget_cut`` counts the sufficient-and-necessary searches the budget ended early.  With a
+    ``robust`` column that is not all missing (a study run with the ``robustness`` option), ``not_robust``
+    counts the found sets whose class did not survive saving and playback (:mod:`suffice.search.robust`;
+    counted apart like budget-cut sets, kept in the rates), and with ``repaired_bins``, ``repaired`` those
+    grown to be robust (no longer verified 1-minimal)."""
     _require(explanations, ("model", "clip_id", "found", "set_size", "fraction", "n_model_calls"),
              "the explanations table")
     e = explanations
@@ -136,11 +140,18 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     if "necessary_budget_cut" in e.columns and e["necessary_budget_cut"].notna().any():
         e = e.assign(necessary_budget_cut=e["necessary_budget_cut"].fillna(False).astype(bool))
         agg["necessary_budget_cut"] = ("necessary_budget_cut", "sum")
+    if "robust" in e.columns and e["robust"].notna().any():
+        e = e.assign(not_robust=e["found"].astype(bool) & e["robust"].eq(False))
+        agg["not_robust"] = ("not_robust", "sum")
+        if "repaired_bins" in e.columns:
+            e = e.assign(repaired=e["repaired_bins"].fillna(0).astype(int) > 0)
+            agg["repaired"] = ("repaired", "sum")
     found = e[e["found"].astype(bool)]
     out = e.groupby("model", sort=False).agg(**{k: v for k, v in agg.items()
                                                 if k in ("explanations", "found", "empty")
                                                 or k in ("median_seconds", "budget_exhausted", "budget_cut",
-                                                         "median_extra_calls", "necessary_budget_cut")})
+                                                         "median_extra_calls", "necessary_budget_cut",
+                                                         "not_robust", "repaired")})
     med = found.groupby("model", sort=False).agg(**{k: v for k, v in agg.items()
                                                     if k in ("median_bins", "median_fraction", "median_calls")})
     out = out.join(med, how="left").reset_index()

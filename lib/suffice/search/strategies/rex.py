@@ -89,6 +89,8 @@ from ..result import SearchResult, rank_bins
 NAME = "rex"
 #: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
 SEARCHES_ATOMS = True
+#: ReX's own pass test (top-1 class and its confidence filter) decides its mutants, not the evaluator's
+MARGIN_AWARE = False
 
 
 def _positive(v: float) -> str | None:
