@@ -71,8 +71,14 @@ class Page:
 # ---- the book, in reading order: add a chapter with one line ------------------------------------
 # e.g. Page("genre", notebook="transferability", params={"default": "params/genre.yaml",
 #                                                        "smoke": "params/smoke-genre.yaml"}, part="Tasks")
+#: the task chapters' parameter files, whose studies the opening page and the deepfake information
+#: chapter reuse (a change to one re-runs them)
+TASK_PARAMS: tuple[str, ...] = tuple(f"params/{p}{t}.yaml" for t in ("genre", "emotion", "deepfake")
+                                     for p in ("", "smoke-"))
+
 BOOK: tuple[Page, ...] = (
-    Page("intro"),
+    Page("intro", params={"default": "params/intro.yaml", "smoke": "params/smoke-intro.yaml"},
+         depends=(*DEFAULT_DEPENDS, *TASK_PARAMS)),
     Page("method", part="Method"),
     Page("method_toy", params={"default": "params/toy.yaml", "smoke": "params/smoke-toy.yaml"}, depends=()),
     Page("data_models", part="Data and models", params={
@@ -84,7 +90,8 @@ BOOK: tuple[Page, ...] = (
     Page("deepfake", notebook="transferability", title="Deepfake detection",
          params={"default": "params/deepfake.yaml", "smoke": "params/smoke-deepfake.yaml"}),
     Page("deepfake_information", part="Analyses", params={
-        "default": "params/deepfake_information.yaml", "smoke": "params/smoke-deepfake_information.yaml"}),
+        "default": "params/deepfake_information.yaml", "smoke": "params/smoke-deepfake_information.yaml"},
+         depends=(*DEFAULT_DEPENDS, *TASK_PARAMS)),
     Page("paper_comparison", params={
         "default": "params/paper_comparison.yaml", "smoke": "params/smoke-paper_comparison.yaml"}),
     Page("flips", params={"default": "params/flips.yaml", "smoke": "params/smoke-flips.yaml"}),
@@ -108,8 +115,8 @@ def check_profile(profile: str) -> str:
 def pages(profile: str = "default", only: Sequence[str] | None = None) -> list[Page]:
     """The pages the book lists under ``profile``, in order.
 
-    ``only`` keeps just the named notebook chapters (narrative pages always stay): a partial book for
-    tests and for authors working on one chapter.
+    ``only`` keeps just the named notebook chapters (narrative pages and the root page always stay): a
+    partial book for tests and for authors working on one chapter.
     """
     check_profile(profile)
     listed = [p for p in BOOK if p.in_profile(profile)]
@@ -120,7 +127,7 @@ def pages(profile: str = "default", only: Sequence[str] | None = None) -> list[P
     if unknown:
         raise UnknownNameError(f"no notebook chapter(s) {unknown} in profile {profile!r}; "
                                f"chapters: {', '.join(sorted(known))}")
-    return [p for p in listed if not p.is_notebook or p.name in only]
+    return [p for p in listed if not p.is_notebook or p.name in only or p.name == ROOT]
 
 
 def chapter(name: str) -> Page:

@@ -22,7 +22,8 @@ from ..errors import OptionError, SufficeError
 from ..transfer.table import require_columns
 from .audio import _level_db, audio_element, level_matched
 
-__all__ = ["PICK_RULE", "pick_listening_clips", "listening_table"]
+__all__ = ["PICK_RULE", "EXAMPLE_RULE", "pick_listening_clips", "listening_table", "pick_transferring_example",
+           "listening_example"]
 
 #: how :func:`pick_listening_clips` chooses clips, in words a chapter can print
 PICK_RULE = (
@@ -184,3 +185,54 @@ def listening_table(result, table: pd.DataFrame, clip_ids: Sequence[str], *, nam
             "<th style='text-align:left'>the other models' answers on it</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
     return HTML("".join(blocks))
+
+
+#: how :func:`pick_transferring_example` chooses one signal, in words a page can print
+EXAMPLE_RULE = (
+    "Among the non-empty sufficient sets, the one accepted by the most other models; ties go to the "
+    "smallest set, then to the producer and clip id in alphabetical order.")
+
+
+def pick_transferring_example(table: pd.DataFrame) -> tuple[str, str]:
+    """``(producer, clip_id)`` of one sufficient signal to play, by :data:`EXAMPLE_RULE`.
+
+    ``table``: a transfer table (``source``, ``target``, ``clip_id``, ``found``, ``set_size``,
+    ``target_pred_sufficient``, ``source_pred``).  Raises :class:`SufficeError` when no set is non-empty.
+    """
+    _require(table, (*_TRANSFER_COLUMNS, "found", "set_size"), "the transfer table")
+    rows = table[table["found"].astype(bool) & (table["set_size"] > 0)
+                 & (table["source"] != table["target"])].assign(clip_id=lambda d: d["clip_id"].astype(str))
+    if rows.empty:
+        raise SufficeError("no non-empty sufficient set to play")
+    rows = rows.assign(accepted=(rows["target_pred_sufficient"] == rows["source_pred"]).astype(int))
+    per = rows.groupby(["source", "clip_id"]).agg(accepted=("accepted", "sum"), size=("set_size", "first"))
+    best = per.reset_index().sort_values(["accepted", "size", "source", "clip_id"],
+                                         ascending=[False, True, True, True]).iloc[0]
+    return str(best["source"]), str(best["clip_id"])
+
+
+def listening_example(result, table: pd.DataFrame, producer: str, clip_id: str, *, name: str,
+                      audio_dir: str | Path | None = None):
+    """One producer's sufficient signal on one clip, as in :func:`listening_table`: the original, what the
+    producer heard, a level-matched copy for listening, and every other model's answer on it.
+
+    ``result``, ``table``, ``name`` and ``audio_dir`` as for :func:`listening_table`.  Returns
+    ``IPython.display.HTML``.
+    """
+    from IPython.display import HTML
+
+    _require(table, _TRANSFER_COLUMNS, "the transfer table")
+    e = result.explanation(producer, clip_id)
+    tab = table.assign(clip_id=table["clip_id"].astype(str))
+    stem = f"{name}-{clip_id}"
+    original = audio_element(e.waveform, e.sample_rate, name=stem, label="original", audio_dir=audio_dir,
+                             style=_PLAYER_CSS)
+    mine = tab[(tab["source"] == producer) & (tab["clip_id"] == str(clip_id))]
+    true = mine["true_label"].iloc[0] if "true_label" in mine and len(mine) else "?"
+    return HTML(
+        "<div class='suffice-listening' style='max-width:750px'>"
+        f"<p style='margin:0.3em 0'>Clip {html.escape(str(clip_id))} (true class <b>{html.escape(str(true))}</b>),"
+        f" original ({_level_db(e.waveform):.1f} dBFS):<br>{original}</p>"
+        f"<p style='margin:0.3em 0'><b>{html.escape(producer)}</b> says <b>{html.escape(str(e.target))}</b> and "
+        f"keeps {e.size} of {e.n_bins} frequency bins; {_signal_cell(e, name=stem, audio_dir=audio_dir)}</p>"
+        f"<p style='margin:0.3em 0'>The other models on that signal:</p>{_answers(mine, producer)}</div>")

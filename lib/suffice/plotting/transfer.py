@@ -234,3 +234,40 @@ def set_sizes(df: pd.DataFrame, *, value: str = "fraction", ax=None, log: bool =
         ax.set_ylabel(f"source model ({prefix}...)")
     ax.set_title(title or "size of the sufficient sets per model", fontsize=10)
     return ax.figure
+
+
+#: the chance references of :func:`contrast_forest`, in the order drawn, with their legend text
+CONTRAST_REFERENCES = {"loudest": "minus the |S| loudest bins (level-matched)",
+                       "energy": "minus energy-matched random bins",
+                       "random": "minus uniform random bins of size |S|"}
+
+
+def contrast_forest(headlines: pd.DataFrame, *, ax=None, title: str | None = None):
+    """Observed transfer minus each chance reference, per task, as points with 95% intervals.
+
+    ``headlines``: one row per task (:func:`suffice.transfer.task_headline`: ``task`` and, per reference
+    of :data:`CONTRAST_REFERENCES`, the estimate and ``_lo``/``_hi``).  A reference a task's table lacks
+    (NaN) is left out; a vertical line marks 0 (no excess).  Values are in percentage points.
+    """
+    _need(headlines, ["task", *(f"{r}{s}" for r in CONTRAST_REFERENCES for s in ("", "_lo", "_hi"))],
+          "contrast_forest")
+    tasks = list(headlines["task"])
+    ax = _ax(ax, (BOOK_WIDTH_IN - 0.5, 1.0 + 0.9 * len(tasks)))
+    colours = dict(zip(CONTRAST_REFERENCES, ("#1f77b4", "#2ca02c", "#7f7f7f")))
+    offsets = dict(zip(CONTRAST_REFERENCES, (-0.22, 0.0, 0.22)))
+    for ref, text in CONTRAST_REFERENCES.items():
+        est = 100 * headlines[ref].to_numpy(float)
+        lo, hi = 100 * headlines[f"{ref}_lo"].to_numpy(float), 100 * headlines[f"{ref}_hi"].to_numpy(float)
+        ok = np.isfinite(est)
+        if not ok.any():
+            continue
+        err = np.vstack([est - lo, hi - est])[:, ok]
+        ax.errorbar(est[ok], np.arange(len(tasks))[ok] + offsets[ref], xerr=np.nan_to_num(err), fmt="o",
+                    color=colours[ref], capsize=3, label=text)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(np.arange(len(tasks)), tasks)
+    ax.set_ylim(len(tasks) - 0.5, -0.5)
+    ax.set_xlabel("observed transfer rate minus the reference (percentage points)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title or "how much transfer is more than chance, by reference", fontsize=10)
+    return ax.figure
