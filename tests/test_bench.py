@@ -281,3 +281,31 @@ def test_spread_families_gives_every_family_to_exactly_one_task_that_has_it():
     for task, fams in spread.items():
         assert fams <= {model_family(n) for n in names[task]}  # only families the task has
     assert max(map(len, spread.values())) - min(map(len, spread.values())) <= 1  # balanced here
+
+
+def test_the_resolution_section_puts_bins_the_default_and_a_coarser_width_side_by_side(tmp_path):
+    """One run: a regions model on a noise clip (a "real" case, family ``regions``) searched at single
+    bins and over atoms of the studies' default width and twice it, each verified at its own width; the
+    analytic case at single bins only, its ratio to the known minimum reported beside them."""
+    from suffice.bench.methods import RESOLUTION_METHODS
+    from suffice.study.run import STUDY_SEARCH_DEFAULTS
+    from suffice.toys import RegionsClassifier
+    x = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
+    regions = RegionsClassifier([(300.0, 700.0), (1500.0, 2300.0)], x, share=0.3, name="genre/regions-toy")
+    oracle = [c for c in bc.oracle_cases(quick=True) if c.name == "tones1-loudest"]
+    cases = [bc.Case("real", "regions", regions, x, task="genre", clip="c0"), *oracle]
+    hz = STUDY_SEARCH_DEFAULTS["resolution_hz"]
+    assert list(RESOLUTION_METHODS) == [f"suffice@{hz:g}Hz", f"suffice@{2 * hz:g}Hz"]
+    runners = {"suffice": METHODS["suffice"], **RESOLUTION_METHODS}
+    df = run.run_all(tmp_path, methods=(), cases=cases, runners=runners, log=lambda s: None)
+    assert (df["error"] == "").all() and df["recheck_sufficient"].all()
+    assert set(df[df["kind"] == "oracle"]["method"]) == {"suffice"}  # atoms: real clips only
+    report.write_reports(df, tmp_path)
+    t = report.load(tmp_path)["resolutions"].set_index(["family", "method"])
+    assert set(t.index) == {("regions", "suffice"), ("regions", f"suffice@{hz:g}Hz"),
+                            ("regions", f"suffice@{2 * hz:g}Hz"), ("analytic", "suffice")}
+    assert (t["verified_minimal_share"] == 1.0).all() and (t["budget_cut_share"] == 0.0).all()
+    assert t.loc[("analytic", "suffice"), "ratio_to_min_median"] == 1.0
+    sizes = [t.loc[("regions", m), "size_median"] for m in runners]
+    assert sizes == sorted(sizes), "coarser atoms hold at least as many bins here"
+    assert "at each resolution" in (tmp_path / "summary.md").read_text()

@@ -170,3 +170,41 @@ def test_the_command_line_says_the_resolution(tmp_path, capsys):
     assert main(["explain", str(clip), "--model", "toy/tones:440,1000", "-o", "resolution_hz=16"]) == 0
     out = capsys.readouterr().out
     assert "resolution      atoms of 1 Hz (1 bins): verified 1-minimal" in out and "16 Hz, 4 Hz, 1 Hz" in out
+
+
+class _DeepfakeRegions(RegionsClassifier):
+    """A regions model speaking the deepfake vocabulary, for the study grid."""
+
+    labels = ("bonafide", "spoof")
+
+    def identity(self) -> str:
+        return f"{self.name}:{self.regions}:{self.share}"
+
+
+@pytest.mark.parametrize("n_samples", [16000, 24000])
+def test_the_study_default_resolution_is_applied_and_recorded(tmp_path, n_samples):
+    """The studies search at STUDY_SEARCH_DEFAULTS' resolution (one level), the tables record it and every
+    set is verified at it; a study that sets either resolution option replaces both defaults (null: bins)."""
+    from suffice.study import clips_from_arrays, run
+    from suffice.study.run import STUDY_SEARCH_DEFAULTS, check_strategy_options, study_options
+    hz = STUDY_SEARCH_DEFAULTS["resolution_hz"]
+    assert STUDY_SEARCH_DEFAULTS["refine_to_hz"] == hz
+    assert study_options({"resolution_hz": None}) == {"robustness": "repair", "resolution_hz": None}
+    assert check_strategy_options("suffice", {"resolution_hz": None})["refine_to_hz"] is None
+    assert check_strategy_options("suffice", {"resolution_hz": 64.0})["refine_to_hz"] is None  # 64 Hz to bins
+    model, x = noise_case(n_samples)
+    model = _DeepfakeRegions(REGIONS, x, share=0.3, name="regions")
+    clips = clips_from_arrays([("c0", x, "bonafide")], SR)[0]
+    res = run("deepfake", [model], clips, seed=0, cache_dir=tmp_path / "a", progress=False)
+    ex = res.explanations.iloc[0]
+    w = width_in_bins(hz, SR, n_samples)
+    assert res.params["options"]["resolution_hz"] == hz and ex.resolution_bins == w
+    assert ex.verified_minimal and not ex.budget_exhausted
+    e = res.explanation("regions", "c0")
+    check_verified_at(model, x, e)
+    for b in (1, 7, 64):  # the same seed gives the same study set at any batch size
+        again = explain(model, x, seed=0, **{**res.params["options"], "batch_size": b})
+        assert np.array_equal(again.keep, e.keep) and again.n_model_calls == e.n_model_calls
+    bins = run("deepfake", [model], clips, {"resolution_hz": None}, seed=0, cache_dir=tmp_path / "b",
+               progress=False)
+    assert bins.explanations.iloc[0].resolution_bins == 1 and bins.params["options"]["resolution_hz"] is None

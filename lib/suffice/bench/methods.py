@@ -10,6 +10,9 @@
   chained acceptance of removals (``chain=False``).
 * ``magnitude``: no causal reasoning (``strategy="magnitude"``): the shortest sufficient prefix of
   the magnitude ranking, galloping then bisection (about 2 log2 K calls).
+* ``suffice@<w>Hz``: our default strategy over atoms of ``w`` Hz at one level
+  (:mod:`suffice.search.resolution`): the studies' default resolution and one twice as coarse, beside
+  ``suffice`` at single bins; they run on the real clips only (the analytic cases' minima are in bins).
 * ``occlusion``: a cheap attribution (``strategy="occlusion"``): mel-spaced bands removed once each,
   bins ranked by the drop their band causes, the same prefix search.
 
@@ -65,6 +68,16 @@ def via_explain(strategy: str, **options) -> Callable[..., MethodResult]:
     return run
 
 
+def resolution_methods() -> dict[str, Callable[..., MethodResult]]:
+    """``suffice`` at one level over atoms of the studies' default width and of twice that width."""
+    from ..study.run import STUDY_SEARCH_DEFAULTS
+    hz = float(STUDY_SEARCH_DEFAULTS["resolution_hz"])
+    return {f"suffice@{w:g}Hz": via_explain("suffice", resolution_hz=w, refine_to_hz=w) for w in (hz, 2 * hz)}
+
+
+#: the methods over atoms (real clips only)
+RESOLUTION_METHODS: dict[str, Callable[..., MethodResult]] = resolution_methods()
+
 #: method name -> runner(model, waveform, seed) (``rex-xai`` is run by :mod:`suffice.bench.run`)
 METHODS: dict[str, Callable[..., MethodResult]] = {
     "rex": via_explain("rex"),
@@ -72,8 +85,9 @@ METHODS: dict[str, Callable[..., MethodResult]] = {
     "suffice-no-bands": via_explain("suffice", band_priors=False),
     "suffice-no-chain": via_explain("suffice", chain=False),
     "rex-linear": via_explain("rex", extraction="linear"),
+    **RESOLUTION_METHODS,
     "magnitude": via_explain("magnitude"),
     "occlusion": via_explain("occlusion"),
 }
 ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "suffice-no-bands",
-                                 "suffice-no-chain", "magnitude", "occlusion")
+                                 "suffice-no-chain", *RESOLUTION_METHODS, "magnitude", "occlusion")

@@ -123,6 +123,34 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(OUTCOME_COLS))
 
 
+RESOLUTION_COLS = ("cases", "family", "method", "n", "calls_median", "calls_max", "seconds_median",
+                   "verified_minimal_share", "budget_cut_share", "size_median", "ratio_to_min_median")
+
+
+def resolutions(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
+    """``ours`` at each resolution side by side: per model family on the real clips, ``ours`` (single bins)
+    and every ``ours@<w>Hz`` method (one level over atoms of ``w`` Hz, verified at that width), then
+    ``ours`` on the analytic cases (``cases == "oracle"``, single bins, with the median ratio of its set to
+    the known minimum).  Calls, seconds and size (in bins) are per explanation."""
+    ok = _ok(df)
+    ok = ok[(ok["method"] == ours) | ok["method"].astype(str).str.startswith(ours + "@")]
+    parts = [("real", ok[ok["kind"] == "real"]), ("oracle", ok[(ok["kind"] == "oracle") & (ok["method"] == ours)])]
+    rows = []
+    for cases, part in parts:
+        if part.empty:
+            continue
+        fam = part["family"] if cases == "real" else pd.Series("analytic", index=part.index)
+        for (f, m), g in part.groupby([fam, part["method"]], sort=True):
+            vmin = _flag(g, "verified_minimal")
+            rows.append({"cases": cases, "family": f, "method": m, "n": len(g),
+                         "calls_median": float(g["calls"].median()), "calls_max": float(g["calls"].max()),
+                         "seconds_median": float(g["seconds"].median()), "verified_minimal_share": _share(vmin),
+                         "budget_cut_share": _share(budget_cut(_flag(g, "budget_exhausted"), vmin)),
+                         "size_median": float(g["size"].median()),
+                         "ratio_to_min_median": float(pd.to_numeric(g["ratio_to_min"], errors="coerce").median())})
+    return pd.DataFrame(rows, columns=list(RESOLUTION_COLS))
+
+
 def outcome_sentence(table: pd.DataFrame, method: str = "suffice") -> str:
     """One sentence on ``method``'s rows of :func:`outcomes`, pooled over tasks per family: which
     families' searches were mostly (more than half) budget-cut, found or not, and the share verified
@@ -284,7 +312,7 @@ SUMMARY_COLS = ["kind", "method", "n", "found_rate", "recheck_rate", "calls_medi
 def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes: list[str] | None = None,
                   header: str = "") -> dict[str, pd.DataFrame]:
     """summary.csv, summary_real.csv, ratios.csv, extraction.csv, scaling.csv, profile.csv,
-    targets.csv, outcomes.csv and summary.md in ``out``."""
+    targets.csv, outcomes.csv, resolutions.csv and summary.md in ``out``."""
     tables = {
         "summary": summarise(df, ["kind", "method"]),
         "summary_real": summarise(df[df["kind"] == "real"], ["task", "model", "method"]) if (df["kind"] == "real").any() else pd.DataFrame(),
@@ -298,6 +326,7 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
         "profile": time_profile(df),
         "targets": targets(df),
         "outcomes": outcomes(df),
+        "resolutions": resolutions(df),
     }
     for name, t in tables.items():
         t.to_csv(out / f"{name}.csv", index=False)
@@ -310,6 +339,10 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
     if not oc.empty:
         md.append("## How the searches ended on real clips (per task, model family, method)\n\n"
                   + outcome_sentence(oc) + "\n\n" + markdown_table(oc))
+    rs = tables["resolutions"]
+    if not rs.empty:
+        md.append("## The default search at each resolution (real clips per model family; analytic cases in "
+                  "bins)\n\n" + markdown_table(rs))
     r = tables["ratios"]
     if not r.empty:
         agg = (r.groupby(["against", "method"])
@@ -345,7 +378,7 @@ def load(out: str | Path = "data/bench") -> dict[str, pd.DataFrame]:
     """The benchmark's tables from ``out`` (for the book's performance chapter)."""
     out = Path(out)
     names = ("results", "summary", "summary_real", "ratios", "extraction", "scaling", "profile", "targets",
-             "outcomes")
+             "outcomes", "resolutions")
     tables = {}
     for n in names:
         p = out / f"{n}.csv"

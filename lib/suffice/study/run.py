@@ -92,12 +92,29 @@ def _check_clips(clips: Sequence[Clip], rate: int, fails: list[dict]) -> list[Cl
 
 #: search options a study uses unless its ``options`` say otherwise: a set called sufficient keeps its class
 #: when its signal is saved and played back (robust acceptance, repaired where needed; see
-#: :mod:`suffice.search.robust`); ``robustness: off`` gives the paper's plain acceptance
-STUDY_SEARCH_DEFAULTS: dict = {"robustness": "repair"}
+#: :mod:`suffice.search.robust`); ``robustness: off`` gives the paper's plain acceptance.  The search runs
+#: over atoms of 32 Hz at one level (:mod:`suffice.search.resolution`), so every set is searched and verified
+#: at that resolution; ``resolution_hz: null`` gives single bins, and a coarser start with refinement is
+#: ``resolution_hz`` above ``refine_to_hz``
+STUDY_SEARCH_DEFAULTS: dict = {"robustness": "repair", "resolution_hz": 32.0, "refine_to_hz": 32.0}
+
+#: options that describe one resolution together: a study that sets either replaces the defaults of both
+RESOLUTION_OPTIONS = ("resolution_hz", "refine_to_hz")
+
+
+def study_options(options: dict | None) -> dict:
+    """:data:`STUDY_SEARCH_DEFAULTS` overlaid by a study's ``options``; the resolution options count as one
+    (``{resolution_hz: null}`` asks for single bins, ``{resolution_hz: 64}`` for 64 Hz refined to bins)."""
+    given = dict(options or {})
+    defaults = dict(STUDY_SEARCH_DEFAULTS)
+    if any(k in given for k in RESOLUTION_OPTIONS):
+        for k in RESOLUTION_OPTIONS:
+            defaults.pop(k, None)
+    return {**defaults, **given}
 
 
 def check_strategy_options(strategy: str, options: dict | None) -> dict:
-    """The resolved options of ``strategy`` (:data:`STUDY_SEARCH_DEFAULTS` overlaid by ``options``), tried on
+    """The resolved options of ``strategy`` (:func:`study_options` of ``options``), tried on
     a 0.1 s test tone before any real work.
 
     Names, types and ranges are checked by :func:`suffice.search.explain.resolve_options` (each
@@ -107,7 +124,7 @@ def check_strategy_options(strategy: str, options: dict | None) -> dict:
     """
     from ..search import explain
     from ..toys import ToneClassifier
-    opts = resolve_options(strategy, {**STUDY_SEARCH_DEFAULTS, **dict(options or {})})  # names, types, ranges
+    opts = resolve_options(strategy, study_options(options))  # names, types, ranges
     t = np.arange(1600) / SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32)
     try:
