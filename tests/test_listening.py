@@ -127,3 +127,22 @@ def test_without_a_folder_the_audio_is_embedded_and_a_failed_producer_is_said(st
     out = listening_table(failed, study.table, ["bonafide0"], name="deepfake").data
     assert "src='data:audio/wav;base64," in out
     assert "<td><b>d-b</b></td><td colspan='2'>no explanation (the model failed on this clip" in out
+
+
+def test_the_example_signal_is_the_most_accepted_and_plays_with_the_answers(study, tmp_path):
+    from suffice.plotting.listening import EXAMPLE_RULE, listening_example, pick_transferring_example
+
+    table = study.table
+    producer, clip = pick_transferring_example(table)
+    rows = table[(table["source"] != table["target"]) & table["found"] & (table["set_size"] > 0)]
+    accepted = (rows["target_pred_sufficient"] == rows["source_pred"]).groupby(
+        [rows["source"], rows["clip_id"].astype(str)]).sum()
+    assert accepted[(producer, clip)] == accepted.max()
+    assert pick_transferring_example(table.sample(frac=1, random_state=1)) == (producer, clip)  # not row order
+    assert "smallest set" in EXAMPLE_RULE
+    page = listening_example(study, table, producer, clip, name="ex", audio_dir=tmp_path).data
+    assert page.count("<audio") == 3 and "level-matched" in page  # original, heard, level-matched copy
+    others = sorted(set(table["target"]) - {producer})
+    assert all(m in page for m in others) and page.count("accepts &#10003;") == accepted[(producer, clip)]
+    with pytest.raises(SufficeError, match="no non-empty"):
+        pick_transferring_example(table.assign(set_size=0))

@@ -157,3 +157,26 @@ def test_interval_has_power_against_a_planted_excess():
     interval excludes 0) in at least 80% of 50 simulated studies."""
     _, power = _coverage(10, 3, 50, excess=1.0, seed=7)
     assert power >= 0.8, power
+
+
+def test_the_headline_row_repeats_the_summary_and_the_contrasts():
+    import matplotlib
+    matplotlib.use("Agg")
+    from suffice.plotting.transfer import contrast_forest
+    from suffice.transfer import HEADLINE_FIELDS, headline_sentence, summarise, task_headline
+    from suffice.transfer.contrast import contrast_table
+
+    df = _with_energy(tr.simulate(4, 12, n_classes=3, seed=4))
+    df.loc[df.index[::9], "set_size"] = 0
+    row = task_headline(df, task="toy", n_boot=300, seed=1)
+    assert tuple(row) == HEADLINE_FIELDS
+    s = summarise(df, n_boot=300, seed=1)
+    assert (row["rate"], row["rate_lo"], row["rate_hi"]) == (s.task["rate"], s.task["lo"], s.task["hi"])
+    c = contrast_table(df, n_boot=300, seed=1, strata=("all",)).set_index("measure")
+    assert row["loudest"] == c.loc["observed - loudest", "estimate"]
+    assert row["random_lo"] == c.loc["observed - random", "lo"]
+    assert 0.0 <= row["accepted_silence"] <= 1.0 and 0.0 <= row["empty_sets"] <= 1.0
+    text = headline_sentence(row)
+    assert "**toy**" in text and "loudest bins" in text and f"{100 * row['rate']:.1f}%" in text
+    fig = contrast_forest(pd.DataFrame([row, {**row, "task": "other"}]))
+    assert len(fig.axes[0].get_yticklabels()) == 2

@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         bad = [k for k, v in (e.renderings or {}).items() if v != e.target]
         print(f"robust          {'yes' if s['robust'] else 'no'}  (margin {s['margin']:.4f} over the next class"
               + (f"; the class changes under {', '.join(bad)}" if bad else "")
-              + (f"; {e.repaired_bins} bins added to make it robust, so not verified 1-minimal"
+              + (f"; {e.repaired_bins} bins added to make it robust"
                  if e.repaired_bins else "") + ")")
     print(f"model calls     {s['n_model_calls']}")
     if s["necessary_size"] is not None:

@@ -188,7 +188,8 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         necessary_budget_cut=bool(opts["contrastive"] and res.necessary_budget_cut),
         complete_confidence=res.complete_confidence, version=__version__, meta=meta,
         budget_exhausted=bool(res.budget_exhausted or (checked is not None and checked.budget_cut)),
-        verified_minimal=bool(res.verified_minimal) and (checked is None or checked.added_bins == 0),
+        verified_minimal=(bool(res.verified_minimal) if checked is None or checked.minimal is None
+                          else checked.minimal),
         silence_label=None if silence is None else str(model.labels[silence]),
         resolution_bins=int(width),
         margin=None if checked is None else checked.margin,

@@ -117,7 +117,7 @@ COMMON: tuple[Option, ...] = (
            "None: single bins", min=1e-9, none_ok=True),
     Option("robustness", str, "off", "after the search, evaluate the set in float64, as 24- and 16-bit PCM and "
            "with -80 dB noise (4 model calls, counted): 'check' records its margin and whether it is robust, "
-           "'repair' also grows a set that is not until it is (no longer verified 1-minimal); under a fixed "
+           "'repair' also grows a set that is not until it is, then prunes it to 1-minimal under robust acceptance; under a fixed "
            "max_calls only what fits; see suffice.search.robust", choices=("off", "check", "repair")),
     Option("min_margin", float, 0.0, "a masked signal passes only when the target's probability exceeds every "
            "other class's by at least this (0: the plain top-1 test)", min=0.0, max=1.0),

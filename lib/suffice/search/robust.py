@@ -11,8 +11,12 @@ it does (:func:`robust_set`):
 
 where ``A_1, A_2, ...`` are the atoms (of the explanation's resolution) outside ``S``, ranked by the
 search's responsibility, then by energy.  The first ``S_k`` that passes the search's own test and keeps
-the target under every rendering is returned; it is sufficient and robust but no longer verified
-1-minimal.  When no set short of the whole spectrum is robust, or the call budget ends first, the
+the target under every rendering is then pruned: its atoms are tried for removal, least responsible first,
+and an atom goes when the rest still passes the test and every rendering; passes repeat until one removes
+nothing.  A completed prune makes the repaired set verified 1-minimal under robust acceptance at the
+explanation's resolution (no single atom can go); a prune the budget cuts leaves a robust set that is not
+verified.  (A set the search verified and that needed no repair is 1-minimal under robust acceptance
+too: removing any atom already fails the plain test.)  When no set short of the whole spectrum is robust, or the call budget ends first, the
 search's set is kept and reported as not robust.  The definition of robust acceptance and the repair are ours
 (the paper asks only for the same top-1 class in its own synthesis).
 """
@@ -38,9 +42,11 @@ class RobustSet:
     minus the runner-up's on ``keep``'s float32 synthesis; ``robust``: every rendering keeps the target
     (None: not checked, the budget had no room); ``labels``: the class index under each rendering of
     ``keep`` (None when not checked); ``calls``: model calls spent here (check and repair);
-    ``added_bins``: bins the repair added (0: none); ``budget_cut``: the budget ended the check or the
-    repair before a robust set was found; ``batches``: model invocations of the renderings (the repair's
-    own tests are the oracle's and counted there)."""
+    ``added_bins``: bins of the returned set outside the search's (0: no repair); ``budget_cut``: the
+    budget ended the check or the repair before a robust set was found, or the prune before it was
+    verified; ``batches``: model invocations of the renderings (the repair's own tests are the oracle's
+    and counted there); ``minimal``: a repaired set's prune completed (verified 1-minimal under robust
+    acceptance), None when there was no repair."""
 
     keep: np.ndarray
     margin: float | None
@@ -50,12 +56,13 @@ class RobustSet:
     added_bins: int
     budget_cut: bool
     batches: int = 0
+    minimal: bool | None = None
 
 
 def _ranked_atoms(oracle: MaskEvaluator, keep: np.ndarray, responsibility: np.ndarray, width: int
                   ) -> list[tuple[int, int]]:
-    """The atoms of ``width`` bins outside ``keep``, highest responsibility first, then most energy."""
-    starts, ends = atoms_of(~keep, width)
+    """The atoms of ``width`` bins in ``keep``, highest responsibility first, then most energy."""
+    starts, ends = atoms_of(keep, width)
     if starts.size == 0:
         return []
     owner = np.repeat(np.arange(starts.size), ends - starts)
@@ -96,7 +103,7 @@ def robust_set(oracle: MaskEvaluator, keep: np.ndarray, *, responsibility: np.nd
     first = check(keep)
     if first["robust"] or not repair:
         return RobustSet(keep, first["margin"], bool(first["robust"]), first["labels"], spent, 0, False, batches)
-    atoms = _ranked_atoms(oracle, keep, responsibility, width)
+    atoms = _ranked_atoms(oracle, ~keep, responsibility, width)
     before = oracle.n_calls
     k, cut = 1, False
     while atoms:
@@ -112,9 +119,25 @@ def robust_set(oracle: MaskEvaluator, keep: np.ndarray, *, responsibility: np.nd
         if oracle.sufficient(cand):
             out = check(cand)
             if out["robust"]:
+                # prune: least responsible atoms first; a pass that removes nothing verifies the set
+                final, minimal = cand, False
+                while not minimal:
+                    minimal = True
+                    for s, e in reversed(_ranked_atoms(oracle, final, responsibility, width)):
+                        trial = final.copy()
+                        trial[s:e] = False
+                        if not room(oracle.n_new(trial[None]) + len(RENDERINGS)):
+                            minimal, cut = False, True
+                            break
+                        if oracle.sufficient(trial):
+                            again = check(trial)
+                            if again["robust"]:
+                                final, out, minimal = trial, again, False
+                    if cut:
+                        break
                 calls = spent + oracle.n_calls - before
-                return RobustSet(cand, out["margin"], True, out["labels"], calls, int(cand.sum() - keep.sum()),
-                                 False, batches)
+                return RobustSet(final, out["margin"], True, out["labels"], calls, int((final & ~keep).sum()),
+                                 cut, batches, minimal)
         if k == len(atoms):
             break
         k *= 2

@@ -121,7 +121,7 @@ def set_size_table(explanations: pd.DataFrame) -> pd.DataFrame:
     ``robust`` column that is not all missing (a study run with the ``robustness`` option), ``not_robust``
     counts the found sets whose class did not survive saving and playback (:mod:`suffice.search.robust`;
     counted apart like budget-cut sets, kept in the rates), and with ``repaired_bins``, ``repaired`` those
-    grown to be robust (no longer verified 1-minimal)."""
+    grown to be robust (then pruned: 1-minimal under robust acceptance where the prune completed)."""
     _require(explanations, ("model", "clip_id", "found", "set_size", "fraction", "n_model_calls"),
              "the explanations table")
     e = explanations
