@@ -65,3 +65,37 @@ def test_energy_matched_draws_are_seeded_and_edge_cases_hold():
         energy_matched_keeps(x, s[:-1], 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="tol_db"):
         energy_matched_keeps(x, s, 1, np.random.default_rng(0), tol_db=-1)
+
+
+@pytest.mark.parametrize("n_samples", [4000, 4003])
+@pytest.mark.parametrize("width", [1, 8])
+def test_references_keep_whole_atoms_at_the_sets_resolution(n_samples, width):
+    from types import SimpleNamespace
+
+    from suffice.study.nulls import null_keeps
+
+    x = np.sin(2 * np.pi * 0.05 * np.arange(n_samples)).astype(np.float32) + 0.3 * _noise(n_samples)
+    k = n_samples // 2 + 1
+    keep = np.zeros(k, bool)
+    keep[40:64] = keep[200:208] = True  # whole atoms of width 8 (and runs of bins at width 1)
+    e = SimpleNamespace(n_bins=k, size=int(keep.sum()), keep=keep, waveform=x, resolution_bins=width)
+    keeps = null_keeps(e, seed=0, digest="d", source="f", n=3)
+    assert keeps.shape == (7, k)
+    if width == 1:  # single bins: exactly the bin-level references
+        np.testing.assert_array_equal(keeps[:3], random_keeps(k, e.size, 3, null_rng(0, "d", "f")))
+        np.testing.assert_array_equal(keeps[3], topmag_keep(x, e.size))
+        np.testing.assert_array_equal(keeps[4:], energy_matched_keeps(x, keep, 3, energy_rng(0, "d", "f")))
+        return
+    unit = np.arange(k) // width
+    n_atoms = len(np.unique(unit[keep]))
+    energy = np.bincount(unit, weights=bin_energy(x))
+    for m in keeps:
+        atoms = np.unique(unit[m])
+        assert len(atoms) == n_atoms and np.array_equal(m, np.isin(unit, atoms))  # whole atoms, as many as S
+    top = np.unique(unit[keeps[3]])
+    assert energy[top].min() >= np.sort(energy)[::-1][n_atoms - 1]  # the loudest atoms
+    for m in keeps[4:]:  # each drawn atom within the tolerance of an atom of S: total energy within it too
+        ratio = energy[np.unique(unit[m])].sum() / energy[np.unique(unit[keep])].sum()
+        assert abs(10 * np.log10(ratio)) <= ENERGY_TOLERANCE_DB + 1e-9
+    again = null_keeps(e, seed=0, digest="d", source="f", n=3)
+    np.testing.assert_array_equal(keeps, again)

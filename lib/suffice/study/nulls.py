@@ -15,6 +15,9 @@ Four signals that depend on (f, x) only, each synthesised once and judged by eve
   mostly holds quiet bins (most of a clip's bins are), while a sufficient set holds loud ones, so the
   size-matched null alone measures loudness as much as the choice of bins.
 
+At a coarser resolution than single bins (an explanation over atoms), each reference keeps whole atoms of
+the same grid instead of bins, as many as S touches (:func:`null_keeps`).
+
 The table records g's top-1 label on silence and on the top-magnitude signal, and the share of the
 random draws (uniform; energy-matched) on which g's top-1 label is c = f(x).  Cost: ``2 n + 1`` model
 calls per (explanation, target), ``n`` more than the size-matched null and the top-magnitude set alone.
@@ -69,7 +72,7 @@ def bin_energy(waveform: np.ndarray) -> np.ndarray:
 
 
 def energy_matched_keeps(waveform: np.ndarray, keep: np.ndarray, n: int, rng: np.random.Generator,
-                         tol_db: float = ENERGY_TOLERANCE_DB) -> np.ndarray:
+                         tol_db: float = ENERGY_TOLERANCE_DB, *, width: int = 1) -> np.ndarray:
     """``(n, K)`` bool masks of random sets as large and as loud as ``keep`` (the sufficient set S).
 
     Each draw visits S's bins in random order and replaces each bin i by a bin drawn uniformly, without
@@ -88,14 +91,33 @@ def energy_matched_keeps(waveform: np.ndarray, keep: np.ndarray, n: int, rng: np
     Where few bins are as loud as S's (a clip's loudest partial), the draw is often S itself: no other
     set that loud exists, and the reference then equals the observed acceptance, which can only shrink
     an excess over it, never inflate it.  An empty S gives empty draws (silence).
+
+    ``width`` > 1: the same draw over atoms (:func:`atom_units`): each atom S touches is replaced by an
+    atom whose energy (the sum of its bins') is within ``tol_db`` of it, and the draws keep whole atoms.
     """
     e = bin_energy(waveform)
-    k = len(e)
     keep = np.asarray(keep, dtype=bool)
-    if keep.shape != (k,):
-        raise ValueError(f"keep has shape {keep.shape}; the waveform has {k} bins")
+    if keep.shape != (len(e),):
+        raise ValueError(f"keep has shape {keep.shape}; the waveform has {len(e)} bins")
     if not tol_db >= 0:
         raise ValueError(f"tol_db must be >= 0, got {tol_db!r}")
+    if width > 1:
+        unit, members = atom_units(keep, width)
+        e_units = np.bincount(unit, weights=e)
+        return _level_matched(e_units, np.isin(np.arange(len(e_units)), members), n, rng, tol_db)[:, unit]
+    return _level_matched(e, keep, n, rng, tol_db)
+
+
+def atom_units(keep: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(unit, members)``: each bin's atom (cell ``[a w, (a + 1) w)`` of the global grid) and the atoms
+    ``keep`` touches."""
+    unit = np.arange(len(keep)) // int(width)
+    return unit, np.unique(unit[np.asarray(keep, dtype=bool)])
+
+
+def _level_matched(e: np.ndarray, keep: np.ndarray, n: int, rng: np.random.Generator, tol_db: float) -> np.ndarray:
+    """The draw of :func:`energy_matched_keeps` over units of energy ``e``, ``keep`` the units of S."""
+    k = len(e)
     floor = max(float(e.max()), 1e-300) * 1e-30  # silent bins: one level, far below any sounding bin
     db = 10.0 * np.log10(np.maximum(e, floor))
     order = np.argsort(db, kind="stable")
@@ -140,13 +162,32 @@ def topmag_keep(waveform: np.ndarray, size: int) -> np.ndarray:
     return keep
 
 
+def null_keeps(e: Explanation, *, seed: int, digest: str, source: str, n: int) -> np.ndarray:
+    """``(2 n + 1, K)`` keep-masks: the ``n`` uniform random sets, the top-magnitude set, then the ``n``
+    energy-matched random sets of :func:`null_signals`.
+
+    At the explanation's resolution: with atoms of ``w = e.resolution_bins`` > 1 bins, every reference
+    keeps whole atoms of the same grid, as many as S touches: uniform random atoms, the atoms of most
+    energy (ties: the lower atom first) and energy-matched atoms, so that a set of bands is compared with
+    bands, not with scattered single bins."""
+    w = int(getattr(e, "resolution_bins", 1) or 1)
+    if w <= 1:
+        return np.concatenate([random_keeps(e.n_bins, e.size, n, null_rng(seed, digest, source)),
+                               topmag_keep(e.waveform, e.size)[None],
+                               energy_matched_keeps(e.waveform, e.keep, n, energy_rng(seed, digest, source))])
+    unit, members = atom_units(e.keep, w)
+    n_units = int(unit[-1]) + 1
+    top = np.zeros(n_units, dtype=bool)
+    top[np.argsort(-np.bincount(unit, weights=bin_energy(e.waveform)), kind="stable")[:len(members)]] = True
+    return np.concatenate([random_keeps(n_units, len(members), n, null_rng(seed, digest, source))[:, unit],
+                           top[unit][None],
+                           energy_matched_keeps(e.waveform, e.keep, n, energy_rng(seed, digest, source), width=w)])
+
+
 def null_signals(e: Explanation, *, seed: int, digest: str, source: str, n: int) -> np.ndarray:
     """``(2 n + 1, T)``: the ``n`` uniform random-set signals, the top-magnitude signal, then the ``n``
-    energy-matched random-set signals."""
-    keeps = np.concatenate([random_keeps(e.n_bins, e.size, n, null_rng(seed, digest, source)),
-                            topmag_keep(e.waveform, e.size)[None],
-                            energy_matched_keeps(e.waveform, e.keep, n, energy_rng(seed, digest, source))])
-    return keep_bins(e.waveform, keeps)
+    energy-matched random-set signals (:func:`null_keeps`)."""
+    return keep_bins(e.waveform, null_keeps(e, seed=seed, digest=digest, source=source, n=n))
 
 
 def _rows_check(n_rows: int, n_classes: int):

@@ -9,6 +9,9 @@ The like-for-like references keep S's size **and** level:
   as the bin of S it stands for, see :func:`suffice.study.nulls.energy_matched_keeps`) given class c;
 * ``random``: the size-matched uniform random sets (``null_random_accept``), reported after them.
 
+For a set found over atoms (``resolution_bins`` > 1) the study draws every reference in whole atoms of the
+same grid, as many as S touches (:func:`suffice.study.nulls.null_keeps`); "bins" then reads "atoms".
+
 Estimand, per row stratum: the pooled acceptance ``sum(y) / n`` over the off-diagonal rows (f != g,
 a found S, the chance references computed) of the observed transfer and of each reference, and the
 contrasts observed - reference (paired: the same rows).  Strata (:data:`STRATA`): the empty sets apart

@@ -78,7 +78,7 @@ def headline_sentence(row: Mapping[str, object]) -> str:
     s = (f"**{r['task']}** ({r['n_clips']} clips, {r['n_models']} models): a sufficient signal was accepted by "
          f"another model {100 * r['rate']:.1f}% of the time (95% CI {100 * r['rate_lo']:.1f} to "
          f"{100 * r['rate_hi']:.1f}); that is {_pp(r['loudest'], r['loudest_lo'], r['loudest_hi'])} against "
-         f"the clip's equally many loudest bins")
+         f"the clip's equally many loudest bins (atoms at the set's resolution)")
     if np.isfinite(r["energy"]):
         s += f", {_pp(r['energy'], r['energy_lo'], r['energy_hi'])} against energy-matched random bins"
     s += f" and {_pp(r['random'], r['random_lo'], r['random_hi'])} against uniform random bins of the same size."
