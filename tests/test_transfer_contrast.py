@@ -180,3 +180,17 @@ def test_the_headline_row_repeats_the_summary_and_the_contrasts():
     assert "**toy**" in text and "loudest bins" in text and f"{100 * row['rate']:.1f}%" in text
     fig = contrast_forest(pd.DataFrame([row, {**row, "task": "other"}]))
     assert len(fig.axes[0].get_yticklabels()) == 2
+
+
+def test_headlines_compared_on_shared_clips_and_shown_as_text():
+    from suffice.transfer import compare_headlines, headline_display
+
+    a = _with_energy(tr.simulate(4, 12, n_classes=3, seed=5))
+    b = _with_energy(tr.simulate(4, 12, n_classes=3, seed=6))
+    b = b[b["clip_id"].isin(sorted(b["clip_id"].unique())[:8])]
+    rows = compare_headlines({"atoms": a, "bins": b}, n_boot=200, seed=0)
+    assert list(rows.index) == ["atoms", "bins"] and (rows["n_clips"] == 8).all()  # the shared clips only
+    assert rows.loc["bins", "median_calls"] == b.drop_duplicates(["source", "clip_id", "seed"])["n_model_calls"].median()
+    shown = headline_display(rows)
+    assert shown.index.name == "study" and shown.loc["atoms", "transfer rate"].endswith(")")
+    assert "minus loudest (pp)" in shown.columns and shown["clips"].tolist() == [8, 8]

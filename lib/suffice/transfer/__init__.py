@@ -23,7 +23,7 @@ from .chance import ChanceSummary, chance_baselines
 from .features import (accepted_by, compare_strategies, criteria_table, deviation_design, feature_glm,
                        same_clips, set_size_glm, set_size_table, strategy_difference)
 from .flat_earthers import MIN_ODDS_RATIO, adjusted_flat_earthers, describe_flags, flat_earthers, loo_contrasts
-from .headline import HEADLINE_FIELDS, headline_sentence, task_headline
+from .headline import HEADLINE_FIELDS, compare_headlines, headline_display, headline_sentence, task_headline
 from .margins import MARGIN_EDGES, margin_bands, transfer_by_margin
 from .performance import model_performance, model_table
 from .rates import (TransferSummary, matrix, model_rates, not_found_counts, pair_rates, pair_variance, summarise,
@@ -43,5 +43,5 @@ __all__ = [
     "model_table", "simulate", "simulate_predictions", "Scenario", "SCENARIOS", "calibrate",
     "adjusted_flat_earthers", "social_relations", "model_family", "AdjustedScenario", "ADJUSTED_SCENARIOS",
     "calibrate_adjusted", "relations_coverage", "describe_adjusted_calibration", "describe_relations",
-    "describe_flags", "HEADLINE_FIELDS", "task_headline", "headline_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
+    "describe_flags", "HEADLINE_FIELDS", "task_headline", "compare_headlines", "headline_display", "headline_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
 ]

@@ -23,9 +23,11 @@ import pandas as pd
 from ..errors import OptionError
 from .contrast import REFERENCES, STRATA, contrast_table, row_strata
 from .rates import summarise
+from .features import same_clips
 from .table import kept_rows, transfer_outcome
 
-__all__ = ["HEADLINE_FIELDS", "task_headline", "headline_sentence"]
+__all__ = ["HEADLINE_FIELDS", "task_headline", "headline_sentence", "compare_headlines",
+           "headline_display"]
 
 #: the fields of one headline row, in order (see the module docstring)
 HEADLINE_FIELDS: tuple[str, ...] = (
@@ -87,3 +89,47 @@ def headline_sentence(row: Mapping[str, object]) -> str:
               f"accepting model's own answer to silence; {100 * r['empty_sets']:.0f}% of the sufficient sets "
               f"are empty.")
     return s
+
+
+def compare_headlines(tables: Mapping[str, pd.DataFrame], *, n_boot: int = 1000, seed: int = 0,
+                      ci: float = 0.95) -> pd.DataFrame:
+    """The headline of each of several studies of one task on the clips and models they share (e.g. the
+    same clips explained at two resolutions): one row per study (index: the mapping's keys), the fields of
+    :func:`task_headline` plus each study's ``median_calls``, ``verified`` share (of found sets) and
+    ``median_set_size`` in bins, over its explanations on those clips."""
+    shared = same_clips(tables)
+    rows = []
+    for name, t in shared.items():
+        row = task_headline(t, task=str(name), n_boot=n_boot, seed=seed, ci=ci)
+        sets = t.drop_duplicates(["source", "clip_id", "seed"])
+        found = sets[sets["found"].astype(bool)]
+        row.update(median_calls=float(sets["n_model_calls"].median()),
+                   verified=(float(found["verified_minimal"].astype(bool).mean())
+                             if "verified_minimal" in found and len(found) else float("nan")),
+                   median_set_size=float(found["set_size"].median()) if len(found) else float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("task")
+
+
+def headline_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (from :func:`compare_headlines`) as a readable table of strings: rates and contrasts in
+    percent / percentage points with their 95% intervals, then the costs."""
+    def ci(r: pd.Series, k: str, scale: str) -> str:
+        if not np.isfinite(r[k]):
+            return "-"
+        if not np.isfinite(r[f"{k}_lo"]):
+            return f"{100 * r[k]:+.1f} (no interval)" if scale == "pp" else f"{100 * r[k]:.1f}%"
+        if scale == "pp":
+            return f"{100 * r[k]:+.1f} ({100 * r[f'{k}_lo']:+.1f} to {100 * r[f'{k}_hi']:+.1f})"
+        return f"{100 * r[k]:.1f}% ({100 * r[f'{k}_lo']:.1f} to {100 * r[f'{k}_hi']:.1f})"
+
+    out = pd.DataFrame(index=pd.Index(rows.index, name="study"))
+    out["clips"] = rows["n_clips"].astype(int)
+    out["transfer rate"] = [ci(r, "rate", "%") for _, r in rows.iterrows()]
+    for ref, name in (("loudest", "minus loudest (pp)"), ("energy", "minus energy-matched (pp)"),
+                      ("random", "minus random (pp)")):
+        out[name] = [ci(r, ref, "pp") for _, r in rows.iterrows()]
+    for col, fmt in (("median_calls", "{:.0f}"), ("verified", "{:.0%}"), ("median_set_size", "{:.0f}")):
+        if col in rows:
+            out[col.replace("_", " ")] = [fmt.format(v) if np.isfinite(v) else "-" for v in rows[col]]
+    return out
