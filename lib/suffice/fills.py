@@ -11,10 +11,13 @@ batch or the model:
   :func:`envelope_width` bins (:data:`ENVELOPE_BANDS` windows across the band): a stationary noise with
   the clip's level and long-term spectrum, no bin of the clip's fine structure;
 * ``"envelope-noise"``: complex Gaussian noise shaped by the same envelope, ``F_k = E_k (a_k + i b_k)/sqrt 2``
-  with ``a, b`` standard normal (Rayleigh magnitudes: white noise filtered by the clip's envelope).
+  with ``a, b`` standard normal (Rayleigh magnitudes: white noise filtered by the clip's envelope);
+* ``"level-noise"``: white noise at the clip's level, ``F_k = L (a_k + i b_k)/sqrt 2`` with ``L^2`` the
+  clip's mean ``|X_k|^2``: the clip's energy without its spectral shape.
 
-Both non-silent fills have the clip's expected energy, so a removed bin is as loud as its neighbourhood
-of the clip and a kept bin stands out only by being louder than that (our choice; the paper zeroes).
+Every non-silent fill has the clip's expected energy, so a removed bin is as loud as (with the envelope
+fills) its neighbourhood of the clip, and a kept bin stands out only by being louder than that (our
+choice; the paper zeroes).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from scipy.ndimage import uniform_filter1d
 
 ZERO = "zero"
 #: the fills offered, the default first
-FILLS: tuple[str, ...] = (ZERO, "smoothed-magnitude", "envelope-noise")
+FILLS: tuple[str, ...] = (ZERO, "smoothed-magnitude", "envelope-noise", "level-noise")
 #: moving windows across the band over which the clip's power spectrum is averaged into its envelope
 ENVELOPE_BANDS = 256
 
@@ -58,10 +61,12 @@ def fill_spectrum(spec: np.ndarray, fill: str, seed: int = 0) -> np.ndarray | No
     if fill == ZERO:
         return None
     env = envelope(spec)
+    if fill == "level-noise":  # the clip's mean power on every bin: its level, not its shape
+        env = np.full(len(env), np.sqrt(np.mean(env ** 2)))
     rng = np.random.default_rng([int(seed), len(env)])
     if fill == "smoothed-magnitude":
         shape = np.exp(1j * rng.uniform(0.0, 2 * np.pi, len(env)))
-    else:  # envelope-noise
+    else:  # envelope-noise, level-noise: complex Gaussian bins
         shape = (rng.standard_normal(len(env)) + 1j * rng.standard_normal(len(env))) / np.sqrt(2.0)
     return (env * shape).astype(np.complex64)
 

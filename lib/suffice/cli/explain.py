@@ -26,7 +26,7 @@ def add(sub: Any) -> None:
     e.add_argument("--strategy", default="suffice", help="suffice (default) or rex")
     e.add_argument("--option", "-o", action="append", metavar="KEY=VALUE", help="search option (repeatable)")
     e.add_argument("--fill", help="what the removed bins take (the baseline): zero (default, silence), "
-                                  "smoothed-magnitude or envelope-noise (the search option fill)")
+                                  "smoothed-magnitude, envelope-noise or level-noise (the search option fill)")
     e.add_argument("--fill-seed", type=int, help="seed of a non-silent fill (the search option fill_seed; default 0)")
     e.add_argument("--contrastive", action="store_true", help="also find a sufficient-and-necessary set")
     e.add_argument("--complete", action="store_true", help="also find a complete set")
