@@ -64,6 +64,13 @@ def test_a_fill_replaces_removed_bins_only_and_keeps_the_level(fill):
     assert np.array_equal(f, fill_spectrum(spec, fill, 3)) and not np.array_equal(f, fill_spectrum(spec, fill, 4))
 
 
+@pytest.mark.parametrize("fill", NON_SILENT)
+def test_a_pure_tone_has_a_finite_fill(fill):
+    tone = (0.3 * np.sin(2 * np.pi * 500 * np.arange(1600) / 16000)).astype(np.float32)
+    assert np.isfinite(fill_spectrum(spectrum(tone), fill)).all()
+    assert np.isfinite(floor_signal(tone, fill=fill)).all()
+
+
 def test_the_envelope_is_the_smoothed_power():
     spec = np.zeros(2561, np.complex64)
     spec[1000] = 100.0

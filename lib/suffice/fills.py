@@ -47,7 +47,8 @@ def envelope(spec: np.ndarray) -> np.ndarray:
     """(K,) float64: the root of the clip's power ``|X_k|^2`` averaged over :func:`envelope_width` bins
     around each bin (edges reflected), the long-term magnitude spectrum of the clip."""
     power = np.abs(np.asarray(spec, dtype=np.complex128)) ** 2
-    return np.sqrt(uniform_filter1d(power, envelope_width(len(power)), mode="reflect"))
+    # the running mean's rounding can leave a bin far from any energy a hair below zero: clip it
+    return np.sqrt(np.maximum(uniform_filter1d(power, envelope_width(len(power)), mode="reflect"), 0.0))
 
 
 def fill_spectrum(spec: np.ndarray, fill: str, seed: int = 0) -> np.ndarray | None:
