@@ -1,10 +1,11 @@
 """The model as seen by a search: keep-masks in, (passes, target probability) out.
 
 One :class:`MaskEvaluator` serves one (model, clip, target, fill).  It synthesises every mask exactly
-(:mod:`suffice.masking`; removed bins take the fill's bins, :mod:`suffice.fills`, drawn once per clip), sends them to the model in chunks of ``batch_size`` (a chunk is one model
-call of up to ``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the
-answer for each mask so that a repeated mask costs nothing.  Chunking never changes which masks are
-evaluated, so results do not depend on ``batch_size``.
+(:mod:`suffice.masking`; the removed bins take the fill's bins, :mod:`suffice.fills`, drawn once per
+evaluator), sends them to the model in chunks of ``batch_size`` (a chunk is one model call of up to
+``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the answer for
+each mask so that a repeated mask costs nothing.  Chunking never changes which masks are evaluated,
+so results do not depend on ``batch_size``.
 
 ``max_calls`` (None: no limit) caps every waveform the model evaluates for this evaluator, the
 original clip included: a request holding more new masks than :attr:`remaining` raises
