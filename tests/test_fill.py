@@ -195,3 +195,23 @@ def test_the_command_line_takes_a_fill(tmp_path, capsys):
     assert s["fill"] == "smoothed-magnitude" and s["fill_seed"] == 2 and s["size"] == 1
     assert main(["explain", str(p), "--model", "toy/tones:440", "--fill", "pink"]) == 2
     assert "fill" in capsys.readouterr().err
+
+
+# ---- the study ------------------------------------------------------------------------------------------
+def test_a_study_under_a_fill_records_it_and_judges_each_clips_floor(tmp_path):
+    import _hostile_models as hm
+    from suffice.study import clips_from_arrays, run
+    from suffice.study.run import check_strategy_options
+    clips = clips_from_arrays(hm.clip_items(3), 16000)[0]
+    res = run("deepfake", hm.models(), clips, {"fill": "level-noise"}, cache_dir=tmp_path, progress=False)
+    t, ex = res.table, res.explanations
+    assert (t.fill == "level-noise").all() and (ex.fill == "level-noise").all()
+    for g in hm.models():
+        for c in clips:
+            floor = g.labels[int(np.argmax(g.predict_proba(floor_signal(c.waveform, fill="level-noise")[None])[0]))]
+            assert (t[(t.target == g.name) & (t.clip_id == c.clip_id)].target_pred_silence == floor).all()
+    zero = run("deepfake", hm.models(), clips, cache_dir=tmp_path, progress=False)
+    assert (zero.table.fill == "zero").all() and (zero.table.target_pred_silence == "spoof").all()
+    with pytest.raises(OptionError) as info:
+        check_strategy_options("suffice", {"fill": "pink"})
+    assert "fill" in str(info.value) and "\n" not in str(info.value)
