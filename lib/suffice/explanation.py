@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .fills import ZERO
 from .masking import keep_bins
 from .records import from_record, to_record
 
@@ -51,8 +52,11 @@ class Explanation:
     possibly not minimal (unless ``verified_minimal``: then the budget ran out later, in the
     contrastive or complete set, or in a refinement to a finer resolution).  ``verified_minimal``: every
     kept atom of ``resolution_bins`` bins (a single bin by default) was tested for removal against the
-    final set and none could go (1-minimal at that resolution; see :mod:`suffice.search.resolution`).  ``silence_label``: the model's top-1 label on the
-    all-zero spectrum.  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
+    final set and none could go (1-minimal at that resolution; see :mod:`suffice.search.resolution`).
+    ``fill``, ``fill_seed``: what the removed bins took (:mod:`suffice.fills`; ``"zero"``: silence), in
+    the search and in every signal rebuilt here.  ``silence_label`` (also :attr:`floor_label`): the
+    model's top-1 label on the floor, every bin removed under the fill (the all-zero spectrum under
+    the zero fill).  ``n_model_calls`` counts the waveforms the model evaluated (a batch of 14
     counts 14), the original included.  ``necessary_budget_cut`` (with ``contrastive``): the budget ran
     out before the search for ``necessary_keep`` finished, so that set, when there is one, is
     sufficient and necessary but not pruned to the end, and a missing one is unknown rather than not
@@ -63,8 +67,8 @@ class Explanation:
     room under ``max_calls``).  ``check_calls``: the model calls of that check and of a repair, made
     after the search (counted in ``n_model_calls``).  ``repaired_bins``: bins that the ``"repair"``
     robustness added to the search's set to make it robust (:mod:`suffice.search.robust`; such a set is
-    not ``verified_minimal``).  JSON written before the last ten fields existed loads with
-    ``False, False, None, False, 1, None, None, None, 0, 0``.
+    not ``verified_minimal``).  JSON written before the last twelve fields existed loads
+    with ``False, False, None, False, 1, None, None, None, 0, 0, "zero", 0``.
     """
 
     keep: np.ndarray
@@ -96,6 +100,8 @@ class Explanation:
     renderings: dict[str, str] | None = None
     check_calls: int = 0
     repaired_bins: int = 0
+    fill: str = ZERO
+    fill_seed: int = 0
 
     @property
     def resolution_hz(self) -> float:
@@ -128,17 +134,27 @@ class Explanation:
         return self.size / self.n_bins
 
     @property
+    def floor_label(self) -> str | None:
+        """The model's top-1 label on the fill alone (every bin removed; silence under the zero fill)."""
+        return self.silence_label
+
+    def signal(self, keep: np.ndarray) -> np.ndarray:
+        """The clip rebuilt from the bins of ``keep`` (bool (K,) or (N, K)), the others under this
+        explanation's fill: the signal the model was shown."""
+        return keep_bins(self.waveform, keep, fill=self.fill, fill_seed=self.fill_seed)
+
+    @property
     def sufficient_signal(self) -> np.ndarray:
-        """The waveform rebuilt from the kept bins only."""
-        return keep_bins(self.waveform, self.keep)
+        """The waveform rebuilt from the kept bins, the removed ones under the fill."""
+        return self.signal(self.keep)
 
     @property
     def necessary_signal(self) -> np.ndarray | None:
-        return None if self.necessary_keep is None else keep_bins(self.waveform, self.necessary_keep)
+        return None if self.necessary_keep is None else self.signal(self.necessary_keep)
 
     @property
     def complete_signal(self) -> np.ndarray | None:
-        return None if self.complete_keep is None else keep_bins(self.waveform, self.complete_keep)
+        return None if self.complete_keep is None else self.signal(self.complete_keep)
 
     def frequencies(self) -> np.ndarray:
         """Centre frequency (Hz) of each kept bin."""
@@ -157,7 +173,7 @@ class Explanation:
             "budget_exhausted": self.budget_exhausted, "verified_minimal": self.verified_minimal,
             "silence_label": self.silence_label, "resolution_bins": self.resolution_bins,
             "resolution_hz": self.resolution_hz, "margin": self.margin, "robust": self.robust,
-            "repaired_bins": self.repaired_bins,
+            "repaired_bins": self.repaired_bins, "fill": self.fill, "fill_seed": self.fill_seed,
         }
 
     # ---- serialisation -------------------------------------------------------------------------
@@ -190,6 +206,7 @@ class Explanation:
                 and self.necessary_budget_cut == other.necessary_budget_cut
                 and self.resolution_bins == other.resolution_bins and self.robust == other.robust
                 and self.repaired_bins == other.repaired_bins
+                and self.fill == other.fill and self.fill_seed == other.fill_seed
                 and self.target_index == other.target_index and self.n_model_calls == other.n_model_calls
                 and eq(self.necessary_keep, other.necessary_keep) and eq(self.complete_keep, other.complete_keep)
                 and np.allclose(self.responsibility, other.responsibility))

@@ -18,6 +18,8 @@ import scipy.fft as sfft
 import soundfile as sf
 
 from .classifier import Classifier, predict_in_batches
+from .fills import ZERO, fill_spectrum
+from .masking import keep_bins, spectrum
 
 #: the renderings a robust set keeps its class under: float64 synthesis, a 24-bit and a 16-bit PCM WAV
 #: round trip at the signal's own level (never normalised up), and white noise at NOISE_DB re its RMS
@@ -37,14 +39,17 @@ def pcm_round_trip(signal: np.ndarray, sample_rate: int, subtype: str) -> np.nda
     return y
 
 
-def render(waveform: np.ndarray, keep: np.ndarray, kind: str, sample_rate: int, *, seed: int = 0) -> np.ndarray:
-    """The sufficient signal of ``keep`` on ``waveform`` as rendering ``kind`` (one of :data:`RENDERINGS`),
-    float32 for the model."""
-    from .masking import keep_bins
+def render(waveform: np.ndarray, keep: np.ndarray, kind: str, sample_rate: int, *, seed: int = 0,
+           fill: str = ZERO, fill_seed: int = 0) -> np.ndarray:
+    """The sufficient signal of ``keep`` on ``waveform`` (removed bins under ``fill``, drawn with
+    ``fill_seed``; :mod:`suffice.fills`) as rendering ``kind`` (one of :data:`RENDERINGS`), float32 for
+    the model."""
     if kind == "float64":
         x = np.asarray(waveform, dtype=np.float64)
-        return sfft.irfft(np.where(keep, sfft.rfft(x), 0.0), n=len(x)).astype(np.float32)
-    base = keep_bins(waveform, keep)
+        f = fill_spectrum(spectrum(x), fill, fill_seed)
+        return sfft.irfft(np.where(keep, sfft.rfft(x), 0.0 if f is None else f.astype(np.complex128)),
+                          n=len(x)).astype(np.float32)
+    base = keep_bins(waveform, keep, fill=fill, fill_seed=fill_seed)
     if kind in ("pcm24", "pcm16"):
         return pcm_round_trip(base, sample_rate, {"pcm24": "PCM_24", "pcm16": "PCM_16"}[kind])
     if kind == "noise":
@@ -62,13 +67,16 @@ def margin(probs: np.ndarray, target: int) -> float:
 
 
 def check_renderings(model: Classifier, waveform: np.ndarray, keep: np.ndarray, target: int,
-                     base_probs: np.ndarray, *, seed: int = 0, batch_size: int = 64) -> dict[str, Any]:
+                     base_probs: np.ndarray, *, seed: int = 0, batch_size: int = 64, fill: str = ZERO,
+                     fill_seed: int = 0) -> dict[str, Any]:
     """The set's margin (on ``base_probs``, the model's answer to the library's own synthesis) and its
-    class under every rendering, in one batch of ``len(RENDERINGS)`` model calls.
+    class under every rendering, in one batch of ``len(RENDERINGS)`` model calls (removed bins under
+    ``fill``, as in the search).
 
     Returns ``{"margin": float, "robust": bool, "labels": {kind: label index}, "calls": int}``; ``robust``
     is True when every rendering keeps ``target`` as the top-1 class."""
-    waves = np.stack([render(waveform, keep, k, int(model.sample_rate), seed=seed) for k in RENDERINGS])
+    waves = np.stack([render(waveform, keep, k, int(model.sample_rate), seed=seed, fill=fill,
+                             fill_seed=fill_seed) for k in RENDERINGS])
     probs = predict_in_batches(model, waves, batch_size)
     labels = {k: int(np.argmax(p)) for k, p in zip(RENDERINGS, probs)}
     return {"margin": margin(base_probs, target), "robust": all(v == target for v in labels.values()),

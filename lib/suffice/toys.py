@@ -18,6 +18,11 @@ computed by hand:
   their summed amplitude; silence gives class 1): one tone is sufficient, all three are needed for
   the complete set (confidence to 2 d.p.) and for the sufficient-and-necessary set.
 * :func:`conjunction`: a :class:`ToneClassifier` needing ``d`` random bins of a white-noise clip.
+* :class:`StandOutClassifier` says ``"stands out"`` iff bin ``b``'s amplitude is at least ``ratio`` times
+  the RMS amplitude of its neighbours (and, with ``silent_class``, also for silence): under the zero
+  fill the empty set is sufficient (silence passes) or the minimum is ``{b}``; under a fill that keeps the
+  clip's level the fill alone is not silence and ``b`` must be kept to stand out above it
+  (:func:`stand_out_clip`).
 * :class:`PairClassifier` says ``"a"`` iff at least one bin of every pair ``(p, p + 1)`` carries a tone:
   each bin alone can go, the two of a pair not together; every 1-minimal set holds exactly one bin
   of each pair (size: the number of pairs).
@@ -346,6 +351,39 @@ def trap_clip(n_samples: int = SAMPLE_RATE, n_loud: int = 20, *, seed: int = 0) 
     amp = amplitudes(x)[0]
     model = TrapClassifier(loud, quiet, min_amplitude=0.5 * float(min(amp[quiet], amp[loud].min())))
     return model, x.astype(np.float32)
+
+
+class StandOutClassifier:
+    """Class ``"stands out"`` iff bin ``b``'s amplitude is at least ``ratio`` times the RMS amplitude of
+    the ``2 half_width`` bins around it (``b`` excluded), or, with ``silent_class``, the signal is silent
+    (RMS below ``silence_rms``): a model whose class for silence is the target."""
+
+    sample_rate = SAMPLE_RATE
+    labels = ("stands out", "other")
+
+    def __init__(self, b: int, *, ratio: float = 3.0, half_width: int = 8, silent_class: bool = True,
+                 silence_rms: float = 1e-6, name: str | None = None) -> None:
+        self.b, self.ratio, self.half_width = int(b), float(ratio), int(half_width)
+        self.silent_class, self.silence_rms = bool(silent_class), float(silence_rms)
+        self.name = name or f"toy/stand-out:{self.b}{'+silence' if silent_class else ''}"
+
+    def predict_proba(self, waveforms: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(waveforms, dtype=np.float64))
+        amp = amplitudes(x)
+        lo, hi = max(0, self.b - self.half_width), self.b + self.half_width + 1
+        around = np.delete(amp[:, lo:hi], self.b - lo, axis=1)
+        level = np.sqrt(np.mean(around ** 2, axis=1))
+        ok = amp[:, self.b] >= self.ratio * level
+        ok &= amp[:, self.b] > 0
+        if self.silent_class:
+            ok |= np.sqrt(np.mean(x ** 2, axis=1)) < self.silence_rms
+        return np.stack([np.where(ok, 0.9, 0.1), np.where(ok, 0.1, 0.9)], axis=1)
+
+
+def stand_out_clip(n_samples: int = SAMPLE_RATE, *, b: int = 1000, amplitude: float = 0.1, noise: float = 0.01,
+                   seed: int = 0) -> np.ndarray:
+    """A tone on bin ``b`` over white noise (the clip of :class:`StandOutClassifier`: ``b`` stands out)."""
+    return tone_clip([b], n_samples, amplitude, noise=noise, seed=seed)
 
 
 class PairClassifier:

@@ -25,6 +25,9 @@ def add(sub: Any) -> None:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--strategy", default="suffice", help="suffice (default) or rex")
     e.add_argument("--option", "-o", action="append", metavar="KEY=VALUE", help="search option (repeatable)")
+    e.add_argument("--fill", help="what the removed bins take (the baseline): zero (default, silence), "
+                                  "smoothed-magnitude, envelope-noise or level-noise (the search option fill)")
+    e.add_argument("--fill-seed", type=int, help="seed of a non-silent fill (the search option fill_seed; default 0)")
     e.add_argument("--contrastive", action="store_true", help="also find a sufficient-and-necessary set")
     e.add_argument("--complete", action="store_true", help="also find a complete set")
     e.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -64,7 +67,8 @@ def hz_ranges(keep: np.ndarray, bin_hz: float, max_ranges: int = MAX_RANGES) -> 
 
 
 def notes(model: Any, e: Any, x: np.ndarray, target_given: bool) -> list[str]:
-    """What a reader would not expect: an empty sufficient set (the model's class for silence), a target
+    """What a reader would not expect: an empty sufficient set (the model's class for the floor: silence,
+    or the fill alone under a non-silent fill), a target
     that is not the model's prediction.  Costs at most two model calls."""
     out: list[str] = []
     if target_given:
@@ -73,11 +77,14 @@ def notes(model: Any, e: Any, x: np.ndarray, target_given: bool) -> list[str]:
             out.append(f"the target {e.target!r} is not the model's prediction ({predicted!r}): this explains "
                        f"why the model could say {e.target!r}, not why it says {predicted!r}")
     if e.found and e.size == 0:
-        silence = getattr(e, "silence_label", None)
-        if silence is None:
-            silence = model.labels[int(np.argmax(model.predict_proba(np.zeros_like(x)[None])[0]))]
-        out.append(f"the empty set is sufficient: the model says {silence!r} for silence, so no frequency of "
-                   "this clip is needed for this class (the sufficient signal is silence)")
+        from ..masking import floor_signal
+        floor = e.floor_label
+        if floor is None:
+            y = floor_signal(x, fill=e.fill, fill_seed=e.fill_seed)
+            floor = model.labels[int(np.argmax(model.predict_proba(y[None])[0]))]
+        what = "silence" if e.fill == "zero" else f"the {e.fill} fill alone"
+        out.append(f"the empty set is sufficient: the model says {floor!r} for {what}, so no frequency of "
+                   f"this clip is needed for this class (the sufficient signal is {what})")
     return out
 
 
@@ -107,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("contrastive", "complete"):
         if getattr(args, flag):
             opts[flag] = True
+    for flag in ("fill", "fill_seed"):
+        if getattr(args, flag) is not None:
+            opts[flag] = getattr(args, flag)
     opts.setdefault("robustness", "repair")  # a set that survives saving (-o robustness=check: say only; off: neither)
     resolve_options(args.strategy, opts)  # a bad strategy or option is refused before the weights load
     with duration_limit(args.max_seconds):

@@ -72,8 +72,9 @@ class Flip:
 
     @property
     def flipped_signal(self) -> np.ndarray | None:
-        """The clip without the removed bins (None when no flip was found)."""
-        return keep_bins(self.waveform, self.keep) if self.found else None
+        """The clip without the removed bins, which take the flip's fill (None when no flip was found)."""
+        fill = {k: self.options[k] for k in ("fill", "fill_seed") if k in (self.options or {})}
+        return keep_bins(self.waveform, self.keep, **fill) if self.found else None
 
     def frequencies(self) -> np.ndarray:
         """Centre frequency (Hz) of each removed bin."""

@@ -39,7 +39,9 @@ from ..constants import VERSION as __version__
 from ..audio import input_waveform
 from ..classifier import Classifier
 from ..errors import OptionError
+from ..fills import ZERO
 from ..masking import synthesise
+from ..search.options import COMMON
 from ..search.evaluator import MaskEvaluator
 from ..search.explain import check_classifier, check_seed
 from .audibility import audibility
@@ -58,13 +60,25 @@ SCREEN_ROUND = 64
 LADDER: tuple[int, ...] = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
-def resolve_flip_options(options: dict[str, Any]) -> dict[str, int]:
+#: the fill options of :func:`flip` (the search's own declarations, :mod:`suffice.fills`): a removed bin
+#: takes the fill's bin.  They appear in the resolved options only for a non-silent fill, so the zero
+#: fill's options, and the cache keys made of them, are those of a flip before fills existed.
+FILL_OPTIONS = {o.name: o for o in COMMON if o.name in ("fill", "fill_seed")}
+
+
+def resolve_flip_options(options: dict[str, Any]) -> dict[str, Any]:
     """Defaults overlaid by ``options``; unknown names and bad values raise :class:`OptionError`."""
-    unknown = sorted(set(options) - set(DEFAULTS))
+    unknown = sorted(set(options) - set(DEFAULTS) - set(FILL_OPTIONS))
     if unknown:
-        raise OptionError(f"unknown flip option(s) {unknown}; valid options: {', '.join(sorted(DEFAULTS))}")
-    out = dict(DEFAULTS)
+        raise OptionError(f"unknown flip option(s) {unknown}; valid options: "
+                          f"{', '.join(sorted([*DEFAULTS, *FILL_OPTIONS]))}")
+    out: dict[str, Any] = dict(DEFAULTS)
+    fill = {k: o.convert(options.get(k, o.default)) for k, o in FILL_OPTIONS.items()}
+    if fill["fill"] != ZERO:
+        out.update(fill)
     for k, v in options.items():
+        if k in FILL_OPTIONS:
+            continue
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise OptionError(f"flip option {k!r} must be an integer, got {v!r}")
         if int(v) < 1:
@@ -195,7 +209,8 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
 
     ``waveform``: float mono samples at ``model.sample_rate`` (or at ``sample_rate``, then resampled),
     or a path to a sound file.  ``options``: ``max_size``, ``max_calls``, ``screen``, ``batch_size``
-    (see :data:`DEFAULTS` and the module docstring).  The same seed and options give the same flip
+    (see :data:`DEFAULTS` and the module docstring), ``fill`` and ``fill_seed`` (what a removed bin
+    takes; :data:`FILL_OPTIONS`).  The same seed and options give the same flip
     whatever ``batch_size``.  Returns a :class:`~suffice.flips.result.Flip`.
     """
     seed = check_seed(seed)
@@ -203,7 +218,8 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     opts = resolve_flip_options(options)
     rate = int(model.sample_rate)
     x = input_waveform(waveform, rate, sample_rate=sample_rate)
-    ev = MaskEvaluator(model, x, batch_size=opts["batch_size"])
+    ev = MaskEvaluator(model, x, batch_size=opts["batch_size"], fill=opts.get("fill", ZERO),
+                       fill_seed=opts.get("fill_seed", 0))
     b = _Budgeted(ev, opts["max_calls"])
     K, c = ev.n_bins, ev.target_index
     rng = np.random.default_rng(int(seed))
@@ -233,7 +249,7 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     bins = np.asarray(removed, dtype=np.int64)
     keep = np.ones(K, dtype=bool)
     keep[bins] = False
-    y = synthesise(ev.spec, keep, ev.n_samples)
+    y = synthesise(ev.spec, keep, ev.n_samples, ev.fill_spec)
     return Flip(verified_minimal=bool(irreducible), minimum_verified=bool(minimum), removed=bins,
                 new_label=str(labels[j]), new_index=j, new_confidence=float(p[j]), label_prob_after=float(p[c]),
                 **audibility(x, y, bins), **common)

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from ..constants import SAMPLE_RATE, VERSION as __version__
 from ..classifier import Classifier, predict_in_batches
 from ..errors import OptionError, SufficeError
+from ..fills import ZERO, fill_spectrum
 from ..masking import spectrum, synthesise
 from ..search.rankings import magnitude_order
 from ..study import Clip, DiskCache, load_clips, model_identity, select_clips
@@ -110,16 +111,19 @@ def loudest_removal(clip: Clip, size: int) -> tuple[int, ...]:
     return tuple(sorted(int(k) for k in order[:size]))
 
 
-def _judge(model: Classifier, clip: Clip, removals: list[tuple[int, ...]], batch: int) -> np.ndarray:
-    """(len(removals), C) probabilities of ``model`` on the clip without each removal set."""
+def _judge(model: Classifier, clip: Clip, removals: list[tuple[int, ...]], batch: int,
+           opts: dict | None = None) -> np.ndarray:
+    """(len(removals), C) probabilities of ``model`` on the clip without each removal set (the removed bins
+    under the fill of the flip options ``opts``, zero when they name none)."""
     spec = spectrum(clip.waveform)
+    fill = fill_spectrum(spec, (opts or {}).get("fill", ZERO), (opts or {}).get("fill_seed", 0))
     out = []
     for s in range(0, len(removals), batch):
         part = removals[s:s + batch]
         keep = np.ones((len(part), len(spec)), dtype=bool)
         for i, r in enumerate(part):
             keep[i, list(r)] = False
-        out.append(predict_in_batches(model, synthesise(spec, keep, len(clip.waveform)), batch))
+        out.append(predict_in_batches(model, synthesise(spec, keep, len(clip.waveform), fill), batch))
     return np.concatenate(out) if out else np.zeros((0, len(model.labels)))
 
 
@@ -212,11 +216,12 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
             rows = removals[c.clip_id]
             uniq = list(dict.fromkeys(r[4] for r in rows))
             key = {"v": __version__, "model": idents[g.name], "clip": c.digest,
-                   "removals": key_digest({"r": [list(u) for u in uniq]})}
+                   "removals": key_digest({"r": [list(u) for u in uniq]}),
+                   **{k: opts[k] for k in ("fill", "fill_seed") if k in opts}}  # a non-silent fill only
             hit = cache.get("flip-eval", key)
             if hit is None:
                 try:
-                    p = _judge(g, c, uniq, batch)
+                    p = _judge(g, c, uniq, batch, opts)
                 except Exception as exc:  # noqa: BLE001
                     fails.append({"clip_id": c.clip_id, "model": g.name, "stage": "judge", "reason": reason(exc)})
                     continue

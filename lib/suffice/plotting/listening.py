@@ -116,8 +116,8 @@ def _signal_cell(e, *, name: str, audio_dir: str | Path | None) -> str:
     if not e.found:
         return ("no set short of the whole clip " + ("(the search ran out of budget)" if e.budget_exhausted
                                                      else "passed") + ": nothing to play beyond the original")
-    if e.size == 0:
-        return "<i>silence (empty set)</i>"
+    if e.size == 0 and getattr(e, "fill", "zero") == "zero":
+        return "<i>silence (empty set)</i>"  # under a non-silent fill the empty set is the fill: played below
     heard, loud = e.sufficient_signal, level_matched(e.sufficient_signal, e.waveform)
     pcm16 = (e.renderings or {}).get("pcm16")
     said = f"; its class on this file: {html.escape(str(pcm16))}" if pcm16 is not None else ""

@@ -1,10 +1,11 @@
 """The model as seen by a search: keep-masks in, (passes, target probability) out.
 
-One :class:`MaskEvaluator` serves one (model, clip, target).  It synthesises every mask exactly
-(:mod:`suffice.masking`), sends them to the model in chunks of ``batch_size`` (a chunk is one model
-call of up to ``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the
-answer for each mask so that a repeated mask costs nothing.  Chunking never changes which masks are
-evaluated, so results do not depend on ``batch_size``.
+One :class:`MaskEvaluator` serves one (model, clip, target, fill).  It synthesises every mask exactly
+(:mod:`suffice.masking`; the removed bins take the fill's bins, :mod:`suffice.fills`, drawn once per
+evaluator), sends them to the model in chunks of ``batch_size`` (a chunk is one model call of up to
+``batch_size`` waveforms), counts every waveform the model evaluates, and remembers the answer for
+each mask so that a repeated mask costs nothing.  Chunking never changes which masks are evaluated,
+so results do not depend on ``batch_size``.
 
 ``max_calls`` (None: no limit) caps every waveform the model evaluates for this evaluator, the
 original clip included: a request holding more new masks than :attr:`remaining` raises
@@ -19,6 +20,7 @@ import time
 import numpy as np
 
 from ..classifier import Classifier, predict_in_batches
+from ..fills import ZERO, fill_spectrum
 from ..masking import spectrum, synthesise
 
 
@@ -31,13 +33,17 @@ class MaskEvaluator:
 
     def __init__(self, model: Classifier, waveform: np.ndarray, *, batch_size: int = 64,
                  target_index: int | None = None, min_confidence: float = 0.0,
-                 max_calls: int | None = None, min_margin: float = 0.0) -> None:
+                 max_calls: int | None = None, min_margin: float = 0.0, fill: str = ZERO,
+                 fill_seed: int = 0) -> None:
         self.model = model
         self.waveform = np.ascontiguousarray(waveform, dtype=np.float32)
         self.n_samples = len(self.waveform)
         self.spec = spectrum(self.waveform)
         self.n_bins = len(self.spec)
         self.magnitude = np.abs(self.spec)
+        self.fill = fill
+        self.fill_seed = int(fill_seed)
+        self.fill_spec = fill_spectrum(self.spec, fill, self.fill_seed)  # None: the zero fill
         self.batch_size = int(batch_size)
         self.n_calls = 0          # waveforms evaluated by the model
         self.n_batches = 0        # predict_proba invocations
@@ -109,7 +115,7 @@ class MaskEvaluator:
             for s in range(0, len(idx), step):
                 part = idx[s:s + step]
                 t0 = time.perf_counter()
-                wav = synthesise(self.spec, masks[part], self.n_samples)
+                wav = synthesise(self.spec, masks[part], self.n_samples, self.fill_spec)
                 self.synth_seconds += time.perf_counter() - t0
                 p = self._evaluate(wav)
                 for j, i in enumerate(part):
@@ -139,6 +145,7 @@ class MaskEvaluator:
     def label_of(self, masks: np.ndarray) -> np.ndarray:
         return np.argmax(self.probs(masks), axis=1)
 
-    def silence_index(self) -> int:
-        """The model's top-1 class on the all-zero spectrum (one model call, then cached)."""
+    def floor_index(self) -> int:
+        """The model's top-1 class on the floor: every bin removed, the fill alone (silence for the zero
+        fill; one model call, then cached)."""
         return int(self.label_of(np.zeros((1, self.n_bins), dtype=bool))[0])

@@ -146,7 +146,8 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     rate = int(model.sample_rate)
     x = input_waveform(waveform, rate, sample_rate=sample_rate)
     oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
-                           min_confidence=opts["min_confidence"], min_margin=opts["min_margin"])
+                           min_confidence=opts["min_confidence"], min_margin=opts["min_margin"],
+                           fill=opts["fill"], fill_seed=opts["fill_seed"])
     own = {o.name: opts[o.name] for o in own_options(strategy)}
     widths = resolution_widths(opts, rate, len(x))
     if widths == [1]:  # single bins: the strategy searches the evaluator itself
@@ -162,9 +163,9 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     oracle.max_calls = None  # the strategy's budget is over; what follows reads cached masks
     keep = np.asarray(res.keep, dtype=bool)
     suff_conf = float(oracle.target_prob(keep[None])[0])
-    silence = res.silence_index
-    if silence is None and not res.budget_exhausted:  # a strategy that did not test silence
-        silence = oracle.silence_index()
+    floor = res.silence_index  # the class of the fill alone (silence under the zero fill)
+    if floor is None and not res.budget_exhausted:  # a strategy that did not test the empty set
+        floor = oracle.floor_index()
     checked = None
     if opts["robustness"] != "off" and res.found:  # a fixed max_calls covers the check and the repair too
         n_before = oracle.n_calls
@@ -190,7 +191,8 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         budget_exhausted=bool(res.budget_exhausted or (checked is not None and checked.budget_cut)),
         verified_minimal=(bool(res.verified_minimal) if checked is None or checked.minimal is None
                           else checked.minimal),
-        silence_label=None if silence is None else str(model.labels[silence]),
+        silence_label=None if floor is None else str(model.labels[floor]),
+        fill=opts["fill"], fill_seed=int(opts["fill_seed"]),
         resolution_bins=int(width),
         margin=None if checked is None else checked.margin,
         robust=None if checked is None else checked.robust,

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..errors import OptionError
+from ..fills import FILLS, ZERO
 
 _TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str"}
 
@@ -121,6 +122,12 @@ COMMON: tuple[Option, ...] = (
            "max_calls only what fits; see suffice.search.robust", choices=("off", "check", "repair")),
     Option("min_margin", float, 0.0, "a masked signal passes only when the target's probability exceeds every "
            "other class's by at least this (0: the plain top-1 test)", min=0.0, max=1.0),
+    Option("fill", str, ZERO, "what a removed bin is replaced by (the baseline): 'zero' (silence, the paper's), "
+           "'smoothed-magnitude' (the clip's long-term magnitude spectrum, random phase), 'envelope-noise' "
+           "(Gaussian noise with the clip's spectral envelope) or 'level-noise' (white noise at the clip's "
+           "level); see suffice.fills", choices=FILLS),
+    Option("fill_seed", int, 0, "seed of a non-silent fill's random phase and noise (the same for every model "
+           "and batch size)", min=0),
     Option("refine_to_hz", float, None, "finest width the coarse-to-fine search refines to (None: single "
            "bins; equal to resolution_hz: no refinement)", min=1e-9, none_ok=True),
 )

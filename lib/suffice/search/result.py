@@ -26,7 +26,8 @@ class SearchResult:
       verified sufficient set, only maybe not minimal).
     * ``verified_minimal``: every kept bin was tested for removal against the final ``keep`` and none
       could go (1-minimal).
-    * ``silence_index``: the model's top-1 class on the all-zero spectrum (None: not evaluated).
+    * ``silence_index``: the model's top-1 class on the floor, the empty set under the fill (the all-zero
+      spectrum under the zero fill; None: not evaluated).
     * ``necessary_keep`` / ``necessary_found``: the contrastive set (``contrastive=True``).
     * ``necessary_budget_cut``: the budget ran out before the contrastive search finished: a
       ``necessary_keep`` is then sufficient and necessary but not pruned to the end, and a missing one

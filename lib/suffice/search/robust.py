@@ -93,7 +93,8 @@ def robust_set(oracle: MaskEvaluator, keep: np.ndarray, *, responsibility: np.nd
     def check(mask: np.ndarray) -> dict:
         nonlocal spent, batches
         out = check_renderings(oracle.model, oracle.waveform, mask, oracle.target_index,
-                               oracle.probs(mask[None])[0], seed=seed, batch_size=oracle.batch_size)
+                               oracle.probs(mask[None])[0], seed=seed, batch_size=oracle.batch_size,
+                               fill=oracle.fill, fill_seed=oracle.fill_seed)
         spent += out["calls"]
         batches += -(-out["calls"] // oracle.batch_size)
         return out

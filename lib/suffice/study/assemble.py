@@ -18,12 +18,13 @@ from .clips import Clip
 #: columns the study adds to the transfer table (see :mod:`suffice.study.nulls`)
 EXTRA_COLUMNS: tuple[str, ...] = ("strategy", "budget_exhausted", "verified_minimal", "target_pred_silence",
                                   "null_random_accept", "null_random_n", "target_pred_topmag",
-                                  "null_energy_accept")
+                                  "null_energy_accept", "fill")
 COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS) + tuple(c for c in EXTRA_COLUMNS if c not in TABLE_COLUMNS)
 EXPLANATION_COLUMNS: tuple[str, ...] = (
     "model", "clip_id", "true_label", "target", "confidence", "found", "budget_exhausted",
     "verified_minimal", "resolution_bins", "margin", "robust", "repaired_bins", "set_size", "n_bins", "fraction",
-    "sufficient_confidence", "n_model_calls", "check_calls", "extra_calls", "seconds", "necessary_budget_cut")
+    "sufficient_confidence", "n_model_calls", "check_calls", "extra_calls", "seconds", "necessary_budget_cut",
+    "fill", "floor_label")
 
 
 def flags(e: Explanation) -> tuple[bool, bool]:
@@ -46,9 +47,10 @@ def _top(labels: Sequence[str], p: np.ndarray | None) -> str | None:
 
 
 def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: dict[str, list[str]],
-             clips: Sequence[Clip], probs: dict, expls: dict, seconds: dict, cross: dict, silence: dict,
+             clips: Sequence[Clip], probs: dict, expls: dict, seconds: dict, cross: dict, floors: dict,
              nulls: dict, n_null: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(transfer table, predictions, explanations); the dicts are keyed by clip digest (see the stages)."""
+    """(transfer table, predictions, explanations); the dicts are keyed by clip digest (see the stages);
+    ``floors``: each judge's probabilities on each clip's floor, ``{(target, digest): probs}``."""
     pred_rows, erows, rows = [], [], []
     for m in names:
         for c in clips:
@@ -73,7 +75,8 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
                           "seconds": seconds[(src, c.digest)],
                           # with ``contrastive``: the budget ran out before the contrastive search finished
                           "necessary_budget_cut": (bool(getattr(e, "necessary_budget_cut", False))
-                                                   if (e.options or {}).get("contrastive") else None)})
+                                                   if (e.options or {}).get("contrastive") else None),
+                          "fill": e.fill, "floor_label": e.floor_label})
             for g in names:
                 po, ps = probs.get((g, c.digest)), cross.get((src, g, c.digest))
                 if po is None or ps is None:
@@ -94,10 +97,10 @@ def assemble(task: str, strategy: str, seed: int, names: Sequence[str], labels: 
                     "target_pred_sufficient": _top(gl, ps),
                     "target_prob_sufficient": float(ps[j]) if j is not None else float("nan"),
                     "strategy": strategy, "budget_exhausted": exhausted, "verified_minimal": minimal,
-                    "target_pred_silence": _top(gl, silence.get((g, len(c.waveform)))),
+                    "target_pred_silence": _top(gl, floors.get((g, c.digest))),  # the floor under the fill
                     "null_random_accept": accept, "null_random_n": int(n_null) if nu is not None else 0,
                     "target_pred_topmag": _top(gl, None if nu is None else nu[n_null]),
-                    "null_energy_accept": energy,
+                    "null_energy_accept": energy, "fill": e.fill,
                 })
     return (pd.DataFrame(rows, columns=list(COLUMNS)), pd.DataFrame(pred_rows),
             pd.DataFrame(erows, columns=list(EXPLANATION_COLUMNS)))

@@ -2,7 +2,8 @@
 
 Four signals that depend on (f, x) only, each synthesised once and judged by every target g:
 
-* silence: the all-zero clip (g's class for "nothing"; one per target and clip length);
+* the floor: every bin removed under the study's fill (g's class for "nothing"; under the zero fill the
+  all-zero clip, one per target and clip length; under a non-silent fill the clip's own fill signal);
 * ``n`` random keep-sets of size ``|S_f(x)|``, drawn uniformly without replacement from the clip's
   ``K`` bins by a generator seeded from (seed, clip digest, source name): the size-matched null of the
   question "does g accept f's sufficient signal because of *which* bins f kept, or because any set
@@ -16,9 +17,10 @@ Four signals that depend on (f, x) only, each synthesised once and judged by eve
   size-matched null alone measures loudness as much as the choice of bins.
 
 At a coarser resolution than single bins (an explanation over atoms), each reference keeps whole atoms of
-the same grid instead of bins, as many as S touches (:func:`null_keeps`).
+the same grid instead of bins, as many as S touches (:func:`null_keeps`).  Every keep-set's removed bins
+take the explanation's fill (:mod:`suffice.fills`), as in the search.
 
-The table records g's top-1 label on silence and on the top-magnitude signal, and the share of the
+The table records g's top-1 label on the floor (column ``target_pred_silence``) and on the top-magnitude signal, and the share of the
 random draws (uniform; energy-matched) on which g's top-1 label is c = f(x).  Cost: ``2 n + 1`` model
 calls per (explanation, target), ``n`` more than the size-matched null and the top-magnitude set alone.
 """
@@ -32,7 +34,8 @@ import numpy as np
 from ..classifier import check_probabilities
 from ..errors import SufficeError
 from ..explanation import Explanation
-from ..masking import keep_bins
+from ..fills import ZERO
+from ..masking import floor_signal
 from .cache import DiskCache, key_digest
 from .keys import code_key
 from .predict import TimedModel, predict_many
@@ -186,8 +189,8 @@ def null_keeps(e: Explanation, *, seed: int, digest: str, source: str, n: int) -
 
 def null_signals(e: Explanation, *, seed: int, digest: str, source: str, n: int) -> np.ndarray:
     """``(2 n + 1, T)``: the ``n`` uniform random-set signals, the top-magnitude signal, then the ``n``
-    energy-matched random-set signals (:func:`null_keeps`)."""
-    return keep_bins(e.waveform, null_keeps(e, seed=seed, digest=digest, source=source, n=n))
+    energy-matched random-set signals (:func:`null_keeps`), the removed bins under the explanation's fill."""
+    return e.signal(null_keeps(e, seed=seed, digest=digest, source=source, n=n))
 
 
 def _rows_check(n_rows: int, n_classes: int):
@@ -200,31 +203,58 @@ def _rows_check(n_rows: int, n_classes: int):
     return check
 
 
+def floor_of(e: Explanation) -> tuple[dict, np.ndarray]:
+    """(cache key part, signal) of the floor of ``e``'s clip under ``e``'s fill.  The zero fill's floor is
+    silence, the same for every clip of a length: keyed on the length alone (as before fills existed);
+    a non-silent fill's floor is the clip's own, keyed on the clip's samples, the fill and its seed."""
+    t = len(e.waveform)
+    if e.fill == ZERO:
+        return {"n_samples": int(t)}, np.zeros(t, np.float32)
+    clip = hashlib.sha256(np.ascontiguousarray(e.waveform, dtype=np.float32).tobytes()).hexdigest()[:32]
+    return ({"n_samples": int(t), "clip": clip, "fill": e.fill, "fill_seed": int(e.fill_seed)},
+            floor_signal(e.waveform, fill=e.fill, fill_seed=e.fill_seed))
+
+
+def floors_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Explanation], idents: dict[str, str],
+                 cache: DiskCache, fails: list[dict], clip_of: dict[str, str]) -> dict[tuple[str, str], np.ndarray]:
+    """``{(target, digest): probabilities of target on the clip's floor}`` (:func:`floor_of`), each floor
+    judged once per target and shared by the clips it stands for."""
+    first: dict[str, Explanation] = {}  # clip digest -> an explanation of it (all share the study's fill)
+    for k in sorted(expls):
+        first.setdefault(k[1], expls[k])
+    floors: dict[tuple[str, str], np.ndarray] = {}
+    for g in models:
+        one = _rows_check(1, len(g.labels))
+        judged: dict[str, np.ndarray] = {}  # key digest -> probabilities (one model call per distinct floor)
+        for d, e in first.items():
+            part, signal = floor_of(e)
+            key = {**code_key(), "target": idents[g.name], **part}
+            kd = key_digest(key)
+            hit = judged.get(kd)
+            if hit is None:
+                hit = cache.get("silence", key, one)
+            if hit is None:
+                rows, why = predict_many(g, [signal], 1)
+                if rows[0] is None:
+                    fails.append({"clip_id": clip_of[d], "model": g.name, "stage": "null",
+                                  "reason": f"on the floor of this clip (every bin removed, fill {e.fill!r}): {why[0]}"})
+                    continue
+                hit = [rows[0].tolist()]
+                cache.put_or_record("silence", key, hit)
+            judged[kd] = hit
+            floors[(g.name, d)] = np.asarray(hit, dtype=np.float64)[0]
+    return floors
+
+
 def nulls_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Explanation],
                 ekeys: dict[tuple[str, str], dict], idents: dict[str, str], cache: DiskCache, batch: int,
                 fails: list[dict], clip_of: dict[str, str], *, seed: int, n: int
                 ) -> tuple[dict[tuple[str, int], np.ndarray], dict[tuple[str, str, str], np.ndarray]]:
-    """Silence ``{(target, n_samples): probs}`` and nulls ``{(source, target, digest): (2 n + 1, C) probs}``
-    (the ``n`` uniform draws, the top-magnitude set, then the ``n`` energy-matched draws)."""
-    lengths: dict[int, str] = {}  # clip length -> the first clip of that length (for failure records)
-    for k in sorted(expls):
-        lengths.setdefault(len(expls[k].waveform), clip_of[k[1]])
-    silence: dict[tuple[str, int], np.ndarray] = {}
+    """Floors ``{(target, digest): probs}`` (each clip's floor under its explanations' fill) and nulls
+    ``{(source, target, digest): (2 n + 1, C) probs}`` (the ``n`` uniform draws, the top-magnitude set,
+    then the ``n`` energy-matched draws)."""
+    floors = floors_stage(models, expls, idents, cache, fails, clip_of)
     nulls: dict[tuple[str, str, str], np.ndarray] = {}
-    for g in models:
-        one = _rows_check(1, len(g.labels))
-        for t, first in sorted(lengths.items()):
-            key = {**code_key(), "target": idents[g.name], "n_samples": int(t)}
-            hit = cache.get("silence", key, one)
-            if hit is None:
-                rows, why = predict_many(g, [np.zeros(t, np.float32)], 1)
-                if rows[0] is None:
-                    fails.append({"clip_id": first, "model": g.name, "stage": "null",
-                                  "reason": f"on silence of {t} samples (as long as this clip): {why[0]}"})
-                    continue
-                hit = [rows[0].tolist()]
-                cache.put_or_record("silence", key, hit)
-            silence[(g.name, t)] = np.asarray(hit, dtype=np.float64)[0]
     # explanations in chunks: each chunk's signals are synthesised once and judged by every target
     order = sorted(expls)
     per = 2 * n + 1
@@ -259,4 +289,4 @@ def nulls_stage(models: Sequence[TimedModel], expls: dict[tuple[str, str], Expla
                 p = np.stack(got)
                 nulls[(k[0], g.name, k[1])] = p
                 cache.put_or_record("null", key, p.tolist())
-    return silence, nulls
+    return floors, nulls

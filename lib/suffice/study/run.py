@@ -250,12 +250,12 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     from .explain import explanation_key
     ekeys = {k: explanation_key(strategy, opts, idents[k[0]], k[1], int(seed)) for k in expls}
     cross = crosseval_stage(list(timed.values()), expls, ekeys, idents, cache, batch, fails, clip_of)
-    silence, nulls = nulls_stage(list(timed.values()), expls, ekeys, idents, cache, batch, fails, clip_of,
+    floors, nulls = nulls_stage(list(timed.values()), expls, ekeys, idents, cache, batch, fails, clip_of,
                                  seed=int(seed), n=n_null)
     labels = {m.name: list(m.labels) for m in loaded}
     seconds = {k: float(p["seconds"]) for k, p in payloads.items()}
     table, predictions, explanations = assemble(task, strategy, int(seed), names, labels, clips, probs,
-                                                expls, seconds, cross, silence, nulls, n_null)
+                                                expls, seconds, cross, floors, nulls, n_null)
     params = {"task": task, "models": names, "seed": int(seed), "strategy": strategy, "options": opts,
               "profile": profile, "n_clips": len(clips), "version": __version__, "code": code_digest(),
               "model_identities": idents, "null_random_n": n_null, "model_timeout_s": timeout_s}

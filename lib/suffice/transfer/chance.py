@@ -5,7 +5,8 @@ For each producer f, clip x and judge g the study records (the table's optional 
 * ``null_random_accept``: the share of random keep-sets of the same size ``|S_f(x)|`` (drawn uniformly
   from the clip's bins) to whose signal g gives f's class c: the *matched null*;
 * ``target_pred_topmag``: g's class on the clip's ``|S_f(x)|`` highest-magnitude bins;
-* ``target_pred_silence``: g's class on silence.
+* ``target_pred_silence``: g's class on the floor, every bin removed under the study's fill (silence
+  under the zero fill; every other signal here takes the same fill).
 
 Estimands, per matrix cell, for the task (mean off-diagonal cell), for out/in rates (row/column means) and
 per source class: the observed transfer rate, the null rate (the mean matched-null share over the same

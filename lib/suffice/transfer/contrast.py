@@ -15,9 +15,10 @@ same grid, as many as S touches (:func:`suffice.study.nulls.null_keeps`); "bins"
 Estimand, per row stratum: the pooled acceptance ``sum(y) / n`` over the off-diagonal rows (f != g,
 a found S, the chance references computed) of the observed transfer and of each reference, and the
 contrasts observed - reference (paired: the same rows).  Strata (:data:`STRATA`): the empty sets apart
-(an empty S is silence: observed and every reference are g's answer to silence, so they agree by
-construction), then the non-empty sets whose class c is the judge g's own class for silence (g gives c to
-nothing at all, so any quiet signal lands there) and those whose class is not.
+(an empty S is the floor, silence under the zero fill and the fill alone under another: observed and every
+reference are g's answer to the floor, so they agree by construction), then the non-empty sets whose
+class c is the judge g's own class for the floor (``target_pred_silence``: g gives c to nothing at all, so
+any quiet signal lands there) and those whose class is not.  The strata keep their names under any fill.
 
 Inference: clips are drawn k per class, so intervals resample clips within class (Rao-Wu rescaled
 stratified bootstrap, :func:`suffice.stats.stratified_bootstrap_weights`; every row of a clip moves

@@ -102,7 +102,7 @@ def simulate(n_models: int = 5, n_clips: int = 30, *, base_rate: float = 0.3,
         "target_prob_sufficient": np.where(ok, rng.uniform(0.5, 1.0, ok.size), rng.uniform(0.0, 0.5, ok.size)), "strategy": "suffice", "budget_exhausted": False,
         "verified_minimal": True, "target_pred_silence": np.where(silence.ravel(), cls, other),
         "null_random_accept": np.where(fi == gi, 1.0, null.ravel()), "null_random_n": int(null_n),
-        "target_pred_topmag": np.where(topmag.ravel() | (fi == gi), cls, other),
+        "target_pred_topmag": np.where(topmag.ravel() | (fi == gi), cls, other), "fill": "zero",
     })
 
 

@@ -28,11 +28,14 @@ baselines of :mod:`suffice.transfer.chance` need them and say so when they are a
 ``strategy``                      the search strategy that produced the set
 ``budget_exhausted``              bool: the search stopped because its call budget ran out
 ``verified_minimal``              bool: every kept bin was tested for removal and none could go
-``target_pred_silence``           g's top-1 canonical label on the all-zero spectrum
+``target_pred_silence``           g's top-1 canonical label on the floor: every bin removed under the
+                                  study's fill (the all-zero spectrum under the zero fill)
 ``null_random_accept``            share of ``null_random_n`` random keep-sets of size |S_f(x)| (uniform,
                                   without replacement, from the clip's K bins) on which g's top-1 is c;
                                   NaN when not computed
 ``null_random_n``                 how many random keep-sets were drawn
+``fill``                          what the removed bins took in every signal of the row (search option
+                                  ``fill``: ``zero`` is silence; :mod:`suffice.fills`)
 ``target_pred_topmag``            g's top-1 on the clip's |S_f(x)| highest-magnitude bins
 ================================ ==========================================================
 
@@ -61,7 +64,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 #: columns the study adds when it computes them (see the module docstring)
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "strategy", "budget_exhausted", "verified_minimal", "target_pred_silence", "null_random_accept",
-    "null_random_n", "target_pred_topmag",
+    "null_random_n", "target_pred_topmag", "fill",
 )
 PREDICTION_COLUMNS: tuple[str, ...] = ("clip_id", "model", "true_label", "pred", "conf")
 CRITERIA: tuple[str, ...] = ("class", "confidence")

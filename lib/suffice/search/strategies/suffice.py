@@ -3,8 +3,9 @@ a 1-minimality check and a prior-free second start, all under one model-call bud
 
 Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.strategies.rex`):
 
-0. **Silence.**  The empty set is tested first (one call); its class is recorded.  If silence already
-   gives the target class, the empty set is the (verified, 1-minimal) answer.
+0. **Silence.**  The empty set is tested first (one call); its class is recorded.  If silence (the
+   floor: the fill alone, under a non-silent ``fill``) already gives the target class, the empty set is
+   the (verified, 1-minimal) answer.
 1. **Prior prefix.**  Rank the bins by magnitude |X_k|.  Test the prefixes of 1, 2, 4, ... bins of
    that ranking in *one* batch (about log2 K model calls), then bisect between the last failing and
    the first passing length until they are within 1/8 of each other (about 3 calls; a start set up
