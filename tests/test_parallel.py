@@ -140,3 +140,26 @@ def test_a_script_without_a_main_guard_still_gets_its_study(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert "RESULT 2 0" in out.stdout
     assert "__name__ == '__main__'" in out.stderr
+
+
+@pytest.mark.slow
+def test_the_single_bin_variant_explains_a_subset_of_the_clips_at_bins(tmp_path):
+    """run_bins_variant: the first clips per class of the same selection, at single bins, while the study
+    itself searches atoms; None without bins_clips_per_class; a bad value is a clear error."""
+    from suffice.errors import OptionError, SufficeError
+    from suffice.study import run_bins_variant, run_params
+    name = "deepfake/yamnet-zeroshot"
+    try:
+        from suffice.cli import resolve_model
+        resolve_model(name, "smoke")
+    except (SufficeError, ImportError) as exc:  # pragma: no cover - the backbone's package is missing
+        pytest.skip(f"{name} unavailable: {exc}")
+    common = {"task": "deepfake", "models": [name], "manifest": _manifest(tmp_path), "clips_per_class": 2,
+              "workers": 1, "cache_dir": str(tmp_path / "c"), "null_random_n": 0}
+    assert run_bins_variant(common, progress=False) is None
+    main = run_params(common, progress=False)
+    bins = run_bins_variant({**common, "bins_clips_per_class": 1}, progress=False)
+    assert set(bins.explanations.clip_id) < set(main.explanations.clip_id)
+    assert (bins.explanations.resolution_bins == 1).all() and (main.explanations.resolution_bins > 1).all()
+    with pytest.raises(OptionError, match="bins_clips_per_class"):
+        run_bins_variant({**common, "bins_clips_per_class": 0}, progress=False)

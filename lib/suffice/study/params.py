@@ -49,6 +49,7 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "null_random_n": 3,       # random keep-sets of size |S| per explanation for the chance baseline (0: none)
     "max_clip_seconds": 120,  # longest clip accepted (null: any length); every model call resynthesises the whole clip
     "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: no variant)
+    "bins_clips_per_class": None,  # clips per class explained again at single bins (null: no such variant)
     "rex_models": None,       # models of the rex variant (null: the study's models); a subset keeps it cheap
     "rex_options": {},        # search options of the rex variant (empty: rex's own defaults, ReX's settings)
 }
@@ -110,9 +111,10 @@ def _check_types(params: dict[str, Any]) -> None:
     if not 0 <= params["null_random_n"] <= MAX_NULL_DRAWS:
         raise bad("null_random_n", f"in [0, {MAX_NULL_DRAWS}] (beyond {MAX_NULL_DRAWS} draws the extra model "
                                    "calls buy no precision that matters)")
-    r = params["rex_clips_per_class"]
-    if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
-        raise bad("rex_clips_per_class", f"null or an integer in [1, {BOUNDS['clips_per_class'][0]}]")
+    for key in ("rex_clips_per_class", "bins_clips_per_class"):
+        r = params[key]
+        if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
+            raise bad(key, f"null or an integer in [1, {BOUNDS['clips_per_class'][0]}]")
     if not isinstance(params["rex_options"], dict):
         raise bad("rex_options", "a mapping of rex search option: value")
     rm = params["rex_models"]
@@ -256,3 +258,22 @@ def run_rex_variant(source: str | os.PathLike | dict | None = None, *, executor=
     return run_params(params, executor=executor, progress=progress, strategy="rex", options=params["rex_options"],
                       clips_per_class=int(n), models=params["rex_models"] or params["models"],
                       output_dir=f"{params['output_dir']}-rex" if params["output_dir"] else None)
+
+
+def run_bins_variant(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
+                     **overrides: Any):
+    """The task study explained again at single bins, or ``None`` when it has no such variant.
+
+    Runs ``source`` (plus ``overrides``) with ``options`` plus ``resolution_hz: None`` (single bins, see
+    :data:`suffice.study.run.STUDY_SEARCH_DEFAULTS`) on the first ``bins_clips_per_class`` clips per class
+    of the same selection (a subset of the task study's clips); its tables go to ``<output_dir>-bins``
+    when ``output_dir`` is set.  Returns the :class:`StudyResult`, or ``None`` when
+    ``bins_clips_per_class`` is null.
+    """
+    params = load_params(source, **overrides)
+    n = params["bins_clips_per_class"]
+    if n is None:
+        return None
+    return run_params(params, executor=executor, progress=progress, clips_per_class=int(n),
+                      options={**params["options"], "resolution_hz": None},
+                      output_dir=f"{params['output_dir']}-bins" if params["output_dir"] else None)
