@@ -252,7 +252,7 @@ def contrast_forest(headlines: pd.DataFrame, *, ax=None, title: str | None = Non
     _need(headlines, ["task", *(f"{r}{s}" for r in CONTRAST_REFERENCES for s in ("", "_lo", "_hi"))],
           "contrast_forest")
     tasks = list(headlines["task"])
-    ax = _ax(ax, (BOOK_WIDTH_IN - 0.5, 1.0 + 0.9 * len(tasks)))
+    ax = _ax(ax, (BOOK_WIDTH_IN - 0.5, 1.9 + 0.9 * len(tasks)))
     colours = dict(zip(CONTRAST_REFERENCES, ("#1f77b4", "#2ca02c", "#7f7f7f")))
     offsets = dict(zip(CONTRAST_REFERENCES, (-0.22, 0.0, 0.22)))
     for ref, text in CONTRAST_REFERENCES.items():
@@ -268,6 +268,7 @@ def contrast_forest(headlines: pd.DataFrame, *, ax=None, title: str | None = Non
     ax.set_yticks(np.arange(len(tasks)), tasks)
     ax.set_ylim(len(tasks) - 0.5, -0.5)
     ax.set_xlabel("observed transfer rate minus the reference (percentage points)")
-    ax.legend(fontsize=8, loc="lower right")
+    # below the axes: inside, it would hide the points of a task whose contrasts sit where it is drawn
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     ax.set_title(title or "how much transfer is more than chance, by reference", fontsize=10)
     return ax.figure
