@@ -173,7 +173,7 @@ def null_keeps(e: Explanation, *, seed: int, digest: str, source: str, n: int) -
     keeps whole atoms of the same grid, as many as S touches: uniform random atoms, the atoms of most
     energy (ties: the lower atom first) and energy-matched atoms, so that a set of bands is compared with
     bands, not with scattered single bins."""
-    w = int(getattr(e, "resolution_bins", 1) or 1)
+    w = int(e.resolution_bins)
     if w <= 1:
         return np.concatenate([random_keeps(e.n_bins, e.size, n, null_rng(seed, digest, source)),
                                topmag_keep(e.waveform, e.size)[None],

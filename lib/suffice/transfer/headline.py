@@ -62,10 +62,15 @@ def task_headline(table: pd.DataFrame, *, task: str, n_boot: int = 1000, seed: i
     strata = row_strata(table)
     row["accepted_silence"] = (float(np.isin(strata[accepted], STRATA[1:3]).mean()) if accepted.any()
                                else float("nan"))
-    sets = table.drop_duplicates(["source", "clip_id", "seed"])
-    found = sets[sets["found"].astype(bool)]
+    _, found = _sets(table)
     row["empty_sets"] = float((found["set_size"] == 0).mean()) if len(found) else float("nan")
     return row
+
+
+def _sets(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per explanation (producer, clip, seed) of a transfer table, and those that found a set."""
+    sets = table.drop_duplicates(["source", "clip_id", "seed"])
+    return sets, sets[sets["found"].astype(bool)]
 
 
 def _pp(est: float, lo: float, hi: float) -> str:
@@ -101,8 +106,7 @@ def compare_headlines(tables: Mapping[str, pd.DataFrame], *, n_boot: int = 1000,
     rows = []
     for name, t in shared.items():
         row = task_headline(t, task=str(name), n_boot=n_boot, seed=seed, ci=ci)
-        sets = t.drop_duplicates(["source", "clip_id", "seed"])
-        found = sets[sets["found"].astype(bool)]
+        sets, found = _sets(t)
         row.update(median_calls=float(sets["n_model_calls"].median()),
                    verified=(float(found["verified_minimal"].astype(bool).mean())
                              if "verified_minimal" in found and len(found) else float("nan")),
