@@ -104,6 +104,23 @@ def robust_set(oracle: MaskEvaluator, keep: np.ndarray, *, responsibility: np.nd
     first = check(keep)
     if first["robust"] or not repair:
         return RobustSet(keep, first["margin"], bool(first["robust"]), first["labels"], spent, 0, False, batches)
+    def _prune(cand: np.ndarray, out: dict) -> tuple[np.ndarray, dict, bool, bool]:
+        """Remove atoms of the robust ``cand``, least responsible first, while it stays robust; passes
+        repeat until one removes nothing.  Returns (set, its check, verified 1-minimal, budget cut)."""
+        minimal = False
+        while not minimal:
+            minimal = True
+            for s, e in reversed(_ranked_atoms(oracle, cand, responsibility, width)):
+                trial = cand.copy()
+                trial[s:e] = False
+                if not room(oracle.n_new(trial[None]) + len(RENDERINGS)):
+                    return cand, out, False, True
+                if oracle.sufficient(trial):
+                    again = check(trial)
+                    if again["robust"]:
+                        cand, out, minimal = trial, again, False
+        return cand, out, True, False
+
     atoms = _ranked_atoms(oracle, ~keep, responsibility, width)
     before = oracle.n_calls
     k, cut = 1, False
@@ -120,22 +137,7 @@ def robust_set(oracle: MaskEvaluator, keep: np.ndarray, *, responsibility: np.nd
         if oracle.sufficient(cand):
             out = check(cand)
             if out["robust"]:
-                # prune: least responsible atoms first; a pass that removes nothing verifies the set
-                final, minimal = cand, False
-                while not minimal:
-                    minimal = True
-                    for s, e in reversed(_ranked_atoms(oracle, final, responsibility, width)):
-                        trial = final.copy()
-                        trial[s:e] = False
-                        if not room(oracle.n_new(trial[None]) + len(RENDERINGS)):
-                            minimal, cut = False, True
-                            break
-                        if oracle.sufficient(trial):
-                            again = check(trial)
-                            if again["robust"]:
-                                final, out, minimal = trial, again, False
-                    if cut:
-                        break
+                final, out, minimal, cut = _prune(cand, out)
                 calls = spent + oracle.n_calls - before
                 return RobustSet(final, out["margin"], True, out["labels"], calls, int((final & ~keep).sum()),
                                  cut, batches, minimal)
