@@ -118,9 +118,32 @@ def test_the_reading_is_computed_from_the_tables(result):
     text = report.task_reading("toy", r.flips, curve, ft, calibration=cal)
     assert "**100%**" in text  # every toy clip is flipped by one bin
     assert "**33%** of the pairs" in text  # a <-> c of the six off-diagonal cells
-    assert "above" in text and "5.0%" in text
+    assert "no claim is made" in text and "5.0%" in text  # 4 clips: below the claim's minimum
     row = report.summary_row("toy", r.flips, curve, ft)
     assert row["flipped by 1 bin"] == 1.0 and row["flip transfer"] == pytest.approx(1 / 3)
+
+
+def _task(**kw):
+    base = {"n_clips": 30, "diff": 0.1, "diff_lo": 0.05, "diff_hi": 0.15, "diff_loudest": 0.02,
+            "diff_loudest_lo": -0.01, "diff_loudest_hi": 0.05}
+    return {**base, **kw}
+
+
+def test_the_flip_verdict_leads_with_the_loudest_bins_and_bounds_an_absence():
+    from suffice.flips.report import transfer_verdict
+    text = transfer_verdict(_task(), n_found=40)
+    assert text.index("loudest") < text.index("random")
+    assert "not shown different from removing the same number of loudest bins" in text
+    assert "an excess above 5.0 pp is ruled out" in text
+    assert "above random removals of the same size (+10.0 pp" in text
+    assert "below removing" in transfer_verdict(_task(diff_loudest=-0.05, diff_loudest_hi=-0.01), n_found=40)
+
+
+@pytest.mark.parametrize("clips,found", [(20, 19), (19, 40), (6, 6)])
+def test_the_flip_verdict_makes_no_claim_on_few_clips_or_flips(clips, found):
+    from suffice.flips.report import transfer_verdict
+    text = transfer_verdict(_task(n_clips=clips), n_found=found)
+    assert "no claim is made" in text and "above" not in text.split("no claim")[1].split(":")[0]
 
 
 def _forge_flip_entries(cache_dir) -> int:

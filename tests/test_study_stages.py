@@ -91,15 +91,30 @@ def test_every_module_a_payload_runs_is_in_the_digest(tmp_path):
     assert not missing, sorted(missing)
 
 
-def test_an_edit_of_the_command_line_keeps_the_cache(tmp_path):
+@pytest.mark.parametrize("path", ["cli/explain.py", "transfer/relations.py", "transfer/contrast.py", "stats.py",
+                                  "corpora/builder.py", "deepfake_info.py"])
+def test_an_edit_of_what_only_reads_results_keeps_the_cache(tmp_path, path):
+    """The command line and the analyses (re-exported by package faces that result-making modules import
+    from, such as ``suffice.transfer``) do not make payloads: editing them keeps every cached result."""
     import suffice
     from pathlib import Path
     root = tmp_path / "suffice"
     shutil.copytree(Path(suffice.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
     d0 = source_digest(root)
-    f = root / "cli" / "explain.py"
-    f.write_text(f.read_text() + "\n# an edit of the CLI\n")
+    f = root / path
+    f.write_text(f.read_text() + "\n# an edit that makes no payload\n")
     assert source_digest(root) == d0
+
+
+def test_a_name_from_a_package_face_counts_as_its_defining_module():
+    from pathlib import Path
+    import suffice
+    from suffice.study.keys import _imports, _origin
+    root = Path(suffice.__file__).parent
+    assert _origin(root, "suffice.transfer", "validate_table") == "suffice.transfer.table"
+    assert _origin(root, "suffice.transfer", "no_such_name") == "suffice.transfer"  # unknown: the face itself
+    imports = _imports(root, root / "study" / "assemble.py")
+    assert "suffice.transfer" not in imports and "suffice.transfer.table" in imports
 
 
 def test_model_without_identity_is_keyed_on_its_name_with_a_warning():

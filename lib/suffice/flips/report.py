@@ -27,6 +27,38 @@ def summary_row(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTra
             "transfer - null": t["diff"], "diff lo": t["diff_lo"], "diff hi": t["diff_hi"]}
 
 
+#: the fewest clips, and the fewest found flips, on which the chapter compares flip transfer with its
+#: references (below: a clip bootstrap over so few clusters does not cover, so the rates are shown, not judged)
+MIN_CLIPS_CLAIM = 20
+MIN_FLIPS_CLAIM = 20
+
+
+def transfer_verdict(task: dict, *, n_found: int) -> str:
+    """The reading of flip transfer against its two references (``task``: :attr:`FlipTransfer.task`).
+
+    Below :data:`MIN_CLIPS_CLAIM` clips or :data:`MIN_FLIPS_CLAIM` found flips: no claim, and what a claim
+    would need.  Otherwise the level-matched reference leads (the same number of loudest bins: is it these
+    bins, or any loud ones?), then the random-removal null; a difference whose interval covers 0 is stated
+    as the bound it sets, not as "no difference"."""
+    n = int(task["n_clips"])
+    if n < MIN_CLIPS_CLAIM or n_found < MIN_FLIPS_CLAIM:
+        return (f"With {n} clips and {n_found} flips found, no claim is made on whether flip transfer exceeds "
+                f"either reference (a claim needs at least {MIN_CLIPS_CLAIM} clips and {MIN_FLIPS_CLAIM} flips per "
+                f"task; raise `clips_per_class` and `max_clips`): minus the loudest bins the difference is "
+                f"{100 * task['diff_loudest']:+.0f} pp, minus random removals {100 * task['diff']:+.0f} pp.")
+
+    def read(d: float, lo: float, hi: float, ref: str) -> str:
+        if lo > 0:
+            return f"above {ref} ({100 * d:+.1f} pp, 95% CI {100 * lo:+.1f} to {100 * hi:+.1f})"
+        if hi < 0:
+            return f"below {ref} ({100 * d:+.1f} pp, 95% CI {100 * lo:+.1f} to {100 * hi:+.1f})"
+        return (f"not shown different from {ref} ({100 * d:+.1f} pp, 95% CI {100 * lo:+.1f} to {100 * hi:+.1f}: "
+                f"an excess above {100 * hi:.1f} pp is ruled out)")
+    return ("Flip transfer is " + read(task["diff_loudest"], task["diff_loudest_lo"], task["diff_loudest_hi"],
+                                       "removing the same number of loudest bins")
+            + "; it is " + read(task["diff"], task["diff_lo"], task["diff_hi"], "random removals of the same size") + ".")
+
+
 def _pct(v: float) -> str:
     return "n/a" if v != v else f"{v:.0%}"
 
@@ -54,17 +86,15 @@ def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTr
         + (f"; {exhausted} ran out of calls without one (counted as not flipped)" if exhausted else "") + ".",
     ]
     if t["n_pairs"]:
-        verdict = ("above" if t["above_null"] else "not distinguishable from")
         lines.append(
             f"A flip found on one model changed another model's class in **{_pct(t['rate'])}** of the pairs "
             f"(95% CI {_pct(t['lo'])} to {_pct(t['hi'])}; {t['n_pairs']} model pairs x clips), against "
             f"{_pct(t['null'])} for random removals of the same size and {_pct(t['loudest'])} for the same "
-            f"number of loudest bins: flip transfer is {verdict} the random-removal null (difference "
-            f"{t['diff']:+.0%}, CI {t['diff_lo']:+.0%} to {t['diff_hi']:+.0%}).")
+            f"number of loudest bins.  " + transfer_verdict(t, n_found=len(found)))
         if calibration:
             lines.append(
-                f"At this size ({int(calibration['n_clips'])} clips, {int(calibration['n_models'])} models) the test's "
-                f"simulated false-positive rate is {calibration['fpr']:.1%} (nominal "
+                f"At this size ({int(calibration['n_clips'])} clips, {int(calibration['n_models'])} models) the "
+                f"random-removal test's simulated false-positive rate is {calibration['fpr']:.1%} (nominal "
                 f"{calibration['nominal']:.1%}) and its power against an excess of "
                 f"{calibration['effect'] * 100:.0f} percentage points {calibration['power']:.0%}.")
     else:

@@ -40,11 +40,40 @@ def _module_file(pkg_root: Path, module: str) -> Path | None:
     return None
 
 
-def _imports(pkg_root: Path, path: Path) -> set[str]:
-    """The ``suffice`` modules that ``path`` imports anywhere in its source (lazy imports included)."""
+def _relative_base(pkg_root: Path, path: Path) -> list[str]:
+    """The package that relative imports in ``path`` start from, as name parts (``["suffice", "study"]``)."""
     rel = path.relative_to(pkg_root.parent).with_suffix("")
     parts = list(rel.parts[:-1]) if rel.name == "__init__" else list(rel.parts)
-    package = parts if path.name == "__init__.py" else parts[:-1]
+    return parts if path.name == "__init__.py" else parts[:-1]
+
+
+def _origin(pkg_root: Path, module: str, name: str, depth: int = 0) -> str:
+    """The module that defines ``name`` as ``module`` exports it: where ``module`` is a package face that
+    re-exports ``name`` (``from .chance import chance_baselines``), the module it comes from, followed
+    through faces; else ``module`` itself (the name is defined there, or its origin cannot be read)."""
+    f = _module_file(pkg_root, module)
+    if f is None or f.name != "__init__.py" or depth > 8:
+        return module
+    package = _relative_base(pkg_root, f)
+    for node in ast.parse(f.read_text(encoding="utf-8"), str(f)).body:
+        if not isinstance(node, ast.ImportFrom) or not any((a.asname or a.name) == name for a in node.names):
+            continue
+        base = package[: len(package) - node.level + 1] if node.level else []
+        src = ".".join(base + ([node.module] if node.module else []))
+        if src.split(".")[0] != "suffice":
+            return module
+        real = next(a.name for a in node.names if (a.asname or a.name) == name)
+        if _module_file(pkg_root, f"{src}.{real}"):
+            return f"{src}.{real}"
+        return _origin(pkg_root, src, real, depth + 1)
+    return module
+
+
+def _imports(pkg_root: Path, path: Path) -> set[str]:
+    """The ``suffice`` modules that ``path`` imports anywhere in its source (lazy imports included); a
+    name taken from a package face counts as an import of the module that defines it (:func:`_origin`),
+    so a face that re-exports a whole package does not pull every module of it into the digest."""
+    package = _relative_base(pkg_root, path)
     out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
@@ -54,8 +83,11 @@ def _imports(pkg_root: Path, path: Path) -> set[str]:
             mod = ".".join(base + ([node.module] if node.module else []))
             if mod.split(".")[0] != "suffice":
                 continue
-            out.add(mod)  # and each imported name that is itself a module (``from . import masking``)
-            out |= {f"{mod}.{a.name}" for a in node.names if _module_file(pkg_root, f"{mod}.{a.name}")}
+            for a in node.names:  # each name: a module itself, or the module a package face took it from
+                if _module_file(pkg_root, f"{mod}.{a.name}"):
+                    out.add(f"{mod}.{a.name}")  # ``from . import masking``
+                else:
+                    out.add(_origin(pkg_root, mod, a.name))
         elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
               and node.value.startswith("suffice.") and _module_file(pkg_root, node.value)):
             out.add(node.value)  # a module named for ``importlib.import_module`` (the strategy registry)
