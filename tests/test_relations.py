@@ -103,3 +103,20 @@ def test_pair_null_p_is_a_prediction_t_test():
     t = (4.0 - 1.5) / (np.std(null, ddof=1) * np.sqrt(1.25))
     assert _null_p(4.0, null) == pytest.approx(sps.t.sf(t, 3))
     assert _null_p(-10.0, null) > 0.99
+
+
+def test_a_fit_is_read_back_from_the_cache_when_rows_options_and_code_agree(tmp_path):
+    from suffice.study.cache import DiskCache
+    cache = DiskCache(tmp_path)
+    df = _table(seed=3, n_models=4, n_clips=8)
+    first = tr.social_relations(df, n_boot=3, seed=1, cache=cache)
+    again = tr.social_relations(df, n_boot=3, seed=1, cache=cache)
+    assert not first.attrs["cached"] and again.attrs["cached"]
+    pd.testing.assert_frame_equal(first, again)
+    assert again.attrs["n_rows"] == first.attrs["n_rows"]
+    assert not tr.social_relations(df, n_boot=3, seed=2, cache=cache).attrs["cached"]  # another seed: refitted
+    flipped = df.copy()
+    row = flipped.index[(flipped.source != flipped.target).to_numpy()][0]
+    flipped.loc[row, "target_pred_sufficient"] = "zzz" if flipped.loc[row, "target_pred_sufficient"] == \
+        flipped.loc[row, "source_pred"] else flipped.loc[row, "source_pred"]
+    assert not tr.social_relations(flipped, n_boot=3, seed=1, cache=cache).attrs["cached"]  # other outcomes

@@ -40,7 +40,8 @@ from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
 __all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
-           "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines", "headline"]
+           "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines", "headline",
+           "adjust_chapter", "PRIMARY_KIND", "class_difference_bound"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
 #: the explained sets that can be described: the minimal sufficient set, or the sufficient-and-necessary one
@@ -304,34 +305,54 @@ def conclusion(effects: pd.DataFrame, interaction: pd.DataFrame | None, *, value
         verdict(k) for k in (obj, "topmag", "random", f"{obj} - topmag") if (effects["kind"] == k).any()) + ".")
     if interaction is not None and len(interaction):
         p = interaction.attrs["p_interaction"]
-        sep = interaction[interaction["p_holm"] < alpha]["model"].tolist()
+        p_adj = interaction.attrs.get("p_chapter", p)
+        n_adj = interaction.attrs.get("n_chapter")
+        col = "p_primary" if "p_primary" in interaction.columns else "p_holm"
+        sep = interaction[interaction[col] < alpha]["model"].tolist()
         method = interaction.attrs.get("p_method", f"F({interaction.attrs['df_num']}, {interaction.attrs['df_den']})")
+        adjusted = (f"; Holm over the chapter's {n_adj} interaction tests: p = {p_adj:.2g}" if n_adj else "")
         lines.append(f"- Class x detector interaction{tag}: F = {interaction.attrs['F']:.2f} on "
-                     f"({interaction.attrs['df_num']}, {interaction.attrs['df_den']}) df, p = {p:.3g} ({method}): "
-                     + ("the detectors' class differences differ" if p < alpha else
-                        "no evidence that the detectors use the difference differently")
-                     + ". Detectors whose own class difference is nonzero (Holm): "
+                     f"({interaction.attrs['df_num']}, {interaction.attrs['df_den']}) df, p = {p:.3g} ({method}"
+                     f"{adjusted}): "
+                     + ("the detectors' class differences are shown to differ" if p_adj < alpha else
+                        "not shown that the detectors' class differences differ")
+                     + f". Detectors whose own class difference is nonzero ({_DETECTOR_FAMILY[col]}): "
                      + (", ".join(f"`{m}`" for m in sep) if sep else "none") + ".")
     return lines
 
 
 def separating(interaction: pd.DataFrame | None, alpha: float = 0.05) -> set[str] | None:
-    """Detectors whose own class difference is nonzero (Holm) in an :func:`interaction_test` result;
+    """Detectors whose own class difference is nonzero in an :func:`interaction_test` result (Holm over the
+    chapter's primary family, ``p_primary`` of :func:`adjust_chapter`, where the result has it; else Holm
+    over this test's detectors);
     ``None`` when the test could not be estimated (``None`` result, or no finite interaction p-value),
     which is not the same as "no detector"."""
     if interaction is None or not len(interaction) or not np.isfinite(interaction.attrs.get("p_interaction", np.nan)):
         return None
-    return set(interaction.loc[interaction["p_holm"] < alpha, "model"])
+    col = "p_primary" if "p_primary" in interaction.columns else "p_holm"
+    return set(interaction.loc[interaction[col] < alpha, "model"])
+
+
+def class_difference_bound(interaction: pd.DataFrame | None) -> float:
+    """The widest end of the detectors' class-difference intervals in an :func:`interaction_test` result
+    (``max |lo|, |hi|``): class differences beyond it are excluded for every detector, smaller ones are not.
+    NaN where the test could not run."""
+    if interaction is None or not len(interaction) or not {"lo", "hi"} <= set(interaction.columns):
+        return float("nan")
+    return float(np.nanmax(np.abs(interaction[["lo", "hi"]].to_numpy(dtype=float))))
 
 
 def separation_lines(seps: dict[str, set[str] | None], *, value: str,
-                     reasons: dict[str, str] | None = None, obj: str = "sufficient") -> list[str]:
+                     reasons: dict[str, str] | None = None, obj: str = "sufficient",
+                     bounds: dict[str, float] | None = None) -> list[str]:
     """The chapter's verdict, per strategy, from :func:`separating` of each strategy's analysis: which
     detectors separate real from fake ``obj`` sets (:data:`OBJECTS`) in ``value`` once set size and the
     clip's loudest bins are controlled, said as "not estimable" where the test could not run (with that
     strategy's reason from ``reasons``, e.g. :func:`analyse`'s ``why_not``, where given), and whether it
-    survives the change of search (only where both strategies were estimable)."""
+    survives the change of search (only where both strategies were estimable).  ``bounds``: per strategy,
+    :func:`class_difference_bound` of its test, which states what an absence of separation rules out."""
     reasons = reasons or {}
+    bounds = bounds or {}
     what = {"sufficient": "sufficiencies", "necessary": "sufficient-and-necessary sets"}[_check_obj(obj)]
 
     def one(name: str, s: set[str] | None) -> str:
@@ -351,12 +372,21 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str,
         else:
             both = a & b
             lines.append("Across the change of search: " + (
-                "no detector separates under either strategy (the finding that survives is the absence of one, "
-                "within the power each run had)." if not a and not b else
+                "no detector separates under either strategy, which is an absence of evidence, not evidence of "
+                "absence: " + _bounds_phrase(bounds, value) if not a and not b else
                 f"the same detector(s) under both strategies ({', '.join(sorted(a))})." if a == b else
                 f"{len(both)} detector(s) under both ({', '.join(sorted(both)) or 'none'}); the rest under one "
                 f"strategy only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
     return lines
+
+
+def _bounds_phrase(bounds: dict[str, float], value: str) -> str:
+    """What the strategies' intervals exclude, or that nothing was bounded."""
+    got = {n: b for n, b in bounds.items() if np.isfinite(b)}
+    if not got:
+        return "no interval bounds the detectors' class differences here."
+    return (f"the 95% intervals exclude only class differences in {value} larger than "
+            + " and ".join(f"{b:.3g} (`{n}`)" for n, b in got.items()) + " for every detector.")
 
 
 #: descriptors compared (normalised PSD entropy is the primary one; the others are secondary)
@@ -394,8 +424,11 @@ def headline(analyses: dict[tuple[str, str], dict[str, Any]], *, alpha: float = 
                 + (f" ({', '.join(f'`{n}`' for n in r.names.split(', '))})" if r.names else ""))
     parts = [f"{what[obj]}: " + ", ".join(one(r) for r in t.itertuples())
              for obj, t in table.groupby("set", sort=False)]
+    primary = any("p_primary" in r.columns for a in analyses.values()
+                  for r in a.get("interaction", {}).values() if r is not None)
+    family = "Holm over the chapter's primary per-detector tests" if primary else "Holm"
     sentence = (f"Detectors that tell real from fake clips apart by the {value} of what they keep, once the "
-                f"set size and the clip's loudest bins are controlled (Holm, α = {alpha:g}): "
+                f"set size and the clip's loudest bins are controlled ({family}, α = {alpha:g}): "
                 + "; ".join(parts) + ".")
     return sentence, table
 
@@ -487,10 +520,50 @@ def analyse(result: Any, *, values: Sequence[str] = FEATURES, seed: int = 0, npe
             "empty": empty, "n_found": len(records), "why_not": why_not}
 
 
+#: the chapter's primary endpoint: the class difference of each detector in :data:`FEATURES`' first
+#: descriptor, on the explained set minus its top-magnitude reference (set size and loudness controlled)
+PRIMARY_KIND = "{obj} - topmag"
+_DETECTOR_FAMILY = {"p_primary": "Holm over the chapter's primary per-detector tests",
+                    "p_holm": "Holm over this test's detectors"}
+
+
+def adjust_chapter(analyses: dict[tuple[str, str], dict[str, Any]]) -> dict[str, int]:
+    """Holm within the chapter's two families of tests, written into the :func:`interaction_test` results.
+
+    * the interaction tests (every strategy, explained set, kind and descriptor): ``attrs["p_chapter"]``
+      (adjusted) and ``attrs["n_chapter"]`` (the family's size);
+    * the primary endpoint (:data:`PRIMARY_KIND` on :data:`FEATURES`' first descriptor): the per-detector
+      class-difference tests of every strategy and explained set, column ``p_primary``.
+
+    Returns the two family sizes, ``{"interaction": n, "primary": m}``."""
+    from .stats import holm
+
+    tests = [(key, res) for a in analyses.values() for key, res in a.get("interaction", {}).items()
+             if res is not None and np.isfinite(res.attrs.get("p_interaction", np.nan))]
+    if tests:
+        adj = holm([res.attrs["p_interaction"] for _, res in tests])
+        for (_, res), p in zip(tests, adj):
+            res.attrs.update(p_chapter=float(p), n_chapter=len(tests))
+    primary = [res for (_, obj), a in analyses.items()
+               for key, res in a.get("interaction", {}).items()
+               if res is not None and key == (PRIMARY_KIND.format(obj=obj), FEATURES[0]) and len(res)]
+    ps = np.concatenate([r["p"].to_numpy(dtype=float) for r in primary]) if primary else np.array([])
+    finite = np.isfinite(ps)
+    adj = np.full_like(ps, np.nan)
+    if finite.any():
+        adj[finite] = holm(ps[finite])
+    at = 0
+    for r in primary:
+        r["p_primary"] = adj[at:at + len(r)]
+        at += len(r)
+    return {"interaction": len(tests), "primary": int(finite.sum())}
+
+
 def analyse_studies(studies: dict[str, Any], **kwargs: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], str]]:
     """:func:`analyse` of every study (``{strategy: StudyResult}``) for every object of :data:`OBJECTS`
     it holds.  Returns ``({(strategy, obj): analysis}, {(strategy, obj): why it is missing})``: a study
-    run without the ``contrastive`` option has no ``"necessary"`` analysis, and says so in the second."""
+    run without the ``contrastive`` option has no ``"necessary"`` analysis, and says so in the second.
+    The p-values are then adjusted within the chapter's families of tests (:func:`adjust_chapter`)."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
     missing: dict[tuple[str, str], str] = {}
     for name, res in studies.items():
@@ -501,4 +574,5 @@ def analyse_studies(studies: dict[str, Any], **kwargs: Any) -> tuple[dict[tuple[
                 if obj == "sufficient":
                     raise
                 missing[(name, obj)] = str(exc)
+    adjust_chapter(out)
     return out, missing

@@ -107,6 +107,14 @@ class StudyResult:
         except KeyError:
             raise SufficeError(f"no explanation of clip {clip_id!r} by {model!r} in this study") from None
 
+    def cache(self):
+        """The study's on-disk cache (:class:`suffice.study.cache.DiskCache` of its ``cache_dir``, default
+        ``<data root>/study-cache``), where an analysis of its tables keeps what is costly to recompute
+        (``cache=`` of :func:`suffice.transfer.social_relations`)."""
+        from ..paths import data_root
+        from .cache import DiskCache
+        return DiskCache(self.params.get("cache_dir") or data_root() / "study-cache")
+
     def save(self, folder: str | Path, *, expect: tuple[str | None] | None = None) -> Path:
         """Write the tables as CSV, the parameters as YAML and ``stamp.json`` as ``folder``, atomically.
 

@@ -10,6 +10,8 @@
   sets, silence) and the excess over them;
 * :mod:`~suffice.transfer.features`: transfer against set size, producer margin and signal features
   (clip-clustered GLMs), the set-size and criteria tables, strategy comparisons;
+* :mod:`~suffice.transfer.reported`: our numbers against a paper's reported ones (a rate, a variance
+  component across tasks);
 * :mod:`~suffice.transfer.headline`: one task's result in one row and one sentence (the book's opening page);
 * :mod:`~suffice.transfer.margins`: transfer by the producer's margin band, beside its chance references;
 * :mod:`~suffice.transfer.performance`: accuracy and precision beside transfer;
@@ -29,6 +31,7 @@ from .performance import model_performance, model_table
 from .rates import (TransferSummary, matrix, model_rates, not_found_counts, pair_rates, pair_variance, summarise,
                     task_rate)
 from .relations import describe_relations, model_family, social_relations
+from .reported import against_reported, components_sentence, compare_components, reported_sentence
 from .simulate import (ADJUSTED_SCENARIOS, SCENARIOS, AdjustedScenario, Scenario, calibrate, calibrate_adjusted,
                        describe_adjusted_calibration, relations_coverage, simulate, simulate_predictions)
 from .table import (CONDITIONS, CRITERIA, OPTIONAL_COLUMNS, PREDICTION_COLUMNS, TABLE_COLUMNS, TableError,
@@ -44,4 +47,5 @@ __all__ = [
     "adjusted_flat_earthers", "social_relations", "model_family", "AdjustedScenario", "ADJUSTED_SCENARIOS",
     "calibrate_adjusted", "relations_coverage", "describe_adjusted_calibration", "describe_relations",
     "describe_flags", "HEADLINE_FIELDS", "task_headline", "compare_headlines", "headline_display", "headline_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
+    "against_reported", "reported_sentence", "compare_components", "components_sentence",
 ]

@@ -29,9 +29,12 @@ acceptor habits, family and silence into one "pair" spread and whose clip-bootst
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +57,8 @@ FIXED_EFFECTS: tuple[str, ...] = ("log_size", "same_family", "silence")
 #: front end and transformer recipe (wav2vec2, HuBERT and DistilHuBERT are one lineage)
 FAMILY_GROUPS: dict[str, str] = {"wav2vec2": "wav2vec2-hubert", "hubert": "wav2vec2-hubert",
                                  "distilhubert": "wav2vec2-hubert"}
+#: the columns of a fit's table
+_COLUMNS: tuple[str, ...] = ("term", "kind", "estimate", "lo", "hi", "p")
 _VC_FORMULAS = {"producer": "0 + C(source)", "acceptor": "0 + C(target)", "pair": "0 + C(pair)",
                 "clip": "0 + C(clip_id)"}
 
@@ -184,9 +189,26 @@ def relations_table(model: BinomialBayesMixedGLM, *, n_boot: int = 19, ci: float
     return pd.DataFrame(rows)
 
 
+def _cache_key(design: pd.DataFrame, fixed: Sequence[str], n_boot: int, ci: float, seed: int) -> dict:
+    """What a fit depends on: this module's source, the design's rows and the options."""
+    from ..constants import VERSION
+
+    rows = design[["y", "source", "target", "pair", "clip_id", *FIXED_EFFECTS]].to_csv(index=False)
+    return {"v": VERSION, "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+            "design": hashlib.sha256(rows.encode()).hexdigest(), "fixed": list(fixed), "n_boot": int(n_boot),
+            "ci": float(ci), "seed": int(seed)}
+
+
+def _valid_payload(payload: Any) -> bool:
+    """A cached fit is a non-empty list of rows with exactly the table's columns."""
+    return (isinstance(payload, list) and len(payload) > 0
+            and all(isinstance(r, dict) and set(r) == set(_COLUMNS) for r in payload))
+
+
 def social_relations(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1.0, condition: str = "all",
                      n_boot: int = 19, ci: float = 0.95, seed: int = 0, models: Sequence[str] | None = None,
-                     families: Mapping[str, str] | None = None, progress: bool = False) -> pd.DataFrame:
+                     families: Mapping[str, str] | None = None, progress: bool = False,
+                     cache: Any | None = None) -> pd.DataFrame:
     """Producer, acceptor, pair and clip SDs and the fixed effects of the social relations model.
 
     Estimands (module docstring): the four random-effect SDs on the logit scale and the fixed effects
@@ -198,6 +220,9 @@ def social_relations(df: pd.DataFrame, *, criterion: str = "class", delta: float
     out of the model and reported as NaN.
 
     Cost: ``1 + 2 n_boot`` VB fits of the whole table (``attrs["seconds"]`` says what it took).
+    ``cache``: an object with ``get(kind, key)`` and ``put(kind, key, payload)`` (a
+    :class:`suffice.study.cache.DiskCache`): a fit of the same rows, options and code is read back
+    instead of refitted (``attrs["cached"]`` says so), so two chapters share one fit.
 
     Returns one row per term: ``term``, ``kind`` ("component" or "fixed"), ``estimate``, ``lo``, ``hi``,
     ``p``; ``attrs`` hold the options, ``n_rows``, ``n_clips``, ``n_models`` and ``seconds``.
@@ -212,8 +237,16 @@ def social_relations(df: pd.DataFrame, *, criterion: str = "class", delta: float
     if design["source"].nunique() < 3 or design["clip_id"].nunique() < 2:
         raise OptionError("the social relations model needs at least 3 producers and 2 clips with outcomes")
     fixed = [c for c in FIXED_EFFECTS if design[c].nunique() > 1]
-    out = relations_table(_model(design, fixed), n_boot=n_boot, ci=ci, seed=seed, progress=progress)
-    out.attrs.update(criterion=criterion, delta=delta, condition=condition, n_boot=int(n_boot), ci=ci, seed=seed,
+    key = _cache_key(design, fixed, n_boot, ci, seed) if cache is not None else None
+    hit = cache.get("relations", key, check=_valid_payload) if cache is not None else None
+    cached = hit is not None
+    if cached:
+        out = pd.DataFrame(hit, columns=list(_COLUMNS))
+    else:
+        out = relations_table(_model(design, fixed), n_boot=n_boot, ci=ci, seed=seed, progress=progress)
+        if cache is not None:
+            getattr(cache, "put_or_record", cache.put)("relations", key, out.to_dict(orient="records"))
+    out.attrs.update(cached=cached, criterion=criterion, delta=delta, condition=condition, n_boot=int(n_boot), ci=ci, seed=seed,
                      n_rows=len(design), n_clips=int(design["clip_id"].nunique()),
                      n_models=int(pd.concat([design["source"], design["target"]]).nunique()),
                      seconds=time.perf_counter() - t0)
