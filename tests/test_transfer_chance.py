@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from suffice import transfer as tr
 from suffice.errors import OptionError
@@ -97,6 +98,13 @@ def test_set_size_glm_and_strategy_comparison():
     d2 = tr.strategy_difference(other, df, n_boot=200)
     a = tr.task_rate(other, n_boot=20)["rate"] - tr.task_rate(df, n_boot=20)["rate"]
     assert d2["difference"] == pytest.approx(a) and d2["lo"] <= d2["difference"] <= d2["hi"]
+    assert d2["method"] == "paired clip bootstrap"
+    few = other[other.clip_id < "x010"]
+    d3 = tr.strategy_difference(few, df, n_boot=200)  # 10 shared clips: a t interval on 9 df
+    assert d3["method"] == "t (9 df)" and d3["n_clips"] == 10
+    q = stats.t.ppf(0.975, 9)
+    assert (d3["lo"], d3["hi"]) == pytest.approx((d3["difference"] - q * d3["se"], d3["difference"] + q * d3["se"]))
+    assert np.isnan(tr.strategy_difference(other[other.clip_id < "x005"], df, n_boot=50)["lo"])
     with pytest.raises(OptionError):
         tr.same_clips({})
 

@@ -17,8 +17,15 @@ from .errors import OptionError
 
 __all__ = [
     "bootstrap_weights", "stratified_bootstrap_weights", "percentile_ci", "wilson_interval", "bootstrap_se", "ratio_bootstrap", "holm", "mann_whitney", "compare_groups",
-    "kruskal_wallis", "friedman", "logistic_glm", "compare_features", "kruskal_table",
+    "kruskal_wallis", "friedman", "logistic_glm", "compare_features", "kruskal_table", "MIN_CLUSTERS_NORMAL",
+    "MIN_CLUSTERS_ANY",
 ]
+
+
+#: clusters from which a clustered estimate is referred to the normal (or a percentile bootstrap is used)
+MIN_CLUSTERS_NORMAL = 20
+#: clusters below which no interval or test is given (no claim)
+MIN_CLUSTERS_ANY = 6
 
 
 def _check_level(ci: float) -> float:
@@ -322,7 +329,11 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
     ``odds_ratio`` is per standard deviation.
     ``cluster`` (e.g. ``clip_id``): rows of one clip share a cluster in the sandwich covariance; None
     gives model-based errors.  Each term's test: null ``coef = 0`` (no association with the outcome given the other
-    terms), two-sided Wald z with the (cluster-robust) standard error; estimand: the term's log odds ratio.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
+    terms), two-sided Wald z with the (cluster-robust) standard error; estimand: the term's log odds ratio.
+    With ``cluster`` the statistic and the intervals are referred to t with ``G - 1`` df (G clusters), and
+    below :data:`MIN_CLUSTERS_NORMAL` clusters there is no claim (``degenerate``, no p-value or interval):
+    the sandwich errors are too noisy there (``tests/test_stats.py`` simulates the false-positive rate);
+    ``attrs["reference"]`` says which reference was used.  Returns one row per term (``const`` first): ``coef``, ``se``, ``z``,
     ``p``, ``coef_lo``/``coef_hi``, ``odds_ratio`` with ``or_lo``/``or_hi``.  ``attrs`` hold ``n``,
     ``n_clusters``, a ``degenerate`` flag and its ``reason`` (too few rows, a constant outcome or
     predictor, collinear predictors, perfect separation, non-finite errors): when it is set the
@@ -372,7 +383,14 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
                 reason = "perfect separation"
             except (np.linalg.LinAlgError, ValueError) as exc:
                 reason = f"the fit failed: {exc}"
-    z_crit = sps.norm.ppf(0.5 + level / 2)
+    n_clusters = int(data[cluster].nunique()) if cluster else int(len(data))
+    if reason is None and cluster and n_clusters < MIN_CLUSTERS_NORMAL:
+        reason = (f"{n_clusters} clusters are too few for a cluster-robust test (at least {MIN_CLUSTERS_NORMAL}: "
+                  "below, its false-positive rate is well above the level)")
+    # the sandwich variance is noisy with few clusters: the Wald statistic is referred to t(G - 1)
+    df_t = n_clusters - 1 if cluster else None
+    ref = sps.t(df_t) if df_t else sps.norm
+    z_crit = ref.ppf(0.5 + level / 2)
     if fit is None:
         nan = np.full(X.shape[1], np.nan)
         coef, se = nan, nan
@@ -383,14 +401,16 @@ def logistic_glm(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, c
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         z = coef / se
         out = pd.DataFrame({
-            "term": list(X.columns), "coef": coef, "se": se, "z": z, "p": 2 * sps.norm.sf(np.abs(z)),
+            "term": list(X.columns), "coef": coef, "se": se, "z": z, "p": 2 * ref.sf(np.abs(z)),
             "coef_lo": coef - z_crit * se, "coef_hi": coef + z_crit * se,
         })
         out["odds_ratio"] = np.exp(out["coef"])
         out["or_lo"] = np.exp(out["coef_lo"])
         out["or_hi"] = np.exp(out["coef_hi"])
-    out.attrs.update(n=int(len(data)), n_clusters=int(data[cluster].nunique()) if cluster else int(len(data)),
-                     degenerate=reason is not None, reason=reason, standardised=scale)
+    if reason is not None and fit is not None:  # no claim: no test either
+        out[["p", "coef_lo", "coef_hi", "or_lo", "or_hi"]] = np.nan
+    out.attrs.update(n=int(len(data)), n_clusters=n_clusters, degenerate=reason is not None, reason=reason,
+                     standardised=scale, reference=f"t ({df_t} df)" if df_t else "normal")
     return out
 
 

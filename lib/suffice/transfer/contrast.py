@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import OptionError
-from ..stats import percentile_ci, stratified_bootstrap_weights
+from ..stats import MIN_CLUSTERS_ANY, MIN_CLUSTERS_NORMAL, percentile_ci, stratified_bootstrap_weights
 from .table import CONDITIONS, kept_rows, require_columns, transfer_outcome, validate_table
 
 __all__ = ["REFERENCES", "STRATA", "MIN_CLIPS_BOOTSTRAP", "MIN_CLIPS_ANY", "contrast_table", "headline_contrast",
@@ -49,9 +49,9 @@ REFERENCES: dict[str, str] = {"loudest": "target_pred_topmag", "energy": "null_e
 #: row strata: every row, then the three disjoint parts
 STRATA: tuple[str, ...] = ("all", "empty set", "judge's silence class", "other class")
 #: clips from which the interval is the stratified bootstrap's percentile interval (below: t interval)
-MIN_CLIPS_BOOTSTRAP = 20
+MIN_CLIPS_BOOTSTRAP = MIN_CLUSTERS_NORMAL
 #: clips below which no interval is given (no claim)
-MIN_CLIPS_ANY = 6
+MIN_CLIPS_ANY = MIN_CLUSTERS_ANY
 
 _LONG = {"loudest": "the |S| loudest bins", "energy": "energy-matched random bins",
          "random": "uniform random bins of the same size"}

@@ -241,7 +241,10 @@ def strategy_difference(a: pd.DataFrame, b: pd.DataFrame, *, n_boot: int = 1000,
 
     Estimand: the difference of the two task rates (mean off-diagonal cells) over the same clips; the CI
     resamples clips once for both tables (the clips are shared, so the pairing is kept).  Null for ``p``
-    (two-sided, from the bootstrap standard error): no difference.
+    (two-sided, from the bootstrap standard error): no difference.  Small samples follow the contrast
+    module's rule: from :data:`~suffice.transfer.contrast.MIN_CLIPS_BOOTSTRAP` clips the percentile
+    interval and a normal test, below it a t interval and test with ``clips - 1`` df on the bootstrap
+    standard error, below :data:`~suffice.transfer.contrast.MIN_CLIPS_ANY` no interval (``method`` says which).
     """
     from scipy import stats as sps
 
@@ -256,8 +259,25 @@ def strategy_difference(a: pd.DataFrame, b: pd.DataFrame, *, n_boot: int = 1000,
 
     da = _offdiag_means(ra.replicates)[2] - _offdiag_means(rb.replicates)[2]
     est = ra.task["rate"] - rb.task["rate"]
-    lo, hi = percentile_ci(da[:, None], ci)
+    from .contrast import MIN_CLIPS_ANY, MIN_CLIPS_BOOTSTRAP
+
     se = float(bootstrap_se(da[:, None])[0])
-    p = float(2 * sps.norm.sf(abs(est) / se)) if se > 0 else float("nan")
-    return {"difference": float(est), "lo": float(lo[0]), "hi": float(hi[0]), "se": se, "p": p,
-            "n_clips": len(clips)}
+    n = len(clips)
+    if n < MIN_CLIPS_ANY:
+        lo = hi = p = float("nan")
+        method = "no claim: too few clips"
+    elif not se > 0:  # every resample gives the same difference
+        lo = hi = float(est)
+        p, method = (1.0 if est == 0 else 0.0), "exact: no variation over resamples"
+    elif n < MIN_CLIPS_BOOTSTRAP:
+        q = float(sps.t.ppf(0.5 + ci / 2, n - 1))
+        lo, hi = est - q * se, est + q * se
+        p = float(2 * sps.t.sf(abs(est) / se, n - 1))
+        method = f"t ({n - 1} df)"
+    else:
+        b_lo, b_hi = percentile_ci(da[:, None], ci)
+        lo, hi = float(b_lo[0]), float(b_hi[0])
+        p = float(2 * sps.norm.sf(abs(est) / se))
+        method = "paired clip bootstrap"
+    return {"difference": float(est), "lo": float(lo), "hi": float(hi), "se": se, "p": p, "n_clips": n,
+            "method": method}
