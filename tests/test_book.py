@@ -270,3 +270,20 @@ def test_the_task_chapter_declares_every_study_parameter():
     declared = declared_parameters(parameters_cell(read_notebook(md), str(md)), str(md))
     assert sorted(set(ALL_DEFAULTS) - set(declared)) == []
     assert all(declared[k] == ALL_DEFAULTS[k] for k in ("model_timeout_s", "null_random_n", "rex_models"))
+
+
+def test_the_injected_parameters_cell_folds_like_the_parameters_cell(tmp_path):
+    """A page whose parameters cell is folded (the opening page) does not show papermill's injected copy
+    unfolded; a chapter whose parameters are shown keeps its injected cell shown."""
+    from suffice.book.run import _static_only
+    for shown, expect in ((["parameters", "hide-input"], ["injected-parameters", "hide-input"]),
+                          (["parameters"], ["injected-parameters"])):
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": shown}),
+            nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
+            nbformat.v4.new_code_cell("print(x)", metadata={"tags": []})])
+        path = tmp_path / "page.ipynb"
+        nbformat.write(nb, path)
+        _static_only(path)
+        cells = nbformat.read(path, as_version=4).cells
+        assert cells[1].metadata["tags"] == expect and cells[2].metadata["tags"] == []

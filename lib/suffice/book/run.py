@@ -63,16 +63,28 @@ def _environ(**values: str) -> Iterator[None]:
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+#: tags that fold or remove a cell on the page: the cell papermill injects takes those of the parameters cell
+HIDE_TAGS: tuple[str, ...] = ("hide-input", "hide-cell", "remove-input", "remove-cell")
+
+
 def _static_only(path: Path) -> None:
-    """Drop what a static page cannot show: saved widget state and widget-only outputs (progress bars)."""
+    """Drop what a static page cannot show (saved widget state and widget-only outputs, such as progress
+    bars), and give the cell papermill injects the parameters cell's :data:`HIDE_TAGS`, so a page whose
+    parameters are folded does not show them unfolded a second time."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)
+    hide: list[str] = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags:
+            hide = [t for t in tags if t in HIDE_TAGS]
+        elif "injected-parameters" in tags:
+            cell.metadata["tags"] = [*tags, *(t for t in hide if t not in tags)]
     nbformat.write(nb, path)
 
 
