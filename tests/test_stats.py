@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from suffice import stats as st
 from suffice.errors import OptionError
@@ -199,3 +200,18 @@ def test_friedman_uses_the_pairing_that_kruskal_ignores():
     assert f0["p"] > 0.05 and f0["kendall_w_lo"] < 0.05
     with pytest.raises(OptionError, match="complete"):
         st.friedman(shifted[shifted.model == "a"], "v")
+
+
+def test_cluster_interval_switches_by_the_number_of_clusters():
+    rng = np.random.default_rng(0)
+    reps = rng.normal(0.3, 0.05, size=(400, 3))
+    n = np.array([30, 10, 4])
+    lo, hi, how = st.cluster_interval(np.full(3, 0.3), reps, n)
+    plo, phi = st.percentile_ci(reps[:, :1])
+    assert (lo[0], hi[0]) == pytest.approx((plo[0], phi[0])) and how[0] == "bootstrap"
+    q = stats.t.ppf(0.975, 9)
+    se = reps[:, 1].std(ddof=1)
+    assert (lo[1], hi[1]) == pytest.approx((0.3 - q * se, 0.3 + q * se)) and how[1] == "t (9 df)"
+    assert np.isnan(lo[2]) and np.isnan(hi[2]) and how[2].startswith("no claim")
+    lo1, hi1, how1 = st.cluster_interval(0.3, reps[:, 1], 12, df=10)  # a scalar, with given df
+    assert how1[()] == "t (10 df)" and lo1 < 0.3 < hi1

@@ -13,7 +13,7 @@ from suffice.stats import wilson_interval
 
 
 def test_chance_baselines_by_hand():
-    df = tr.simulate(3, 4, seed=0)
+    df = tr.simulate(3, 8, seed=0)
     off = df[df.source != df.target]
     ch = tr.chance_baselines(df, n_boot=100)
     obs = (off.target_pred_sufficient == off.source_pred).groupby([off.source, off.target]).mean()
@@ -33,6 +33,24 @@ def test_chance_baselines_by_hand():
     c0 = off[off.source_pred == "class0"]
     assert pc.loc["class0", "observed"] == pytest.approx((c0.target_pred_sufficient == c0.source_pred).mean())
     assert pc.loc["class0", "n"] == len(c0)
+    assert pc.loc["class0", "n_clips"] == c0.clip_id.nunique()
+
+
+def test_chance_intervals_follow_the_small_sample_rule():
+    """8 clips: t intervals; 4 clips: no interval; a class of fewer than 8 clips: no per-class interval."""
+    from suffice.transfer.chance import MIN_CLIPS_PER_CLASS
+    t8 = tr.chance_baselines(tr.simulate(3, 8, seed=0), n_boot=100).task.set_index("measure")
+    assert t8.loc["observed", "method"] == "t (7 df)"
+    t4 = tr.chance_baselines(tr.simulate(3, 4, seed=0), n_boot=100)
+    assert t4.task["lo"].isna().all() and t4.task["method"].str.startswith("no claim").all()
+    big = tr.chance_baselines(tr.simulate(3, 40, n_classes=2, seed=0), n_boot=100)
+    assert (big.task["method"] == "bootstrap").all()
+    pc = big.per_class
+    assert (pc["n_clips"] >= MIN_CLIPS_PER_CLASS).all() and pc["observed_lo"].notna().all()
+    few = tr.chance_baselines(tr.simulate(3, 40, n_classes=8, seed=0), n_boot=100).per_class
+    small = few["n_clips"] < MIN_CLIPS_PER_CLASS
+    assert small.any() and few.loc[small, "observed_lo"].isna().all()
+    assert few.loc[small, "method"].str.startswith("no claim").all()
 
 
 def test_chance_baselines_need_their_columns_and_skip_missing_nulls():

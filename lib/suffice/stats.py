@@ -17,7 +17,7 @@ from .errors import OptionError
 
 __all__ = [
     "bootstrap_weights", "stratified_bootstrap_weights", "percentile_ci", "wilson_interval", "bootstrap_se", "ratio_bootstrap", "holm", "mann_whitney", "compare_groups",
-    "kruskal_wallis", "friedman", "logistic_glm", "compare_features", "kruskal_table", "MIN_CLUSTERS_NORMAL",
+    "kruskal_wallis", "friedman", "logistic_glm", "compare_features", "kruskal_table", "MIN_CLUSTERS_NORMAL", "cluster_interval",
     "MIN_CLUSTERS_ANY",
 ]
 
@@ -95,6 +95,40 @@ def percentile_ci(replicates: np.ndarray, ci: float = 0.95, axis: int = 0) -> tu
     for j in np.flatnonzero(ok.any(axis=0)):
         lo[j], hi[j] = np.percentile(flat[ok[:, j], j], q)
     return lo.reshape(r.shape[1:]), hi.reshape(r.shape[1:])
+
+
+def cluster_interval(estimate: np.ndarray | float, replicates: np.ndarray, n_clusters: np.ndarray | int, *,
+                     ci: float = 0.95, df: np.ndarray | int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The small-sample rule for an interval from a cluster bootstrap (``replicates`` along axis 0).
+
+    From :data:`MIN_CLUSTERS_NORMAL` clusters the percentile interval; from :data:`MIN_CLUSTERS_ANY` a t
+    interval, the estimate plus or minus ``t(df)`` bootstrap standard errors (``df``: ``n_clusters - 1``
+    unless given, e.g. clusters minus strata for a stratified bootstrap); below, no interval (NaN: no
+    claim).  ``estimate`` and ``n_clusters`` broadcast over the replicates' other axes.  Returns ``lo``,
+    ``hi`` and the method per position (``"bootstrap"``, ``"t (k df)"`` or ``"no claim: too few clusters"``).
+    """
+    level = _check_level(ci)
+    reps = np.asarray(replicates, dtype=np.float64)
+    est = np.broadcast_to(np.asarray(estimate, dtype=np.float64), reps.shape[1:])
+    n = np.broadcast_to(np.asarray(n_clusters), reps.shape[1:])
+    dof = np.broadcast_to(np.asarray(n - 1 if df is None else df), reps.shape[1:])
+    lo, hi = (np.asarray(v, dtype=np.float64).reshape(est.shape) for v in percentile_ci(reps, ci))
+    method = np.full(est.shape, "bootstrap", dtype=object)
+    small = (n < MIN_CLUSTERS_NORMAL) & (n >= MIN_CLUSTERS_ANY) & (dof >= 1)
+    if small.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN positions stay NaN
+            se = np.nanstd(reps, axis=0, ddof=1).reshape(est.shape)
+        q = sps.t.ppf(0.5 + level / 2, np.maximum(dof, 1))
+        lo = np.where(small, est - q * se, lo)
+        hi = np.where(small, est + q * se, hi)
+        for idx in np.ndindex(est.shape):
+            if small[idx]:
+                method[idx] = f"t ({int(dof[idx])} df)"
+    none = (n < MIN_CLUSTERS_ANY) | ((n < MIN_CLUSTERS_NORMAL) & (dof < 1)) | ~np.isfinite(est)
+    lo, hi = np.where(none, np.nan, lo), np.where(none, np.nan, hi)
+    method[none] = "no claim: too few clusters"
+    return lo, hi, method
 
 
 def wilson_interval(successes: np.ndarray | float, trials: np.ndarray | float, *, ci: float = 0.95,

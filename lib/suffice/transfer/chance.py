@@ -10,9 +10,11 @@ For each producer f, clip x and judge g the study records (the table's optional 
 
 Estimands, per matrix cell, for the task (mean off-diagonal cell), for out/in rates (row/column means) and
 per source class: the observed transfer rate, the null rate (the mean matched-null share over the same
-rows) and the **excess** = observed - null.  Every CI is a percentile clip-cluster bootstrap with one
+rows) and the **excess** = observed - null.  Every CI comes from one clip-cluster bootstrap with one
 resample of clips for every quantity, so the observed, null and excess intervals are of the same
-replicates.  Only the class criterion has a null (the random sets are judged by class); rows whose null
+replicates; the interval follows the small-sample rule of :func:`suffice.stats.cluster_interval` for the
+clips behind it (percentile from 20 clips, t below, none below 6), and a source class gets no interval
+on fewer than :data:`MIN_CLIPS_PER_CLASS` clips.  Only the class criterion has a null (the random sets are judged by class); rows whose null
 was not computed (NaN) are left out of observed and null alike, so both are over the same rows.
 """
 from __future__ import annotations
@@ -24,11 +26,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OptionError
-from ..stats import bootstrap_weights, percentile_ci
+from ..stats import bootstrap_weights, cluster_interval
 from .rates import _cube, _offdiag_means
 from .table import CONDITIONS, _model_order, kept_rows, require_columns, transfer_outcome, validate_table
 
-__all__ = ["ChanceSummary", "chance_baselines", "CHANCE_COLUMNS"]
+__all__ = ["ChanceSummary", "chance_baselines", "CHANCE_COLUMNS", "MIN_CLIPS_PER_CLASS"]
+
+#: clips of a source class below which its rates get no interval (a per-class claim needs about 8 clips)
+MIN_CLIPS_PER_CLASS = 8
 
 #: the table columns the baselines need
 CHANCE_COLUMNS: tuple[str, ...] = ("null_random_accept", "target_pred_topmag", "target_pred_silence")
@@ -93,17 +98,21 @@ def chance_baselines(df: pd.DataFrame, *, condition: str = "all", n_boot: int = 
 
     task_rows, model_rows, mats = [], [], {}
     idx = pd.Index(order, name="source")
+    has = den > 0  # (clip, source, target): the clip has a row of that cell
+    off = ~np.eye(m, dtype=bool)
+    n_task = int((has & off).any(axis=(1, 2)).sum())
+    n_role = {"out": (has & off).any(axis=2).sum(0), "in": (has & off).any(axis=1).sum(0)}
     for k in _MEASURES:
         mats[k] = pd.DataFrame(point[k], index=idx, columns=pd.Index(order, name="target"))
         o, i_, t = _offdiag_means(point[k])
         ob, ib, tb = _offdiag_means(reps[k])
-        tlo, thi = percentile_ci(tb[:, None], ci)
-        task_rows.append({"measure": k, "rate": float(t), "lo": float(tlo[0]), "hi": float(thi[0])})
+        tlo, thi, tm = cluster_interval(t, tb, n_task, ci=ci)
+        task_rows.append({"measure": k, "rate": float(t), "lo": float(tlo), "hi": float(thi), "method": tm[()]})
         for role, est, rb in (("out", o, ob), ("in", i_, ib)):
-            lo, hi = percentile_ci(rb, ci)
+            lo, hi, how = cluster_interval(est, rb, n_role[role], ci=ci)
             for j, name in enumerate(order):
                 model_rows.append({"model": name, "role": role, "measure": k, "rate": est[j], "lo": lo[j],
-                                   "hi": hi[j]})
+                                   "hi": hi[j], "method": how[j]})
 
     per_class = _per_class(df, vals, keep, w, ci)
     opts = {"criterion": "class", "condition": condition, "n_boot": int(n_boot), "ci": float(ci), "seed": int(seed)}
@@ -112,14 +121,16 @@ def chance_baselines(df: pd.DataFrame, *, condition: str = "all", n_boot: int = 
 
 def _per_class(df: pd.DataFrame, vals: dict[str, np.ndarray], keep: np.ndarray, w: np.ndarray,
                ci: float) -> pd.DataFrame:
-    """Pooled off-diagonal rates per source class c = f(x), observed / null / excess, clip bootstrap."""
+    """Pooled off-diagonal rates per source class c = f(x), observed / null / excess, clip bootstrap
+    (``n_clips``: the clips with rows of the class; no interval below :data:`MIN_CLIPS_PER_CLASS`)."""
     clip_codes, clips = pd.factorize(df["clip_id"], sort=True)
     cls_codes, classes = pd.factorize(df["source_pred"], sort=True)
     nc, k = len(clips), len(classes)
     den = np.zeros((nc, k))
     np.add.at(den, (clip_codes[keep], cls_codes[keep]), 1.0)
     bd, td = w @ den, den.sum(0)
-    out = pd.DataFrame({"source_class": list(classes), "n": td.astype(int)})
+    n_clips = (den > 0).sum(0)
+    out = pd.DataFrame({"source_class": list(classes), "n": td.astype(int), "n_clips": n_clips.astype(int)})
     sums = {}
     for name in ("observed", "null"):
         num = np.zeros((nc, k))
@@ -129,7 +140,10 @@ def _per_class(df: pd.DataFrame, vals: dict[str, np.ndarray], keep: np.ndarray, 
         est = {n_: np.where(td > 0, s[0] / np.maximum(td, 1e-300), np.nan) for n_, s in sums.items()}
         rep = {n_: np.where(bd > 0, s[1] / np.maximum(bd, 1e-300), np.nan) for n_, s in sums.items()}
     est["excess"], rep["excess"] = est["observed"] - est["null"], rep["observed"] - rep["null"]
+    enough = n_clips >= MIN_CLIPS_PER_CLASS
     for name in ("observed", "null", "excess"):
-        lo, hi = percentile_ci(rep[name], ci)
-        out[name], out[f"{name}_lo"], out[f"{name}_hi"] = est[name], lo, hi
+        lo, hi, how = cluster_interval(est[name], rep[name], n_clips, ci=ci)
+        out[name] = est[name]
+        out[f"{name}_lo"], out[f"{name}_hi"] = np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+    out["method"] = np.where(enough, how, f"no claim: fewer than {MIN_CLIPS_PER_CLASS} clips")
     return out[out["n"] > 0].reset_index(drop=True)

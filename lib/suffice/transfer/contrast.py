@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import OptionError
-from ..stats import MIN_CLUSTERS_ANY, MIN_CLUSTERS_NORMAL, percentile_ci, stratified_bootstrap_weights
+from ..stats import MIN_CLUSTERS_ANY, MIN_CLUSTERS_NORMAL, cluster_interval, stratified_bootstrap_weights
 from .table import CONDITIONS, kept_rows, require_columns, transfer_outcome, validate_table
 
 __all__ = ["REFERENCES", "STRATA", "MIN_CLIPS_BOOTSTRAP", "MIN_CLIPS_ANY", "contrast_table", "headline_contrast",
@@ -82,16 +82,12 @@ def _reference_values(df: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _interval(est: float, reps: np.ndarray, n_clips: int, n_classes: int, ci: float) -> tuple[float, float, str]:
-    """(lo, hi, method) by the rule of the module docstring."""
-    df_ = n_clips - n_classes
-    if not np.isfinite(est) or n_clips < MIN_CLIPS_ANY or df_ < 1:
-        return float("nan"), float("nan"), "no claim: too few clips"
-    if n_clips >= MIN_CLIPS_BOOTSTRAP:
-        lo, hi = percentile_ci(reps[:, None], ci)
-        return float(lo[0]), float(hi[0]), "stratified bootstrap"
-    se = float(np.nanstd(reps, ddof=1))
-    q = float(sps.t.ppf(0.5 + ci / 2, df_))
-    return est - q * se, est + q * se, f"t ({df_} df)"
+    """(lo, hi, method) by the small-sample rule of :func:`suffice.stats.cluster_interval`, with
+    ``n_clips - n_classes`` df (the bootstrap resamples within classes)."""
+    lo, hi, method = cluster_interval(est, np.asarray(reps, dtype=np.float64), n_clips, ci=ci, df=n_clips - n_classes)
+    m = str(method[()])
+    return float(lo), float(hi), ("stratified bootstrap" if m == "bootstrap" else
+                                  "no claim: too few clips" if m.startswith("no claim") else m)
 
 
 def _class_strata(clip_classes: np.ndarray) -> np.ndarray:

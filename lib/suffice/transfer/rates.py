@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..stats import bootstrap_weights, percentile_ci, wilson_interval
+from ..stats import bootstrap_weights, cluster_interval, percentile_ci, wilson_interval
 from .table import _check_options, _codes, _model_order, kept_rows, transfer_outcome, validate_table
 
 __all__ = ["TransferSummary", "summarise", "pair_rates", "matrix", "task_rate", "model_rates",
@@ -86,7 +86,8 @@ def summarise(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1.0,
     """Transfer matrix, pair rates, task rate and per-model out/in rates, with CIs.
 
     Estimands: each cell ``R(f->g)``, the task rate (mean off-diagonal cell) and ``O(m)``/``I(m)``.  The
-    task rate and O/I get percentile clip-cluster bootstrap CIs; each cell (``pairs``: ``lo``/``hi``)
+    task rate and O/I get clip-cluster bootstrap CIs under the small-sample rule of
+    :func:`suffice.stats.cluster_interval` (``task["method"]`` says which); each cell (``pairs``: ``lo``/``hi``)
     a Wilson interval with the cell's clip design effect and its ``n`` (rows) and ``n_clips``.
 
     ``condition="agree"`` keeps only rows with ``target_pred_original == source_pred``.  ``models`` fixes
@@ -133,13 +134,16 @@ def summarise(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1.0,
     mat = pd.DataFrame(rate, index=pd.Index(order, name="source"), columns=pd.Index(order, name="target"))
     o, i_, t = _offdiag_means(rate)
     ob, ib, tb = _offdiag_means(reps)
-    olo, ohi = percentile_ci(ob, ci)
-    ilo, ihi = percentile_ci(ib, ci)
-    tlo, thi = percentile_ci(tb[:, None], ci)
+    has = (den > 0) & ~np.eye(m, dtype=bool)  # (clip, source, target) off-diagonal rows
+    olo, ohi, _ = cluster_interval(o, ob, has.any(axis=2).sum(0), ci=ci)
+    ilo, ihi, _ = cluster_interval(i_, ib, has.any(axis=1).sum(0), ci=ci)
+    n_task = int(has.any(axis=(1, 2)).sum())
+    tlo, thi, how = cluster_interval(t, tb, n_task, ci=ci)
     per_model = pd.DataFrame({"model": list(order), "out_rate": o, "out_lo": olo, "out_hi": ohi,
                               "in_rate": i_, "in_lo": ilo, "in_hi": ihi})
-    task = {"rate": float(t), "lo": float(tlo[0]), "hi": float(thi[0]),
-            "n_pairs": int((np.isfinite(rate) & ~np.eye(m, dtype=bool)).sum())}
+    task = {"rate": float(t), "lo": float(tlo), "hi": float(thi),
+            "n_pairs": int((np.isfinite(rate) & ~np.eye(m, dtype=bool)).sum()), "n_clips": n_task,
+            "method": str(how[()])}
     opts = {"criterion": criterion, "delta": float(delta), "condition": condition, "n_boot": int(n_boot),
             "ci": float(ci), "seed": int(seed)}
     return TransferSummary(order, pairs, mat, task, per_model, reps, opts)
