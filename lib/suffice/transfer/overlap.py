@@ -288,24 +288,36 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def overlap_sentence(res: OverlapResult) -> str:
+def _odds_phrase(glm: pd.DataFrame) -> str:
+    """The odds ratio per step with its interval, p and rows, read as an equivalence bound when the
+    interval covers 1; '' when the fit is degenerate."""
+    t = glm.set_index("term")
+    if glm.attrs.get("degenerate") or "jaccard_step" not in t.index:
+        return ""
+    r = t.loc["jaccard_step"]
+    s = (f"per +{JACCARD_STEP:g} Jaccard the odds of acceptance change by a factor {r['odds_ratio']:.2f} "
+         f"(95% CI {r['or_lo']:.2f} to {r['or_hi']:.2f}, {_p(r['p'])}; clip-clustered, at given set sizes "
+         f"and silence stratum, {glm.attrs['n']} transfers on {glm.attrs['n_clusters']} clips)")
+    if r["or_lo"] <= 1 <= r["or_hi"]:
+        s += (f": no evidence that overlap matters, and the data rule out odds ratios below {r['or_lo']:.2f} "
+              f"and above {r['or_hi']:.2f}")
+    return s
+
+
+def overlap_sentence(res: OverlapResult, agree: OverlapResult | None = None) -> str:
     """The result in words: acceptance where the sets share no atom and where they share more than half,
     the odds ratio per +0.1 Jaccard (clip-clustered; an interval that covers 1 is read as the odds ratios
-    it rules out), mean overlap against random sets, and the overlap with the loudest atoms."""
+    it rules out), mean overlap against random sets, and the overlap with the loudest atoms.  ``agree``:
+    the same on the rows where g(x) = f(x) (g's set then explains the same class), whose odds ratio is
+    added."""
     s = (f"g accepts f's signal in {_rate_phrase(res.bands, BANDS[0], 'the two sets share no atom')} and in "
          f"{_rate_phrase(res.bands, BANDS[2], 'they share more than half (Jaccard > 0.5)')}.")
-    t = res.glm.set_index("term")
-    if res.glm.attrs.get("degenerate") or "jaccard_step" not in t.index:
-        s += f" No regression on overlap: {res.glm.attrs.get('reason')}."
-    else:
-        r = t.loc["jaccard_step"]
-        s += (f" Per +{JACCARD_STEP:g} Jaccard the odds of acceptance change by a factor {r['odds_ratio']:.2f} "
-              f"(95% CI {r['or_lo']:.2f} to {r['or_hi']:.2f}, {_p(r['p'])}; clip-clustered, at given set sizes "
-              f"and silence stratum, {res.glm.attrs['n']} transfers on {res.glm.attrs['n_clusters']} clips)")
-        if r["or_lo"] <= 1 <= r["or_hi"]:
-            s += (f": no evidence that overlap matters, and the data rule out odds ratios below {r['or_lo']:.2f} "
-                  f"and above {r['or_hi']:.2f}")
-        s += "."
+    odds = _odds_phrase(res.glm)
+    s += f" {odds[0].upper()}{odds[1:]}." if odds else f" No regression on overlap: {res.glm.attrs.get('reason')}."
+    if agree is not None:
+        odds = _odds_phrase(agree.glm)
+        s += (f" Where g(x) = f(x), so that g's own set explains the same class: {odds}." if odds
+              else f" Where g(x) = f(x): no regression ({agree.glm.attrs.get('reason')}).")
     m = res.summary()
     if m["n_rows"]:
         s += (f" The sets of f and g share a mean Jaccard of {m['jaccard']:.2f} (two random sets of their sizes: "
