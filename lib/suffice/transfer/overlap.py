@@ -233,7 +233,8 @@ def overlap_glm(rows: pd.DataFrame, *, ci: float = 0.95) -> pd.DataFrame:
 def _t_reference(fit: pd.DataFrame, ci: float) -> pd.DataFrame:
     """``fit`` with its p-values and intervals read against t with ``n_clusters - 1`` degrees of freedom
     instead of the normal (the sandwich error of a few dozen clusters is too small; the normal reference
-    rejects a true null too often in :func:`calibrate_overlap`)."""
+    rejects a true null too often in :func:`calibrate_overlap`); every estimate NaN when the fit is
+    degenerate (separation, a constant outcome)."""
     dof = max(int(fit.attrs["n_clusters"]) - 1, 1)
     q = float(sps.t.ppf(0.5 + ci / 2, dof))
     out = fit.copy()
@@ -241,6 +242,8 @@ def _t_reference(fit: pd.DataFrame, ci: float) -> pd.DataFrame:
         out["p"] = 2 * sps.t.sf(np.abs(out["z"]), dof)
         out["coef_lo"], out["coef_hi"] = out["coef"] - q * out["se"], out["coef"] + q * out["se"]
     out["or_lo"], out["or_hi"] = np.exp(out["coef_lo"]), np.exp(out["coef_hi"])
+    if fit.attrs.get("degenerate"):  # separation: no estimate to read
+        out.loc[:, "coef":] = np.nan
     out.attrs.update(fit.attrs, dof=dof)
     return out
 
