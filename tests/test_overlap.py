@@ -10,9 +10,10 @@ import pytest
 from suffice import transfer as tr
 from suffice.explanation import Explanation
 from suffice.study.nulls import null_keeps
-from suffice.transfer.overlap import (BANDS, AtomSet, OverlapResult, acceptance_by_overlap, atom_set,
-                                      calibrate_overlap, expected_jaccard, loudest_overlap, overlap_glm,
-                                      overlap_rows, overlap_sentence, simulate_overlap)
+from suffice.study.sets import atom_set
+from suffice.transfer.overlap import (BANDS, AtomSet, OverlapResult, acceptance_by_overlap, calibrate_overlap,
+                                      expected_jaccard, loudest_overlap, overlap_glm, overlap_rows, overlap_sentence,
+                                      simulate_overlap)
 
 
 def _set(atoms, energy=None, loudest=(), found=True) -> AtomSet:
@@ -99,8 +100,8 @@ def test_glm_recovers_an_effect_and_is_calibrated_under_the_null():
 
 def _result(odds_ratio: float, seed: int = 0) -> OverlapResult:
     rows = simulate_overlap(odds_ratio=odds_ratio, seed=seed)
-    rows = rows.assign(loudest_y=rows["y"], jaccard_random=0.01, energy_share=0.3,
-                       band=np.where(rows["jaccard"] == 0, BANDS[0], np.where(rows["jaccard"] > 0.5, BANDS[2], BANDS[1])))
+    band = np.where(rows["jaccard"] == 0, BANDS[0], np.where(rows["jaccard"] > 0.5, BANDS[2], BANDS[1]))
+    rows = rows.assign(loudest_y=rows["y"], jaccard_random=0.01, energy_share=0.3, band=band)
     loud = pd.DataFrame({"jaccard_loudest": [0.5, 1.0], "is_loudest": [False, True], "jaccard_random": [0.02, 0.02]})
     return OverlapResult(rows, acceptance_by_overlap(rows), overlap_glm(rows), loud)
 
@@ -111,9 +112,11 @@ def test_sentence_reads_the_result_and_states_an_equivalence_bound():
     r = strong.glm.set_index("term").loc["jaccard_step"]
     assert f"factor {r['odds_ratio']:.2f}" in text and "share no atom" in text and "more than half" in text
     assert "rule out" not in text and "50% of the sets are exactly those atoms" in text
-    weak = next(r for r in (_result(1.0, seed=s) for s in range(5, 15))
-                if r.glm.set_index("term").loc["jaccard_step", "or_lo"] <= 1 <= r.glm.set_index("term").loc["jaccard_step", "or_hi"])
-    w = weak.glm.set_index("term").loc["jaccard_step"]
+    def step(res: OverlapResult) -> pd.Series:
+        return res.glm.set_index("term").loc["jaccard_step"]
+
+    weak = next(r for r in (_result(1.0, seed=s) for s in range(5, 15)) if step(r)["or_lo"] <= 1 <= step(r)["or_hi"])
+    w = step(weak)
     assert f"rule out odds ratios below {w['or_lo']:.2f} and above {w['or_hi']:.2f}" in overlap_sentence(weak)
     both = overlap_sentence(weak, strong)
     assert both.startswith(overlap_sentence(weak)[:40]) and f"Where g(x) = f(x)" in both

@@ -27,8 +27,8 @@ from .features import (accepted_by, compare_strategies, criteria_table, deviatio
 from .flat_earthers import MIN_ODDS_RATIO, adjusted_flat_earthers, describe_flags, flat_earthers, loo_contrasts
 from .headline import HEADLINE_FIELDS, compare_headlines, headline_display, headline_sentence, task_headline
 from .margins import MARGIN_EDGES, margin_bands, transfer_by_margin
-from .overlap import (OVERLAP_EDGES, OverlapResult, acceptance_by_overlap, calibrate_overlap, explanation_sets,
-                      overlap_glm, overlap_rows, overlap_sentence, set_overlap)
+from .overlap import (OVERLAP_EDGES, OverlapResult, acceptance_by_overlap, calibrate_overlap, overlap_glm,
+                      overlap_rows, overlap_sentence, set_overlap)
 from .performance import model_performance, model_table
 from .rates import (TransferSummary, matrix, model_rates, not_found_counts, pair_rates, pair_variance, summarise,
                     task_rate)
@@ -48,6 +48,6 @@ __all__ = [
     "adjusted_flat_earthers", "social_relations", "model_family", "AdjustedScenario", "ADJUSTED_SCENARIOS",
     "calibrate_adjusted", "relations_coverage", "describe_adjusted_calibration", "describe_relations",
     "describe_flags", "HEADLINE_FIELDS", "task_headline", "compare_headlines", "headline_display", "headline_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
-    "OVERLAP_EDGES", "OverlapResult", "set_overlap", "explanation_sets", "overlap_rows", "acceptance_by_overlap",
+    "OVERLAP_EDGES", "OverlapResult", "set_overlap", "overlap_rows", "acceptance_by_overlap",
     "overlap_glm", "overlap_sentence", "calibrate_overlap",
 ]

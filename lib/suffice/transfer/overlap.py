@@ -32,14 +32,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import OptionError
-from ..explanation import Explanation
 from ..stats import logistic_glm, wilson_interval
 from .rates import cell_design_effect
 from .table import CONDITIONS, kept_rows, require_columns, transfer_outcome, validate_table
 
-__all__ = ["OVERLAP_EDGES", "BANDS", "JACCARD_STEP", "AtomSet", "atom_set", "explanation_sets",
-           "expected_jaccard", "overlap_rows", "loudest_overlap", "acceptance_by_overlap", "overlap_glm",
-           "OverlapResult", "set_overlap", "overlap_sentence", "simulate_overlap", "calibrate_overlap"]
+__all__ = ["OVERLAP_EDGES", "BANDS", "JACCARD_STEP", "AtomSet", "expected_jaccard", "overlap_rows",
+           "loudest_overlap", "acceptance_by_overlap", "overlap_glm", "OverlapResult", "set_overlap",
+           "overlap_sentence", "simulate_overlap", "calibrate_overlap"]
 
 #: Jaccard band edges: 0 is "no shared atom", (0, 0.5] "at most half shared", above 0.5 "more than half"
 OVERLAP_EDGES: tuple[float, float] = (0.0, 0.5)
@@ -67,26 +66,6 @@ class AtomSet:
     @property
     def n_atoms(self) -> int:
         return int(len(self.energy))
-
-
-def atom_set(e: Explanation) -> AtomSet:
-    """The :class:`AtomSet` of ``e`` at its resolution; the loudest atoms are the top-magnitude row of
-    :func:`suffice.study.nulls.null_keeps` (the same choice, ties included, as the study's reference)."""
-    from ..study.nulls import atom_units, bin_energy, null_keeps  # here: suffice.study imports this package
-
-    w = max(int(e.resolution_bins), 1)
-    unit, members = atom_units(e.keep, w)
-    top = null_keeps(e, seed=0, digest="", source="", n=0)[0]
-    return AtomSet(atoms=members, loudest=atom_units(top, w)[1],
-                   energy=np.bincount(unit, weights=bin_energy(e.waveform)), found=bool(e.found), width=w)
-
-
-def explanation_sets(result: object) -> dict[tuple[str, str], AtomSet]:
-    """``{(model, clip_id): AtomSet}`` of every explanation of a study (``result``: a
-    :class:`suffice.study.StudyResult`; its ``explanations`` table lists them)."""
-    ex = result.explanations  # type: ignore[attr-defined]
-    keys = ex[["model", "clip_id"]].astype(str).drop_duplicates().itertuples(index=False)
-    return {(m, c): atom_set(result.explanation(m, c)) for m, c in keys}  # type: ignore[attr-defined]
 
 
 def expected_jaccard(n: int, a: int, b: int) -> float:
@@ -137,8 +116,8 @@ def overlap_rows(table: pd.DataFrame, sets: Mapping[tuple[str, str], AtomSet], *
     """One row per counted off-diagonal transfer (f, g, x) with its outcome and overlap.
 
     ``table``: a transfer table with ``target_pred_topmag`` and ``target_pred_silence``; ``sets``:
-    ``{(model, clip_id): AtomSet}`` (:func:`explanation_sets`), one per model and clip (a single seed);
-    ``condition``: ``"agree"`` keeps the rows where g(x) = f(x) (S_g then explains the same class).
+    ``{(model, clip_id): AtomSet}`` (:func:`suffice.study.sets.explanation_sets`), one per model and clip
+    (a single seed); ``condition``: ``"agree"`` keeps the rows where g(x) = f(x) (S_g then explains the same class).
     Returns ``source``, ``target``, ``clip_id``, ``true_label``, ``y`` (T, class criterion), ``loudest_y``
     (g's acceptance of the |S_f| loudest atoms), the columns of the module docstring, ``band``,
     ``log_size``/``log_size_target`` (``log(1 + atoms)`` of S_f and S_g) and ``silence`` (1 where c is g's
@@ -217,8 +196,9 @@ def overlap_glm(rows: pd.DataFrame, *, ci: float = 0.95) -> pd.DataFrame:
     since the Jaccard of two sets depends on their sizes) and silence stratum (c is g's class for the
     floor).  Null: acceptance does not depend on overlap given those terms (``b1 = 0``).  Test: Wald
     with the cluster-robust (clip) sandwich error of a binomial GLM (:func:`suffice.stats.logistic_glm`),
-    read against t with ``n_clips - 1`` degrees of freedom (p-values and intervals); its size and power under clip effects are measured by :func:`calibrate_overlap`.  A covariate constant
-    on these rows is left out.  Producer and acceptor habits are not held (the social relations model
+    read against t with ``n_clips - 1`` degrees of freedom (p-values and intervals); its size and power
+    under clip effects are measured by :func:`calibrate_overlap`.  A covariate constant on these rows is
+    left out.  Producer and acceptor habits are not held (the social relations model
     does that); a pair of one family may accept more and overlap more, which this reads as shared evidence.
     Returns :func:`suffice.stats.logistic_glm`'s table (``odds_ratio`` per step); ``attrs`` add ``step``.
     """
@@ -270,12 +250,11 @@ class OverlapResult:
                 "loudest_random": float(self.loudest["jaccard_random"].mean()), "n_sets": len(self.loudest)}
 
 
-def set_overlap(result: object, *, condition: str = "all", ci: float = 0.95,
-                sets: Mapping[tuple[str, str], AtomSet] | None = None) -> OverlapResult:
-    """Overlap and acceptance of a study (``result``: a :class:`suffice.study.StudyResult`; ``sets``:
-    its :func:`explanation_sets` when already built).  ``condition`` as :func:`overlap_rows`."""
-    sets = explanation_sets(result) if sets is None else sets
-    rows = overlap_rows(result.table, sets, condition=condition)  # type: ignore[attr-defined]
+def set_overlap(table: pd.DataFrame, sets: Mapping[tuple[str, str], AtomSet], *, condition: str = "all",
+                ci: float = 0.95) -> OverlapResult:
+    """Overlap and acceptance of a study: ``table`` its transfer table, ``sets`` its sets
+    (:func:`suffice.study.sets.explanation_sets`); ``condition`` as :func:`overlap_rows`."""
+    rows = overlap_rows(table, sets, condition=condition)
     return OverlapResult(rows, acceptance_by_overlap(rows, ci=ci), overlap_glm(rows, ci=ci), loudest_overlap(sets))
 
 
