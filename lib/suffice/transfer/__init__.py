@@ -14,6 +14,8 @@
   component across tasks);
 * :mod:`~suffice.transfer.headline`: one task's result in one row and one sentence (the book's opening page);
 * :mod:`~suffice.transfer.margins`: transfer by the producer's margin band, beside its chance references;
+* :mod:`~suffice.transfer.overlap`: the overlap of f's and g's sufficient sets on a clip, and acceptance given
+  overlap (the direct test of shared evidence);
 * :mod:`~suffice.transfer.performance`: accuracy and precision beside transfer;
 * :mod:`~suffice.transfer.simulate`: seeded simulated tables and the test's calibration.
 
@@ -27,6 +29,8 @@ from .features import (accepted_by, compare_strategies, criteria_table, deviatio
 from .flat_earthers import MIN_ODDS_RATIO, adjusted_flat_earthers, describe_flags, flat_earthers, loo_contrasts
 from .headline import HEADLINE_FIELDS, compare_headlines, headline_display, headline_sentence, task_headline
 from .margins import MARGIN_EDGES, margin_bands, transfer_by_margin
+from .overlap import (OVERLAP_EDGES, OverlapResult, acceptance_by_overlap, calibrate_overlap, overlap_glm,
+                      overlap_rows, overlap_sentence, set_overlap)
 from .performance import model_performance, model_table
 from .rates import (TransferSummary, matrix, model_rates, not_found_counts, pair_rates, pair_variance, summarise,
                     task_rate)
@@ -48,4 +52,6 @@ __all__ = [
     "calibrate_adjusted", "relations_coverage", "describe_adjusted_calibration", "describe_relations",
     "describe_flags", "HEADLINE_FIELDS", "task_headline", "compare_headlines", "headline_display", "headline_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
     "against_reported", "reported_sentence", "compare_components", "components_sentence",
+    "OVERLAP_EDGES", "OverlapResult", "set_overlap", "overlap_rows", "acceptance_by_overlap",
+    "overlap_glm", "overlap_sentence", "calibrate_overlap",
 ]
