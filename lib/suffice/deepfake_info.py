@@ -23,6 +23,14 @@ nothing loses nothing), so a clip of either class has one wherever the search fi
 not are counted as not found, or apart where the budget ran out first; a set whose pruning the budget
 cut short is described, and counted as budget-cut), and the same class contrast and interaction test apply to the same kind
 of object on both sides; its kind in the tables is ``"necessary"`` in place of ``"sufficient"``.
+
+**Under a fill** (:mod:`suffice.fills`).  A study run under a non-silent fill (its ``fill`` option) gives
+empty sufficient sets only where the model gives the class to the clip's own fill, not to silence, so
+both classes of a detector have sufficient signals.  What is described is still the kept bins of the
+clip, the removed bins set to zero (:func:`descriptor_table`), not the filled signal the detector heard:
+the kept bins are the evidence the explanation names, while the fill is noise drawn from the clip at its
+level, whose descriptors would swamp those of a small set.  The references keep the same number of bins
+of the same clip, so the comparison is like for like under either fill.
 """
 from __future__ import annotations
 
@@ -325,12 +333,14 @@ def separating(interaction: pd.DataFrame | None, alpha: float = 0.05) -> set[str
 
 
 def separation_lines(seps: dict[str, set[str] | None], *, value: str,
-                     reasons: dict[str, str] | None = None, obj: str = "sufficient") -> list[str]:
+                     reasons: dict[str, str] | None = None, obj: str = "sufficient",
+                     change: str = "search") -> list[str]:
     """The chapter's verdict, per strategy, from :func:`separating` of each strategy's analysis: which
     detectors separate real from fake ``obj`` sets (:data:`OBJECTS`) in ``value`` once set size and the
     clip's loudest bins are controlled, said as "not estimable" where the test could not run (with that
     strategy's reason from ``reasons``, e.g. :func:`analyse`'s ``why_not``, where given), and whether it
-    survives the change of search (only where both strategies were estimable)."""
+    survives the change between the two runs (only where both were estimable); ``change`` names what
+    differs between them (``"search"``: two strategies; ``"fill"``: two fills)."""
     reasons = reasons or {}
     what = {"sufficient": "sufficiencies", "necessary": "sufficient-and-necessary sets"}[_check_obj(obj)]
 
@@ -346,16 +356,17 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str,
     if len(seps) == 2:
         (na, a), (nb, b) = seps.items()
         if a is None or b is None:
-            lines.append("Across the change of search: not answerable here, since "
+            lines.append(f"Across the change of {change}: not answerable here, since "
                          + " and ".join(f"`{n}`" for n, s in seps.items() if s is None) + " could not be estimated.")
         else:
             both = a & b
-            lines.append("Across the change of search: " + (
-                "no detector separates under either strategy (the finding that survives is the absence of one, "
+            one_, many = ("strategy", "strategies") if change == "search" else (change, f"{change}s")
+            lines.append(f"Across the change of {change}: " + (
+                f"no detector separates under either {one_} (the finding that survives is the absence of one, "
                 "within the power each run had)." if not a and not b else
-                f"the same detector(s) under both strategies ({', '.join(sorted(a))})." if a == b else
+                f"the same detector(s) under both {many} ({', '.join(sorted(a))})." if a == b else
                 f"{len(both)} detector(s) under both ({', '.join(sorted(both)) or 'none'}); the rest under one "
-                f"strategy only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
+                f"{one_} only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
     return lines
 
 
