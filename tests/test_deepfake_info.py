@@ -405,3 +405,13 @@ def test_necessary_sets_need_a_contrastive_study() -> None:
         di.analyse(_SilenceClassStudy(contrastive=False), obj="necessary")
     with pytest.raises(OptionError, match="unknown set"):
         di.analyse(_SilenceClassStudy(), obj="complete")
+
+
+def test_all_empty_names_the_detector_classes_with_only_empty_sets() -> None:
+    """A class whose every explanation is empty within a detector is named; a class with one non-empty set
+    (or with no explanation) is not."""
+    ex = pd.DataFrame({"model": ["a", "a", "a", "b", "b", "b"], "source_pred": ["spoof", "spoof", "bonafide",
+                                                                            "spoof", "spoof", "bonafide"],
+                       "found": True, "set_size": [0, 0, 5, 0, 3, 0]})
+    got = di.all_empty(di.empty_counts(ex))
+    assert got == [("a", "spoof"), ("b", "bonafide")]

@@ -68,11 +68,11 @@ def _rows(**fill: object) -> pd.DataFrame:
 def test_the_sentence_says_what_survives_and_what_does_not():
     same = fill_sentence(_rows(empty=1, empty_share=0.025))
     assert "from 20 of 40 (50%) under the zero fill to 1 of 40 (2%) under level-noise" in same
-    assert "above 0 under zero and under level-noise" in same
+    assert "lies above 0 under zero and under level-noise" in same
     assert same.endswith("not surviving (or not decided on these clips): nothing.")
     changed = fill_sentence(_rows(rate=0.1, rate_lo=0.05, rate_hi=0.2, loudest=-0.1, loudest_lo=-0.2,
                                   loudest_hi=-0.05, flagged=("m1",)))
-    assert "do not overlap" in changed and "above 0 under zero, below 0 under level-noise" in changed
+    assert "do not overlap" in changed and "lies above 0 under zero, and lies below 0 under level-noise" in changed
     assert "Surviving the change of fill: the size-matched excess;" in changed
     assert "the transfer rate, the level-matched contrast, the flat-earther flags" in changed
     undecided = fill_sentence(_rows(loudest_lo=np.nan, loudest_hi=np.nan))

@@ -47,7 +47,7 @@ from .spectral import features
 from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
-__all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
+__all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "all_empty", "class_effects",
            "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines", "headline"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
@@ -156,6 +156,14 @@ def empty_counts(explained: pd.DataFrame, group: str = "source_pred") -> pd.Data
                         **{c: g[c].sum().astype(int) for c in ("empty", "not_found", "cut_none", "budget_cut")}})
     out["left_out_share"] = (out["empty"] + out["not_found"] + out["cut_none"]) / out["explanations"]
     return out.reset_index()
+
+
+def all_empty(empty: pd.DataFrame, group: str = "source_pred") -> list[tuple[str, str]]:
+    """The (detector, class) pairs of an :func:`empty_counts` table whose every explanation is an empty set:
+    the detector gives that class to the floor of every such clip (silence under the zero fill, the
+    clip's own fill under another), so the class has no sufficient signal to describe within it."""
+    hit = empty[(empty["explanations"] > 0) & (empty["empty"] == empty["explanations"])]
+    return [(str(r["model"]), str(r[group])) for _, r in hit.iterrows()]
 
 
 def _design(df: pd.DataFrame, group: str, a: str, detector: str, interaction: bool):

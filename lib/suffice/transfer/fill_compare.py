@@ -102,6 +102,11 @@ def reading(est: float, lo: float, hi: float) -> str:
     return "above 0" if lo > 0 else "below 0" if hi < 0 else "covers 0"
 
 
+#: a reading of :func:`reading` as the verb phrase of a sentence
+_VERB: dict[str, str] = {"above 0": "lies above 0", "below 0": "lies below 0", "covers 0": "covers 0",
+                         "no interval": "has no interval", "no estimate": "has no estimate"}
+
+
 def _names(models: tuple[str, ...]) -> str:
     return ", ".join(f"`{m}`" for m in models) if models else "none"
 
@@ -131,8 +136,10 @@ def fill_sentence(rows: pd.DataFrame) -> str:
         for ref, long in CONTRASTS.items():
             a = reading(base[ref], base[f"{ref}_lo"], base[f"{ref}_hi"])
             b = reading(r[ref], r[f"{ref}_lo"], r[f"{ref}_hi"])
-            said = f"{long} {a} under {base_name}" + (" and under " + str(name) if a == b else f", {b} under {name}")
-            parts.append(f"{said[0].upper()}{said[1:]} ({100 * base[ref]:+.1f} and {100 * r[ref]:+.1f} pp).")
+            said = (f"{long} {_VERB[a]} under {base_name}"
+                    + (f" and under {name}" if a == b else f", and {_VERB[b]} under {name}"))
+            quiet = " (neither run shows a difference on these clips)" if a == b == "covers 0" else ""
+            parts.append(f"{said[0].upper()}{said[1:]} ({100 * base[ref]:+.1f} and {100 * r[ref]:+.1f} pp){quiet}.")
             short = long.split(" (")[0]
             (kept if a == b and "interval" not in a and "estimate" not in a else lost).append(short)
         same = set(base["flagged"]) == set(r["flagged"])
