@@ -111,6 +111,25 @@ def _names(models: tuple[str, ...]) -> str:
     return ", ".join(f"`{m}`" for m in models) if models else "none"
 
 
+def _rate_part(base: pd.Series, r: pd.Series) -> tuple[str, bool]:
+    """The two transfer rates in words, and whether their intervals overlap."""
+    overlap = bool(max(base["rate_lo"], r["rate_lo"]) <= min(base["rate_hi"], r["rate_hi"]))
+    return (f"The transfer rate is {base['rate']:.1%} (95% CI {base['rate_lo']:.1%} to {base['rate_hi']:.1%}) "
+            f"and {r['rate']:.1%} ({r['rate_lo']:.1%} to {r['rate_hi']:.1%}): the intervals "
+            f"{'overlap' if overlap else 'do not overlap'}.", overlap)
+
+
+def _contrast_part(base: pd.Series, r: pd.Series, ref: str, names: tuple[str, str]) -> tuple[str, bool]:
+    """One contrast of :data:`CONTRASTS` under both fills in words, and whether its reading is the same
+    decided one (above, below or covering 0) under both."""
+    a, b = (reading(x[ref], x[f"{ref}_lo"], x[f"{ref}_hi"]) for x in (base, r))
+    said = (f"{CONTRASTS[ref]} {_VERB[a]} under {names[0]}"
+            + (f" and under {names[1]}" if a == b else f", and {_VERB[b]} under {names[1]}"))
+    quiet = "; neither run shows a difference on these clips" if a == b == "covers 0" else ""
+    text = f"{said[0].upper()}{said[1:]} ({100 * base[ref]:+.1f} and {100 * r[ref]:+.1f} pp{quiet})."
+    return text, a == b and a in ("above 0", "below 0", "covers 0")
+
+
 def fill_sentence(rows: pd.DataFrame) -> str:
     """Which conclusions survive the change of fill, in plain words, from :func:`compare_fills`.
 
@@ -122,30 +141,24 @@ def fill_sentence(rows: pd.DataFrame) -> str:
     if len(rows) < 2:
         raise OptionError("fill_sentence needs two rows or more (from compare_fills)")
     base, base_name = rows.iloc[0], str(rows.index[0])
-    parts, kept, lost = [], [], []
+    parts: list[str] = []
+    verdicts: list[tuple[str, bool]] = []
     for name, r in rows.iloc[1:].iterrows():
         parts.append(f"On the same {int(r['n_clips'])} clips and {int(r['n_models'])} models, the empty "
                      f"sufficient sets go from {int(base['empty'])} of {int(base['explanations'])} "
                      f"({base['empty_share']:.0%}) under the {base_name} fill to {int(r['empty'])} of "
                      f"{int(r['explanations'])} ({r['empty_share']:.0%}) under {name}.")
-        overlap = max(base["rate_lo"], r["rate_lo"]) <= min(base["rate_hi"], r["rate_hi"])
-        parts.append(f"The transfer rate is {base['rate']:.1%} (95% CI {base['rate_lo']:.1%} to "
-                     f"{base['rate_hi']:.1%}) and {r['rate']:.1%} ({r['rate_lo']:.1%} to {r['rate_hi']:.1%}): "
-                     f"the intervals {'overlap' if overlap else 'do not overlap'}.")
-        (kept if overlap else lost).append("the transfer rate")
-        for ref, long in CONTRASTS.items():
-            a = reading(base[ref], base[f"{ref}_lo"], base[f"{ref}_hi"])
-            b = reading(r[ref], r[f"{ref}_lo"], r[f"{ref}_hi"])
-            said = (f"{long} {_VERB[a]} under {base_name}"
-                    + (f" and under {name}" if a == b else f", and {_VERB[b]} under {name}"))
-            quiet = " (neither run shows a difference on these clips)" if a == b == "covers 0" else ""
-            parts.append(f"{said[0].upper()}{said[1:]} ({100 * base[ref]:+.1f} and {100 * r[ref]:+.1f} pp){quiet}.")
-            short = long.split(" (")[0]
-            (kept if a == b and "interval" not in a and "estimate" not in a else lost).append(short)
-        same = set(base["flagged"]) == set(r["flagged"])
+        text, ok = _rate_part(base, r)
+        parts.append(text)
+        verdicts.append(("the transfer rate", ok))
+        for ref in CONTRASTS:
+            text, ok = _contrast_part(base, r, ref, (base_name, str(name)))
+            parts.append(text)
+            verdicts.append((CONTRASTS[ref].split(" (")[0], ok))
         parts.append(f"Flat-earthers flagged: {_names(base['flagged'])} under {base_name}, "
                      f"{_names(r['flagged'])} under {name}.")
-        (kept if same else lost).append("the flat-earther flags")
-    verdict = (f" Surviving the change of fill: {', '.join(dict.fromkeys(kept)) or 'nothing'}; not surviving "
-               f"(or not decided on these clips): {', '.join(dict.fromkeys(lost)) or 'nothing'}.")
-    return " ".join(parts) + verdict
+        verdicts.append(("the flat-earther flags", set(base["flagged"]) == set(r["flagged"])))
+    kept = dict.fromkeys(k for k, ok in verdicts if ok)
+    lost = dict.fromkeys(k for k, ok in verdicts if not ok)
+    return (" ".join(parts) + f" Surviving the change of fill: {', '.join(kept) or 'nothing'}; not surviving "
+            f"(or not decided on these clips): {', '.join(lost) or 'nothing'}.")
