@@ -269,7 +269,9 @@ def test_the_task_chapter_declares_every_study_parameter():
     md = Path(__file__).resolve().parents[1] / "notebooks" / "transferability.md"
     declared = declared_parameters(parameters_cell(read_notebook(md), str(md)), str(md))
     assert sorted(set(ALL_DEFAULTS) - set(declared)) == []
-    assert all(declared[k] == ALL_DEFAULTS[k] for k in ("model_timeout_s", "null_random_n", "rex_models"))
+    assert all(declared[k] == ALL_DEFAULTS[k] for k in ("model_timeout_s", "null_random_n", "rex_models",
+                                                         "bins_clips_per_class", "fill_clips_per_class",
+                                                         "fill_variant", "fill_models"))
 
 
 def test_the_injected_parameters_cell_folds_like_the_parameters_cell(tmp_path):

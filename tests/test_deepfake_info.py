@@ -330,6 +330,10 @@ def test_separation_verdict_says_not_estimable_instead_of_none():
     assert "`suffice`: not estimable (only one detector has both classes)" in told[0]
     nec = di.separation_lines({"suffice": {"m/a"}}, value="v", obj="necessary")
     assert nec[0].startswith("**Which detectors separate real from fake sufficient-and-necessary sets** in v")
+    fills = di.separation_lines({"zero": {"m/a"}, "level-noise": set()}, value="v", change="fill")
+    assert fills[1].startswith("Across the change of fill: 0 detector(s) under both (none); the rest under one fill only")
+    same_fill = di.separation_lines({"zero": {"m/a"}, "level-noise": {"m/a"}}, value="v", change="fill")
+    assert same_fill[1] == "Across the change of fill: the same detector(s) under both fills (m/a)."
 
 
 def test_analyse_says_why_an_interaction_test_could_not_run() -> None:
@@ -401,3 +405,13 @@ def test_necessary_sets_need_a_contrastive_study() -> None:
         di.analyse(_SilenceClassStudy(contrastive=False), obj="necessary")
     with pytest.raises(OptionError, match="unknown set"):
         di.analyse(_SilenceClassStudy(), obj="complete")
+
+
+def test_all_empty_names_the_detector_classes_with_only_empty_sets() -> None:
+    """A class whose every explanation is empty within a detector is named; a class with one non-empty set
+    (or with no explanation) is not."""
+    ex = pd.DataFrame({"model": ["a", "a", "a", "b", "b", "b"], "source_pred": ["spoof", "spoof", "bonafide",
+                                                                            "spoof", "spoof", "bonafide"],
+                       "found": True, "set_size": [0, 0, 5, 0, 3, 0]})
+    got = di.all_empty(di.empty_counts(ex))
+    assert got == [("a", "spoof"), ("b", "bonafide")]

@@ -142,18 +142,25 @@ def test_a_script_without_a_main_guard_still_gets_its_study(tmp_path):
     assert "__name__ == '__main__'" in out.stderr
 
 
-@pytest.mark.slow
-def test_the_single_bin_variant_explains_a_subset_of_the_clips_at_bins(tmp_path):
-    """run_bins_variant: the first clips per class of the same selection, at single bins, while the study
-    itself searches atoms; None without bins_clips_per_class; a bad value is a clear error."""
-    from suffice.errors import OptionError, SufficeError
-    from suffice.study import run_bins_variant, run_params
+def _one_detector_or_skip() -> str:
+    """The smoke zoo's zero-shot detector that the variant tests explain with (skip where it cannot load)."""
+    from suffice.errors import SufficeError
     name = "deepfake/yamnet-zeroshot"
     try:
         from suffice.cli import resolve_model
         resolve_model(name, "smoke")
     except (SufficeError, ImportError) as exc:  # pragma: no cover - the backbone's package is missing
         pytest.skip(f"{name} unavailable: {exc}")
+    return name
+
+
+@pytest.mark.slow
+def test_the_single_bin_variant_explains_a_subset_of_the_clips_at_bins(tmp_path):
+    """run_bins_variant: the first clips per class of the same selection, at single bins, while the study
+    itself searches atoms; None without bins_clips_per_class; a bad value is a clear error."""
+    from suffice.errors import OptionError
+    from suffice.study import run_bins_variant, run_params
+    name = _one_detector_or_skip()
     common = {"task": "deepfake", "models": [name], "manifest": _manifest(tmp_path), "clips_per_class": 2,
               "workers": 1, "cache_dir": str(tmp_path / "c"), "null_random_n": 0}
     assert run_bins_variant(common, progress=False) is None
@@ -163,3 +170,30 @@ def test_the_single_bin_variant_explains_a_subset_of_the_clips_at_bins(tmp_path)
     assert (bins.explanations.resolution_bins == 1).all() and (main.explanations.resolution_bins > 1).all()
     with pytest.raises(OptionError, match="bins_clips_per_class"):
         run_bins_variant({**common, "bins_clips_per_class": 0}, progress=False)
+
+
+@pytest.mark.slow
+def test_the_fill_variant_explains_a_subset_of_the_clips_under_its_fill(tmp_path):
+    """run_fill_variant: the first clips per class of the same selection under fill_variant, while the study
+    itself zeroes; its zero-fill side is the study's rows on those clips; None without fill_clips_per_class;
+    a silent or unknown fill and a bad count are clear errors."""
+    from suffice.errors import OptionError
+    from suffice.study import run_fill_variant, run_params
+    from suffice.transfer import compare_fills
+    name = _one_detector_or_skip()
+    common = {"task": "deepfake", "models": [name], "manifest": _manifest(tmp_path), "clips_per_class": 2,
+              "workers": 1, "cache_dir": str(tmp_path / "c"), "null_random_n": 0,
+              "output_dir": str(tmp_path / "out")}
+    assert run_fill_variant(common, progress=False) is None
+    main = run_params(common, progress=False)
+    filled = run_fill_variant({**common, "fill_clips_per_class": 1, "fill_variant": "envelope-noise"}, progress=False)
+    assert set(filled.explanations.clip_id) < set(main.explanations.clip_id)
+    assert (filled.explanations.fill == "envelope-noise").all() and (main.explanations.fill == "zero").all()
+    assert (tmp_path / "out-fill").is_dir()
+    with pytest.raises(OptionError, match="fill_clips_per_class"):
+        run_fill_variant({**common, "fill_clips_per_class": 0}, progress=False)
+    for bad in ("zero", "pink"):
+        with pytest.raises(OptionError, match="fill_variant"):
+            run_fill_variant({**common, "fill_clips_per_class": 1, "fill_variant": bad}, progress=False)
+    with pytest.raises(OptionError, match="two tables"):
+        compare_fills({"zero": main.table})

@@ -23,6 +23,14 @@ nothing loses nothing), so a clip of either class has one wherever the search fi
 not are counted as not found, or apart where the budget ran out first; a set whose pruning the budget
 cut short is described, and counted as budget-cut), and the same class contrast and interaction test apply to the same kind
 of object on both sides; its kind in the tables is ``"necessary"`` in place of ``"sufficient"``.
+
+**Under a fill** (:mod:`suffice.fills`).  A study run under a non-silent fill (its ``fill`` option) gives
+empty sufficient sets only where the model gives the class to the clip's own fill, not to silence, so
+both classes of a detector have sufficient signals.  What is described is still the kept bins of the
+clip, the removed bins set to zero (:func:`descriptor_table`), not the filled signal the detector heard:
+the kept bins are the evidence the explanation names, while the fill is noise drawn from the clip at its
+level, whose descriptors would swamp those of a small set.  The references keep the same number of bins
+of the same clip, so the comparison is like for like under either fill.
 """
 from __future__ import annotations
 
@@ -39,7 +47,7 @@ from .spectral import features
 from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
-__all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "class_effects",
+__all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "all_empty", "class_effects",
            "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines", "headline",
            "adjust_chapter", "PRIMARY_KIND", "class_difference_bound"]
 
@@ -149,6 +157,14 @@ def empty_counts(explained: pd.DataFrame, group: str = "source_pred") -> pd.Data
                         **{c: g[c].sum().astype(int) for c in ("empty", "not_found", "cut_none", "budget_cut")}})
     out["left_out_share"] = (out["empty"] + out["not_found"] + out["cut_none"]) / out["explanations"]
     return out.reset_index()
+
+
+def all_empty(empty: pd.DataFrame, group: str = "source_pred") -> list[tuple[str, str]]:
+    """The (detector, class) pairs of an :func:`empty_counts` table whose every explanation is an empty set:
+    the detector gives that class to the floor of every such clip (silence under the zero fill, the
+    clip's own fill under another), so the class has no sufficient signal to describe within it."""
+    hit = empty[(empty["explanations"] > 0) & (empty["empty"] == empty["explanations"])]
+    return [(str(r["model"]), str(r[group])) for _, r in hit.iterrows()]
 
 
 def _design(df: pd.DataFrame, group: str, a: str, detector: str, interaction: bool):
@@ -344,12 +360,13 @@ def class_difference_bound(interaction: pd.DataFrame | None) -> float:
 
 def separation_lines(seps: dict[str, set[str] | None], *, value: str,
                      reasons: dict[str, str] | None = None, obj: str = "sufficient",
-                     bounds: dict[str, float] | None = None) -> list[str]:
+                     bounds: dict[str, float] | None = None, change: str = "search") -> list[str]:
     """The chapter's verdict, per strategy, from :func:`separating` of each strategy's analysis: which
     detectors separate real from fake ``obj`` sets (:data:`OBJECTS`) in ``value`` once set size and the
     clip's loudest bins are controlled, said as "not estimable" where the test could not run (with that
     strategy's reason from ``reasons``, e.g. :func:`analyse`'s ``why_not``, where given), and whether it
-    survives the change of search (only where both strategies were estimable).  ``bounds``: per strategy,
+    survives the change between the two runs (only where both were estimable); ``change`` names what
+    differs between them (``"search"``: two strategies; ``"fill"``: two fills).  ``bounds``: per run,
     :func:`class_difference_bound` of its test, which states what an absence of separation rules out."""
     reasons = reasons or {}
     bounds = bounds or {}
@@ -367,16 +384,17 @@ def separation_lines(seps: dict[str, set[str] | None], *, value: str,
     if len(seps) == 2:
         (na, a), (nb, b) = seps.items()
         if a is None or b is None:
-            lines.append("Across the change of search: not answerable here, since "
+            lines.append(f"Across the change of {change}: not answerable here, since "
                          + " and ".join(f"`{n}`" for n, s in seps.items() if s is None) + " could not be estimated.")
         else:
             both = a & b
-            lines.append("Across the change of search: " + (
-                "no detector separates under either strategy, which is an absence of evidence, not evidence of "
+            one_, many = ("strategy", "strategies") if change == "search" else (change, f"{change}s")
+            lines.append(f"Across the change of {change}: " + (
+                f"no detector separates under either {one_}, which is an absence of evidence, not evidence of "
                 "absence: " + _bounds_phrase(bounds, value) if not a and not b else
-                f"the same detector(s) under both strategies ({', '.join(sorted(a))})." if a == b else
+                f"the same detector(s) under both {many} ({', '.join(sorted(a))})." if a == b else
                 f"{len(both)} detector(s) under both ({', '.join(sorted(both)) or 'none'}); the rest under one "
-                f"strategy only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
+                f"{one_} only (the `{nb}` run has fewer clips, so less power: absence there is not evidence of absence)."))
     return lines
 
 

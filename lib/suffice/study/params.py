@@ -50,6 +50,9 @@ STUDY_DEFAULTS: dict[str, Any] = {
     "max_clip_seconds": 120,  # longest clip accepted (null: any length); every model call resynthesises the whole clip
     "rex_clips_per_class": None,  # clips per class of the task's rex-strategy variant (null: no variant)
     "bins_clips_per_class": None,  # clips per class explained again at single bins (null: no such variant)
+    "fill_clips_per_class": None,  # clips per class explained again under fill_variant (null: no such variant)
+    "fill_variant": "level-noise",  # the non-silent fill of that variant (see suffice.fills.FILLS)
+    "fill_models": None,      # models of the fill variant (null: the study's models); a subset keeps it cheap
     "rex_models": None,       # models of the rex variant (null: the study's models); a subset keeps it cheap
     "rex_options": {},        # search options of the rex variant (empty: rex's own defaults, ReX's settings)
 }
@@ -111,15 +114,20 @@ def _check_types(params: dict[str, Any]) -> None:
     if not 0 <= params["null_random_n"] <= MAX_NULL_DRAWS:
         raise bad("null_random_n", f"in [0, {MAX_NULL_DRAWS}] (beyond {MAX_NULL_DRAWS} draws the extra model "
                                    "calls buy no precision that matters)")
-    for key in ("rex_clips_per_class", "bins_clips_per_class"):
+    for key in ("rex_clips_per_class", "bins_clips_per_class", "fill_clips_per_class"):
         r = params[key]
         if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
             raise bad(key, f"null or an integer in [1, {BOUNDS['clips_per_class'][0]}]")
+    from ..fills import FILLS, ZERO
+    non_silent = [f for f in FILLS if f != ZERO]
+    if params["fill_variant"] not in non_silent:
+        raise bad("fill_variant", f"a non-silent fill, one of {', '.join(map(repr, non_silent))}")
     if not isinstance(params["rex_options"], dict):
         raise bad("rex_options", "a mapping of rex search option: value")
-    rm = params["rex_models"]
-    if rm is not None and (not isinstance(rm, list) or not rm or not all(isinstance(m, str) for m in rm)):
-        raise bad("rex_models", "null or a non-empty list of model names")
+    for key in ("rex_models", "fill_models"):
+        rm = params[key]
+        if rm is not None and (not isinstance(rm, list) or not rm or not all(isinstance(m, str) for m in rm)):
+            raise bad(key, "null or a non-empty list of model names")
     check_timeout(params["model_timeout_s"])
     v = params["max_clip_seconds"]
     if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
@@ -240,6 +248,23 @@ def run_params(source: str | os.PathLike | dict | None = None, *, executor=None,
     return result
 
 
+def _run_variant(params: dict[str, Any], count: str, suffix: str, *, executor=None, progress: bool = True,
+                 **changes: Any):
+    """The variant of a study that ``params[count]`` clips per class and ``changes`` describe, or ``None``.
+
+    ``params``: a loaded parameter set (:func:`load_params`); ``count``: the parameter that holds the
+    variant's clips per class (null: no variant, ``None`` is returned); ``suffix``: its tables go to
+    ``<output_dir>-<suffix>`` when ``output_dir`` is set; ``changes``: the parameters the variant replaces
+    (``strategy``, ``options``, ``models``).  Clip selection is nested, so the variant explains the first
+    ``params[count]`` clips per class of the study's own selection.  Returns its :class:`StudyResult`.
+    """
+    n = params[count]
+    if n is None:
+        return None
+    return run_params(params, executor=executor, progress=progress, clips_per_class=int(n),
+                      output_dir=f"{params['output_dir']}-{suffix}" if params["output_dir"] else None, **changes)
+
+
 def run_rex_variant(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
                     **overrides: Any):
     """The task study's rex-strategy variant (the paper-like search), or ``None`` when it has none.
@@ -252,12 +277,8 @@ def run_rex_variant(source: str | os.PathLike | dict | None = None, *, executor=
     ``rex_clips_per_class`` is null.
     """
     params = load_params(source, **overrides)
-    n = params["rex_clips_per_class"]
-    if n is None:
-        return None
-    return run_params(params, executor=executor, progress=progress, strategy="rex", options=params["rex_options"],
-                      clips_per_class=int(n), models=params["rex_models"] or params["models"],
-                      output_dir=f"{params['output_dir']}-rex" if params["output_dir"] else None)
+    return _run_variant(params, "rex_clips_per_class", "rex", executor=executor, progress=progress,
+                        strategy="rex", options=params["rex_options"], models=params["rex_models"] or params["models"])
 
 
 def run_bins_variant(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
@@ -271,9 +292,24 @@ def run_bins_variant(source: str | os.PathLike | dict | None = None, *, executor
     ``bins_clips_per_class`` is null.
     """
     params = load_params(source, **overrides)
-    n = params["bins_clips_per_class"]
-    if n is None:
-        return None
-    return run_params(params, executor=executor, progress=progress, clips_per_class=int(n),
-                      options={**params["options"], "resolution_hz": None},
-                      output_dir=f"{params['output_dir']}-bins" if params["output_dir"] else None)
+    return _run_variant(params, "bins_clips_per_class", "bins", executor=executor, progress=progress,
+                        options={**params["options"], "resolution_hz": None})
+
+
+def run_fill_variant(source: str | os.PathLike | dict | None = None, *, executor=None, progress: bool = True,
+                     **overrides: Any):
+    """The task study explained again under a non-silent fill, or ``None`` when it has no such variant.
+
+    Runs ``source`` (plus ``overrides``) with ``options`` plus ``fill: fill_variant`` (what a removed bin
+    becomes, :mod:`suffice.fills`; every chance reference and the floor take the same fill) on the first
+    ``fill_clips_per_class`` clips per class of the same selection (a subset of the task study's clips,
+    whose zero-fill rows are the other side of the comparison, :mod:`suffice.transfer.fill_compare`) and on
+    ``fill_models`` (``None``: the study's models; a subset keeps it cheap, since a set must stand out
+    above a fill at the clip's level, which takes more model calls than standing out above silence); its
+    tables go to ``<output_dir>-fill`` when ``output_dir`` is set.  Returns the :class:`StudyResult`, or
+    ``None`` when ``fill_clips_per_class`` is null.
+    """
+    params = load_params(source, **overrides)
+    return _run_variant(params, "fill_clips_per_class", "fill", executor=executor, progress=progress,
+                        options={**params["options"], "fill": params["fill_variant"]},
+                        models=params["fill_models"] or params["models"])

@@ -13,6 +13,8 @@
 * :mod:`~suffice.transfer.reported`: our numbers against a paper's reported ones (a rate, a variance
   component across tasks);
 * :mod:`~suffice.transfer.headline`: one task's result in one row and one sentence (the book's opening page);
+* :mod:`~suffice.transfer.fill_compare`: one task's study under the zero fill and a non-silent fill, side by
+  side, and which conclusions survive;
 * :mod:`~suffice.transfer.margins`: transfer by the producer's margin band, beside its chance references;
 * :mod:`~suffice.transfer.overlap`: the overlap of f's and g's sufficient sets on a clip, and acceptance given
   overlap (the direct test of shared evidence);
@@ -27,6 +29,7 @@ from .chance import ChanceSummary, chance_baselines
 from .features import (accepted_by, compare_strategies, criteria_table, deviation_design, feature_glm,
                        same_clips, set_size_glm, set_size_table, strategy_difference)
 from .flat_earthers import MIN_ODDS_RATIO, adjusted_flat_earthers, describe_flags, flat_earthers, loo_contrasts
+from .fill_compare import compare_fills, fill_display, fill_sentence
 from .headline import HEADLINE_FIELDS, compare_headlines, headline_display, headline_sentence, task_headline
 from .margins import MARGIN_EDGES, margin_bands, transfer_by_margin
 from .overlap import (OVERLAP_EDGES, OverlapResult, acceptance_by_overlap, calibrate_overlap, overlap_glm,
@@ -50,7 +53,7 @@ __all__ = [
     "model_table", "simulate", "simulate_predictions", "Scenario", "SCENARIOS", "calibrate",
     "adjusted_flat_earthers", "social_relations", "model_family", "AdjustedScenario", "ADJUSTED_SCENARIOS",
     "calibrate_adjusted", "relations_coverage", "describe_adjusted_calibration", "describe_relations",
-    "describe_flags", "HEADLINE_FIELDS", "task_headline", "compare_headlines", "headline_display", "headline_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
+    "describe_flags", "HEADLINE_FIELDS", "task_headline", "compare_headlines", "headline_display", "headline_sentence", "compare_fills", "fill_display", "fill_sentence", "MARGIN_EDGES", "margin_bands", "transfer_by_margin",
     "against_reported", "reported_sentence", "compare_components", "components_sentence",
     "OVERLAP_EDGES", "OverlapResult", "set_overlap", "overlap_rows", "acceptance_by_overlap",
     "overlap_glm", "overlap_sentence", "calibrate_overlap",
