@@ -101,7 +101,7 @@ def test_glm_recovers_an_effect_and_is_calibrated_under_the_null():
 def _result(odds_ratio: float, seed: int = 0) -> OverlapResult:
     rows = simulate_overlap(odds_ratio=odds_ratio, seed=seed)
     band = np.where(rows["jaccard"] == 0, BANDS[0], np.where(rows["jaccard"] > 0.5, BANDS[2], BANDS[1]))
-    rows = rows.assign(loudest_y=rows["y"], jaccard_random=0.01, energy_share=0.3, band=band)
+    rows = rows.assign(jaccard_random=0.01, energy_share=0.3, band=band)
     loud = pd.DataFrame({"jaccard_loudest": [0.5, 1.0], "is_loudest": [False, True], "jaccard_random": [0.02, 0.02]})
     return OverlapResult(rows, acceptance_by_overlap(rows), overlap_glm(rows), loud)
 

@@ -48,7 +48,7 @@ BANDS: tuple[str, ...] = ("no shared atom", "at most half shared", "more than ha
 #: the regression's overlap unit: odds ratios are per this much Jaccard
 JACCARD_STEP = 0.1
 #: the covariates of :func:`overlap_glm` besides the overlap
-COVARIATES: tuple[str, ...] = ("log_size", "log_size_target", "silence")
+COVARIATES: tuple[str, ...] = ("log_size", "log_size_target", "silence", "loudest_y")
 
 
 @dataclass(frozen=True)
@@ -191,15 +191,19 @@ def overlap_glm(rows: pd.DataFrame, *, ci: float = 0.95) -> pd.DataFrame:
     Model (rows with both sets non-empty and found)::
 
         logit P(T = 1) = b0 + b1 jaccard / JACCARD_STEP + b2 log(1 + |S_f|) + b3 log(1 + |S_g|) + b4 silence
+                         + b5 loudest
 
     Estimand: ``b1``, the log odds ratio of acceptance per +0.1 Jaccard at given set sizes (both enter,
-    since the Jaccard of two sets depends on their sizes) and silence stratum (c is g's class for the
-    floor).  Null: acceptance does not depend on overlap given those terms (``b1 = 0``).  Test: Wald
-    with the cluster-robust (clip) sandwich error of a binomial GLM (:func:`suffice.stats.logistic_glm`),
-    read against t with ``n_clips - 1`` degrees of freedom (p-values and intervals); its size and power
-    under clip effects are measured by :func:`calibrate_overlap`.  A covariate constant on these rows is
-    left out.  Producer and acceptor habits are not held (the social relations model
-    does that); a pair of one family may accept more and overlap more, which this reads as shared evidence.
+    since the Jaccard of two sets depends on their sizes), silence stratum (c is g's class for the floor)
+    and g's answer to the |S_f| loudest atoms of the clip (``loudest``: 1 when g gives them c), so that
+    sets that overlap because both are the clip's loudest atoms are not read as shared evidence beyond
+    loudness.  Null: acceptance does not depend on overlap given those terms (``b1 = 0``).  Test: Wald
+    with the cluster-robust (clip) sandwich error of a binomial GLM (:func:`suffice.stats.logistic_glm`:
+    t with ``n_clips - 1`` degrees of freedom, no claim below 20 clips); its size and power under clip
+    effects are measured by :func:`calibrate_overlap`.  A covariate constant on these rows is left out,
+    and a degenerate fit (separation, too few clips) reports NaN estimates.  Producer and acceptor habits
+    are not held (the social relations model does that); a pair of one family may accept more and
+    overlap more, which this reads as shared evidence.
     Returns :func:`suffice.stats.logistic_glm`'s table (``odds_ratio`` per step); ``attrs`` add ``step``.
     """
     d = rows[np.isfinite(rows["jaccard"].to_numpy(dtype=float))].copy()
@@ -207,24 +211,8 @@ def overlap_glm(rows: pd.DataFrame, *, ci: float = 0.95) -> pd.DataFrame:
     covs = [c for c in COVARIATES if d[c].nunique() > 1]
     out = logistic_glm(d, "y", ["jaccard_step", *covs], cluster="clip_id", standardise=False, ci=ci)
     out.attrs["step"] = JACCARD_STEP
-    return _t_reference(out, ci)
-
-
-def _t_reference(fit: pd.DataFrame, ci: float) -> pd.DataFrame:
-    """``fit`` with its p-values and intervals read against t with ``n_clusters - 1`` degrees of freedom
-    instead of the normal (the sandwich error of a few dozen clusters is too small; the normal reference
-    rejects a true null too often in :func:`calibrate_overlap`); every estimate NaN when the fit is
-    degenerate (separation, a constant outcome)."""
-    dof = max(int(fit.attrs["n_clusters"]) - 1, 1)
-    q = float(sps.t.ppf(0.5 + ci / 2, dof))
-    out = fit.copy()
-    with np.errstate(invalid="ignore"):
-        out["p"] = 2 * sps.t.sf(np.abs(out["z"]), dof)
-        out["coef_lo"], out["coef_hi"] = out["coef"] - q * out["se"], out["coef"] + q * out["se"]
-    out["or_lo"], out["or_hi"] = np.exp(out["coef_lo"]), np.exp(out["coef_hi"])
-    if fit.attrs.get("degenerate"):  # separation: no estimate to read
+    if out.attrs.get("degenerate"):  # separation or too few clips: no estimate to read
         out.loc[:, "coef":] = np.nan
-    out.attrs.update(fit.attrs, dof=dof)
     return out
 
 
@@ -323,9 +311,11 @@ def simulate_overlap(n_clips: int = 30, n_models: int = 6, *, odds_ratio: float 
     atoms that every model keeps, others none), so overlap varies from clip to clip as in a study.  Every
     ordered pair f != g gives one row with outcome::
 
-        logit P(T = 1) = -1 + u_x + v_{x,f} - 0.3 log(1 + |S_f|) + 1.0 silence + log(odds_ratio) jaccard / 0.1
+        logit P(T = 1) = -1 + u_x + v_{x,f} - 0.3 log(1 + |S_f|) + 1.0 silence + 0.5 loudest
+                         + log(odds_ratio) jaccard / 0.1
 
-    ``u_x ~ N(0, clip_sd^2)``, ``v ~ N(0, clip_source_sd^2)``, ``silence ~ Bernoulli(0.2)`` per row; with
+    ``u_x ~ N(0, clip_sd^2)``, ``v ~ N(0, clip_source_sd^2)``, ``silence ~ Bernoulli(0.2)`` and
+    ``loudest ~ Bernoulli(0.3)`` per row; with
     ``odds_ratio = 1`` acceptance does not depend on overlap (the null of :func:`overlap_glm`).
     """
     rng = np.random.default_rng(seed)
@@ -340,13 +330,13 @@ def simulate_overlap(n_clips: int = 30, n_models: int = 6, *, odds_ratio: float 
                 if f == g:
                     continue
                 jac = _jaccard(sets[f], sets[g])[1]
-                sil = float(rng.random() < 0.2)
-                eta = (-1 + u + v[f] - 0.3 * np.log1p(len(sets[f])) + sil
+                sil, loud = float(rng.random() < 0.2), float(rng.random() < 0.3)
+                eta = (-1 + u + v[f] - 0.3 * np.log1p(len(sets[f])) + sil + 0.5 * loud
                        + np.log(odds_ratio) * jac / JACCARD_STEP)
                 rows.append({"source": f"m{f}", "target": f"m{g}", "clip_id": f"c{x}",
                              "y": float(rng.random() < 1 / (1 + np.exp(-eta))), "jaccard": jac,
                              "log_size": np.log1p(len(sets[f])), "log_size_target": np.log1p(len(sets[g])),
-                             "silence": sil})
+                             "silence": sil, "loudest_y": loud})
     return pd.DataFrame(rows)
 
 
