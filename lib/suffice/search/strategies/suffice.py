@@ -22,8 +22,7 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    cut into two parts at a seeded random point and only the removal of its quieter part is tested:
    if that part can go, the other is known (it holds the needed bin) without a call; if not, the
    quieter part is known and the other is tested whole next round (generalised binary splitting:
-   about 1.5 instead of 2 calls per level of a needed bin's halving; ``MAX_ARITY`` > 2 cuts a known
-   block all of whose parts were needed into more parts and tests them all).  All the
+   about 1.5 instead of 2 calls per level of a needed bin's halving).  All the
    interventions of a round go to the model as one batch.  Parts whose removal keeps the class (and δ-confidence) are removal candidates;
    they are applied together if that passes (one call), otherwise the longest passing prefix of them,
    strongest first, is found by bisection, and the candidates behind the first one that could not
@@ -88,13 +87,6 @@ from ..result import SearchResult, rank_bins
 NAME = "suffice"
 #: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
 SEARCHES_ATOMS = True
-# ``chain``: after the longest passing prefix of a round's removals, the removals behind the first one that
-# could not go are tried (prefix and bisection) on the reduced set, while that removes something.
-# Measured: 120 pairs of which either bin can go but not both (toys.pairs_clip), 8,000 / 16,000
-# samples, min_block 1: 524 / 553 calls against 676 / 690 without; min_block 4: 836 / 1,047 against
-# 1,016 / 1,497; conjunctions unchanged.  The default study's 90 YAMNet explanations (3 clips per
-# class): 60 verified 1-minimal in 61,391 calls against 62 in 60,996 (two paths changed either way;
-# the sets the budget cut are smaller: median 397 vs 503 bins, genre; 591 vs 673, emotion)
 OPTIONS: tuple[Option, ...] = (
     Option("prior", str, "magnitude", "ranking of the first prefix; 'none' starts from all bins",
            choices=("magnitude", "none")),
@@ -102,9 +94,8 @@ OPTIONS: tuple[Option, ...] = (
            "included; None: adaptive (auto_min_calls .. auto_max_calls; verify_max_calls for a 1-minimality "
            "pass that fits it)", min=1, none_ok=True),
     Option("auto_min_calls", int, 1000, "adaptive budget (max_calls=None): never below this", min=1),
-    Option("auto_max_calls", int, 1500, "adaptive budget (max_calls=None): never above this (at most "
-           "1.5x the old 1,000-call pruning budget, to keep studies' model time), except for verify_max_calls",
-           min=1),
+    Option("auto_max_calls", int, 1500, "adaptive budget (max_calls=None): never above this, except for "
+           "verify_max_calls (a cap on the studies' model time)", min=1),
     Option("verify_max_calls", int, 2500, "adaptive budget: a 1-minimality pass (step 3) of the sufficient "
            "set that begins within auto_max_calls and is projected to finish here (calls so far + "
            "VERIFY_PROJECTION x its size) may run up to this many calls; what follows it (second start, "
@@ -113,7 +104,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("band_priors", bool, True, "when the magnitude prefix is long (or none passes), also try "
            "the band rankings' prefixes and start from the shortest passing one"),
     Option("chain", bool, True, "after the longest passing group of removals, try the ones behind the "
-           "first that could not go again on the reduced set (removals that can each go but not together)"),
+           "first that could not go again on the reduced set (removals that can each go but not together: "
+           "fewer calls on such pairs)"),
     Option("min_block", int, 1, "blocks of at most this many bins are tested whole, never split", min=1),
     Option("verify", bool, True, "1-minimality pass at any set size (every kept bin tested for "
            "removal in the final context)"),
@@ -123,38 +115,19 @@ OPTIONS: tuple[Option, ...] = (
            "set, as a share of the first start's calls", min=0.0, max=100.0),
 )
 DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
-#: parts a dense block may be cut into (a block all of whose parts were needed is cut into twice as
-#: many next time, up to this).  2 = plain halving, the default: finer cuts saved 11% of the calls on
-#: a 300-bin random conjunction (3,217 vs 3,600) but, under the budget, left a real model's
-#: (genre/yamnet-probe, smoke, a 2,000-call budget) budget-cut set at 3,337 bins instead of 885
-#: (measured).
-MAX_ARITY = 2
-#: a known block's removal is tested for its quieter part only (step 2); False: both parts, as the
-#: halving search did (measured with the prior's bisection and step 3's retest order below: 300-bin
-#: conjunction 2,753 vs 3,600 calls at 16,000 samples; 15 smoke real-backbone explanations, 3 clips x
-#: yamnet-probe on 3 tasks and ast-tiny on 2, auto_max_calls=1000: 7,191 vs 8,987 calls, 10/15
-#: verified either way)
-HALF_FIRST = True
-#: step 3 retests the candidates that stayed before the next full pass (a small win, measured on the
-#: same 15 explanations: 7,191 vs 7,246 calls without it)
-RETEST_STAYED = True
-#: the prior prefix's bisection stops within this share of the passing length (None: no bisection)
-PRIOR_TOL: float | None = 1 / 8
-LOUD_FIRST = 2   # the loudest bins of the first set, each tested for removal alone in the first round
+#: the prior prefix's bisection stops within this share of the passing length (a start set up to this
+#: much too large costs fewer calls than bisecting further)
+PRIOR_TOL = 1 / 8
+#: the loudest bins of the first set, each tested for removal alone in the first round (a loud bin can
+#: hurt a non-monotone model)
+LOUD_FIRST = 2
 #: the band rankings the prior also tries (kind, bands), in this order, when the magnitude prefix holds
-#: more than BAND_MIN bins.  Measured on the default study's YAMNet explanations at the default budget
-#: (verified 1-minimal / model calls; genre 60 explanations, emotion 24, deepfake 6): no band rankings
-#: 44/37,758, 6/27,070, 5/5,686; these three 47/32,541, 9/22,820, 6/5,635; all eight of
-#: within/relative x 16/32/64/128 48/31,285, 11/22,833, 6/5,635, but ~70 calls more than none where no
-#: band helps (a 40-bin conjunction in white noise, 16,000 samples: 638 vs 566; these three 600)
+#: more than BAND_MIN bins (more verified sets at fewer calls on real models; a few calls more where no
+#: band helps)
 BAND_RANKINGS: tuple[tuple[str, int], ...] = (("within", 64), ("relative", 16), ("relative", 32))
 BAND_MIN = 64
 #: step 3 of the sufficient set is given ``verify_max_calls`` when the calls so far plus this many per
-#: kept bin fit there (a pass, a confirming pass and their acceptances).  Measured on the default
-#: studies' Whisper / YAMNet explanations (genre, emotion, deepfake; 214): verified 1-minimal 165 -> 180
-#: at 1.07x the calls (176,870 -> 188,713; deepfake unchanged).  Read off the 49 budget-cut ones re-run
-#: without a cap: a flat 2,500-call cap verifies the same 14 of them at 1.56x their calls, this rule at
-#: 1.16x; a 4,000-call allowance 22 at 1.40x
+#: kept bin fit there (a pass, a confirming pass and their acceptances)
 VERIFY_PROJECTION = 3
 
 
@@ -273,18 +246,14 @@ class _Search:
         return _Predicate(fn)
 
     # ---- pruning ------------------------------------------------------------------------------
-    def _parts(self, blk: np.ndarray, arity: int) -> list[np.ndarray]:
+    def _halves(self, blk: np.ndarray) -> list[np.ndarray]:
+        """``blk`` cut in two at a seeded random point of its middle half (``[blk]``: at most
+        ``min_block`` bins, never split)."""
         n = len(blk)
         if n <= self.min_block:
             return [blk]
-        p = int(min(arity, n))
-        if p == 2:
-            c = n // 2 if n < 4 else int(self.rng.integers(n // 4, 3 * n // 4 + 1))
-            return [blk[:c], blk[c:]]
-        edges = np.rint(np.arange(1, p) * n / p).astype(int)
-        jitter = self.rng.integers(-(n // (4 * p)), n // (4 * p) + 1, size=p - 1) if n >= 4 * p else 0
-        edges = np.unique(np.clip(edges + jitter, 1, n - 1))
-        return [b for b in np.split(blk, edges) if len(b)]
+        c = n // 2 if n < 4 else int(self.rng.integers(n // 4, 3 * n // 4 + 1))
+        return [blk[:c], blk[c:]]
 
     def _accept(self, pred: _Predicate, keep: np.ndarray, removals: list[np.ndarray],
                 strengths: list[float]) -> np.ndarray:
@@ -338,30 +307,29 @@ class _Search:
         keep = keep.copy()
         free = keep if protected is None else keep & ~protected
         n0 = max(int(free.sum()), 1)
-        # a block is (bins, arity, known): ``known`` blocks failed to go as a whole (they hold a needed
-        # bin) and are split; the others are tested whole first
-        blocks: list[tuple[np.ndarray, int, bool]] = [(np.flatnonzero(free), 2, True)] if free.any() else []
+        # a block is (bins, known): ``known`` blocks failed to go as a whole (they hold a needed bin) and
+        # are halved; the others are tested whole first
+        blocks: list[tuple[np.ndarray, bool]] = [(np.flatnonzero(free), True)] if free.any() else []
         if loud_first and free.sum() > 2 * loud_first:
             # the loudest bins can also hurt (a non-monotone model): each is tried alone in round 1
             idx = np.flatnonzero(free)
             loud = idx[np.lexsort((idx, -self.oracle.magnitude[idx]))[:loud_first]]
-            blocks = [(np.setdiff1d(idx, loud), 2, False)] + [(np.array([b]), 2, False) for b in sorted(loud)]
+            blocks = [(np.setdiff1d(idx, loud), False)] + [(np.array([b]), False) for b in sorted(loud)]
         needed, first_round, history = 0, True, []
         try:
             while blocks and not self.exhausted:
                 plans, masks = [], []
-                for blk, ar, known in blocks:
-                    parts = self._parts(blk, ar) if known else [blk]
+                for blk, known in blocks:
+                    parts = self._halves(blk) if known else [blk]
                     if known and len(parts) == 1:        # a needed bin (or unsplittable block): step 3
                         plans.append((parts, []))
                         continue
-                    if known and len(parts) == 2 and HALF_FIRST:
-                        # one part is tested; if it can go, the other holds the needed bin
+                    if known:
+                        # the quieter half is tested; if it can go, the other holds the needed bin
                         e = [float(self.oracle.magnitude[p].sum()) for p in parts]
-                        first = int(np.argmin([e[0], e[1]]))
-                        tested = [first]
+                        tested = [int(np.argmin([e[0], e[1]]))]
                     else:
-                        tested = list(range(len(parts)))
+                        tested = [0]
                     plans.append((parts, tested))
                     for j in tested:
                         m = keep.copy()
@@ -375,12 +343,12 @@ class _Search:
                 n_tested = len(ok)
                 k = 0
                 removals, strengths, nxt, carried, needed = [], [], [], [], 0
-                for (blk, ar, known), (parts, tested) in zip(blocks, plans):
+                for (blk, known), (parts, tested) in zip(blocks, plans):
                     if not tested:
                         needed += 1
                         continue
                     if k + len(tested) > n_tested:       # not tested (budget): carried unchanged
-                        carried.append((blk, ar, known))
+                        carried.append((blk, known))
                         k += len(tested)
                         continue
                     res = {j: bool(ok[k + i]) for i, j in enumerate(tested)}
@@ -389,14 +357,13 @@ class _Search:
                     any_ok = any(res.values())
                     for j, part in enumerate(parts):
                         if j not in res:                 # untested: known needed if the other could go
-                            nxt.append((part, 2, any_ok))
+                            nxt.append((part, any_ok))
                             continue
                         if res[j]:
                             removals.append(part)
                             strengths.append(str_[j])
                         elif len(part) > 1 and len(part) > self.min_block:
-                            child = 2 if any_ok else max(2, min(2 * ar, MAX_ARITY))
-                            nxt.append((part, child, True))
+                            nxt.append((part, True))
                             needed += 1
                         else:
                             needed += 1                  # a bin (or whole block) that cannot go now
@@ -406,11 +373,11 @@ class _Search:
                     keep = new
                     for part in removals:                # rejected removals: retried next round
                         if keep[part].any():
-                            nxt.append((part[keep[part]], 2, False))
+                            nxt.append((part[keep[part]], False))
                     if first_round and loud_first and any(len(p) == 1 for p in removals):
                         # a loud bin could go: the verdicts of this round came in the old context
                         # (a non-monotone model), so the blocks that could not go are retested whole
-                        nxt = [(b, ar, False) for b, ar, _ in nxt]
+                        nxt = [(b, False) for b, _ in nxt]
                     del gone
                 first_round = False
                 blocks = sorted(nxt + carried, key=lambda b: int(b[0][0]))
@@ -487,7 +454,7 @@ class _Search:
             if self.exhausted:
                 return keep, False, False
             stayed = idx[cand][keep[idx[cand]]]
-            pending = stayed if len(stayed) and RETEST_STAYED else None
+            pending = stayed if len(stayed) else None
 
 
 def _prior_prefix(S: _Search, band_priors: bool, meta: dict) -> tuple[np.ndarray, int | None]:
@@ -496,7 +463,7 @@ def _prior_prefix(S: _Search, band_priors: bool, meta: dict) -> tuple[np.ndarray
 
     def shortest(order: np.ndarray) -> int | None:
         return first_prefix(order, K, lambda masks: S.evaluate(S.sufficient, masks)[0], mode="gallop",
-                            bisect=PRIOR_TOL is not None, include_total=False, tol=PRIOR_TOL or 0.0)
+                            bisect=True, include_total=False, tol=PRIOR_TOL)
 
     order = magnitude_order(S.oracle.magnitude)
     m = shortest(order)
