@@ -48,18 +48,6 @@ class SearchResult:
     complete_keep: np.ndarray | None = None
     complete_confidence: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)  # deprecated: use the fields
-
-    _LEGACY = ("necessary_keep", "necessary_found", "complete_keep", "complete_confidence")
-
-    def __post_init__(self) -> None:
-        # the old contract: sets under magic keys of ``extra``; moved to their fields, the rest to meta
-        if self.extra:
-            for k in self._LEGACY:
-                if k in self.extra and getattr(self, k) is None:
-                    setattr(self, k, self.extra[k])
-            self.meta = {**{k: v for k, v in self.extra.items() if k not in self._LEGACY}, **self.meta}
-        self.extra = self.meta
 
 
 def rank_bins(responsibility: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:

@@ -127,8 +127,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("stable_block", int, 4, "iterations per block with stop_when_stable", min=1),
     Option("extract_window", int, 16, "prefixes per model call in the linear scan (not the result)", min=1),
 )
-#: option name -> default value
-DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
 
 #: the 14 non-empty proper subsets of 4 parts, in ReX's order
 COMBINATIONS: tuple[tuple[int, ...], ...] = (

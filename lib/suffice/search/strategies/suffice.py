@@ -114,7 +114,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("restart_share", float, 0.25, "calls the second start may spend before it beats the first "
            "set, as a share of the first start's calls", min=0.0, max=100.0),
 )
-DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
 #: the prior prefix's bisection stops within this share of the passing length (a start set up to this
 #: much too large costs fewer calls than bisecting further)
 PRIOR_TOL = 1 / 8
