@@ -59,7 +59,7 @@ def test_result_fields_reach_the_explanation(case):
     names = {f.name for f in dataclasses.fields(SearchResult)}
     assert {"keep", "responsibility", "found", "ranking", "budget_exhausted", "verified_minimal",
             "silence_index", "necessary_keep", "necessary_found", "complete_keep",
-            "complete_confidence", "meta"} <= names
+            "complete_confidence", "search_calls", "extras_calls", "meta"} <= names
 
 
 def test_old_json_without_the_new_fields_loads(case):

@@ -174,6 +174,9 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
             "model_seconds": round(oracle.model_seconds, 6), "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
     if res.necessary_found is not None:
         meta["necessary_found"] = bool(res.necessary_found)
+    for name in ("search_calls", "extras_calls"):  # the record keeps the call split under these keys
+        if getattr(res, name) is not None:
+            meta[name] = int(getattr(res, name))
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,

@@ -480,9 +480,9 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool = False, compl
         previous = keep
     before = oracle.n_calls
     more = extras(oracle, keep, ranking, opts, contrastive=contrastive, complete=complete)
-    meta = {**_stats(stats), "rex_stopped_early": stopped_early, "search_calls": search_calls,
-            "extraction_calls": extraction_calls, "extras_calls": oracle.n_calls - before}
+    meta = {**_stats(stats), "rex_stopped_early": stopped_early, "extraction_calls": extraction_calls}
     return SearchResult(keep=keep, responsibility=merged.normalised(), found=found, ranking=ranking,
                         necessary_keep=more.get("necessary_keep"), necessary_found=more.get("necessary_found"),
                         complete_keep=more.get("complete_keep"),
-                        complete_confidence=more.get("complete_confidence"), meta=meta)
+                        complete_confidence=more.get("complete_confidence"), search_calls=search_calls,
+                        extras_calls=oracle.n_calls - before, meta=meta)

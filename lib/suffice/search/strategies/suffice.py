@@ -546,8 +546,8 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
     found = bool(keep.sum() < K)
     resp, ranking = _ranking(S, keep)
     res = SearchResult(keep=keep, responsibility=resp, found=found, ranking=ranking,
-                       verified_minimal=bool(verified and found), silence_index=silence, meta=meta)
-    meta["search_calls"] = oracle.n_calls
+                       verified_minimal=bool(verified and found), silence_index=silence,
+                       search_calls=oracle.n_calls, meta=meta)
     if contrastive and not S.exhausted:
         nec, finished = _extend(S, keep, ranking, S.contrastive())
         res.necessary_keep, res.necessary_found = nec, nec is not None
