@@ -47,18 +47,7 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    pruned by steps 2-3 as well (each time the set shrinks).  A search that finished within its budget
    therefore returns a verified 1-minimal set, never a larger or an unverified one.
 
-**Budget.**  ``max_calls`` caps every model call of the explanation (the original clip, silence, the
-prior, pruning, the second start, the contrastive and complete sets) and is never exceeded: a batch
-that would pass it is cut to what fits, and the search stops with ``budget_exhausted`` and the
-smallest set verified so far.  ``max_calls=None`` (default) adapts: at least ``auto_min_calls``,
-raised as the pruning learns how many bins are needed (``d`` disjoint parts that cannot go: about
-``3 d log2(|S0| / d) + 2 d`` more calls, and, for the sufficient set, each group of removals funded to
-its end), never above ``auto_max_calls``, except that step 3 of the sufficient set, when it begins within
-that and the calls so far plus ``VERIFY_PROJECTION`` (3) per kept bin fit under ``verify_max_calls``, may
-run to ``verify_max_calls``: verifying a ``k``-bin set of a non-monotone model needs at least ``k`` calls in its
-final context, so a set found late would otherwise be cut just before it is verified.  The ceiling goes
-back to ``auto_max_calls`` after that pass: what follows (the second start, the contrastive and complete
-sets) gets no calls beyond it.
+**Budget.**  One ceiling on every model call of the explanation: see :func:`search`.
 
 Responsibility (our proxy, in [0, 1]): for each bin, ``|S| / |W_b|`` where ``W_b`` is the smallest
 sufficient mask evaluated that contains the bin (the whole spectrum counts as evaluated) and ``S``
@@ -511,7 +500,70 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
            max_calls: int | None, auto_min_calls: int, auto_max_calls: int, verify_max_calls: int,
            band_priors: bool, chain: bool,
            min_block: int, verify: bool, restart: bool, restart_share: float) -> SearchResult:
-    """Run the strategy; see the module docstring."""
+    """A sufficient set of the units ``oracle`` presents, pruned to 1-minimal within the budget.
+
+    The steps (silence, prior prefix, causal pruning, 1-minimality, second start, smallest seen) are
+    those of the module docstring; :func:`suffice.explain` validates every option before this runs.
+
+    Args:
+        oracle: the :class:`~suffice.search.evaluator.MaskEvaluator` of one (model, clip, target), or an
+            :class:`~suffice.search.resolution.AtomView` of it (the units are then atoms of bins).  Its
+            ``max_calls`` is set here and raised by the adaptive budget.
+        seed: seeds the cut points of the pruning: the same seed and options give the same result,
+            whatever the evaluator's batch size.
+        contrastive: also search ``necessary_keep``: ``keep`` plus units, sufficient and whose complement
+            loses the class, pruned until every added unit is needed for both.
+        complete: also search ``complete_keep``: ``keep`` plus units until the confidence matches the
+            original's to 2 d.p., pruned the same way.
+        prior: ``"magnitude"`` starts from the shortest passing prefix of the magnitude ranking (and of
+            the band rankings, see ``band_priors``), tries the loudest units alone first and allows the
+            second start; ``"none"`` starts from all units, without either.
+        max_calls: cap on every model call of the explanation, the original clip included; never
+            exceeded.  None: the adaptive budget below.
+        auto_min_calls: adaptive budget: never below this.
+        auto_max_calls: adaptive budget: never above this, except for ``verify_max_calls``.
+        verify_max_calls: adaptive budget: the ceiling of a 1-minimality pass of the sufficient set that
+            begins within ``auto_max_calls`` and is projected (``VERIFY_PROJECTION`` calls per kept unit)
+            to end here.
+        band_priors: when the magnitude prefix holds more than ``BAND_MIN`` units (or none passes), also
+            try the prefixes of ``BAND_RANKINGS``.
+        chain: after the longest passing group of removals, retry the ones behind the first that could not
+            go on the reduced set.
+        min_block: blocks of at most this many units are tested whole, never halved.
+        verify: run the 1-minimality pass (without it ``verified_minimal`` is False).
+        restart: run the prior-free second start from the complement of the first set when it is
+            sufficient.
+        restart_share: the calls the second start may spend before it beats the first set, as a share of
+            the first start's calls (at least ``2 log2 K + 8``).
+
+    Returns:
+        :class:`~suffice.search.result.SearchResult` over the oracle's units:
+
+        * ``keep``: the smallest sufficient set evaluated and pruned (all units when ``found`` is False);
+          ``found``: it is short of every unit.
+        * ``verified_minimal``: every kept unit was tested for removal against the final set and none
+          could go; ``budget_exhausted``: the budget stopped the search (``keep`` is still sufficient).
+        * ``responsibility`` (``|keep| / |W_u|``, ``W_u`` the smallest sufficient mask evaluated that holds
+          unit ``u``) and ``ranking`` (units by responsibility, ties by magnitude).
+        * ``silence_index``: the class of the empty set (None when the budget ran out before it).
+        * ``search_calls``: the calls spent until ``keep`` was settled; the contrastive and complete sets
+          (``necessary_keep``, ``necessary_found``, ``necessary_budget_cut``, ``complete_keep``,
+          ``complete_confidence``) come after, and are not searched once the budget is spent.
+        * ``meta``: diagnostics (the prior used, the start size, the calls of each phase, the second
+          start's outcome, the final ceiling).
+
+    Budget:
+        Every model call counts against ``oracle.max_calls``: silence, the prior, the pruning, the second
+        start, the contrastive and complete sets.  A batch that would pass the ceiling is cut to what
+        fits, and the search returns the smallest set verified sufficient so far.  Under the adaptive
+        budget (``max_calls=None``) the ceiling starts at ``auto_min_calls`` and is raised as the pruning
+        learns how many units are needed (about ``3 d log2(|S0| / d) + 2 d`` calls for ``d`` needed
+        parts of a start set ``S0``, and each group of the sufficient set's removals funded to its end), up to ``auto_max_calls``, or ``verify_max_calls`` for the
+        sufficient set's 1-minimality pass (verifying a ``k``-unit set of a non-monotone model needs at
+        least ``k`` calls in its final context, so a set found late would otherwise be cut just before
+        it is verified); it goes back to ``auto_max_calls`` after that pass, so what follows (the second
+        start, the contrastive and complete sets) gets no calls beyond it.
+    """
     K = oracle.n_bins
     S = _Search(oracle, np.random.default_rng(seed), max_calls=max_calls,
                 auto=(auto_min_calls, auto_max_calls), min_block=min_block, chain=chain,
