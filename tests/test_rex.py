@@ -7,6 +7,7 @@ import pytest
 
 from suffice import explain
 from suffice.errors import OptionError
+from suffice.search.options import validate
 from suffice.search.strategies import rex
 
 RATE = 16000
@@ -141,12 +142,12 @@ def test_fixed_linear_search_marks_bins_not_prefixes():
 def test_one_split_matches_rex_rules():
     import numpy.random as npr
     box = rex.Box("R", 0, 100, 0)
-    kids = rex.split(box, npr.default_rng(0), dict(rex.DEFAULTS))
+    kids = rex.split(box, npr.default_rng(0), validate(rex.OPTIONS, {}, owner=rex.NAME))
     assert len(kids) == 4 and kids[0].start == 0 and kids[-1].stop == 100
     assert all(k.width > 0 and k.depth == 1 for k in kids)
     assert all(a.stop == b.start for a, b in zip(kids, kids[1:]))
-    assert rex.split(rex.Box("s", 0, 9, 0), npr.default_rng(0), dict(rex.DEFAULTS)) == []
-    assert rex.split(rex.Box("d", 0, 99, 11), npr.default_rng(0), dict(rex.DEFAULTS)) == []
+    assert rex.split(rex.Box("s", 0, 9, 0), npr.default_rng(0), validate(rex.OPTIONS, {}, owner=rex.NAME)) == []
+    assert rex.split(rex.Box("d", 0, 99, 11), npr.default_rng(0), validate(rex.OPTIONS, {}, owner=rex.NAME)) == []
     assert len(rex.COMBINATIONS) == 14 and len(set(rex.COMBINATIONS)) == 14
 
 

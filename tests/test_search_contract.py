@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 import suffice
@@ -60,14 +59,7 @@ def test_result_fields_reach_the_explanation(case):
     names = {f.name for f in dataclasses.fields(SearchResult)}
     assert {"keep", "responsibility", "found", "ranking", "budget_exhausted", "verified_minimal",
             "silence_index", "necessary_keep", "necessary_found", "complete_keep",
-            "complete_confidence", "meta"} <= names
-
-
-def test_old_extra_dict_is_still_accepted():
-    keep = np.zeros(5, bool)
-    r = SearchResult(keep=keep, responsibility=np.zeros(5), found=True, ranking=np.arange(5),
-                     extra={"complete_keep": keep, "complete_confidence": 0.5, "rex_work": 3})
-    assert r.complete_keep is keep and r.complete_confidence == 0.5 and r.meta == {"rex_work": 3}
+            "complete_confidence", "search_calls", "extras_calls", "meta"} <= names
 
 
 def test_old_json_without_the_new_fields_loads(case):

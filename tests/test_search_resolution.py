@@ -13,6 +13,7 @@ import pytest
 from suffice import OptionError, explain
 from suffice.explanation import Explanation
 from suffice.search.evaluator import MaskEvaluator
+from suffice.search.options import validate
 from suffice.search.resolution import AtomView, atoms_of, levels, width_in_bins
 from suffice.toys import RegionsClassifier, ToneClassifier, tone_clip
 
@@ -62,12 +63,13 @@ def test_a_view_of_single_bin_atoms_is_the_evaluator_itself(n_samples):
     """The default strategy through an AtomView of one-bin atoms: the same set, calls and verdict."""
     from suffice.search.strategies import suffice as strategy
     model, x = noise_case(n_samples)
+    own = validate(strategy.OPTIONS, {}, owner=strategy.NAME)
     direct = strategy.search(MaskEvaluator(model, x, batch_size=16), seed=3, contrastive=False, complete=False,
-                             **strategy.DEFAULTS)
+                             **own)
     ev = MaskEvaluator(model, x, batch_size=16)
     k = ev.n_bins
     viewed = strategy.search(AtomView(ev, np.arange(k), np.arange(k) + 1), seed=3, contrastive=False,
-                             complete=False, **strategy.DEFAULTS)
+                             complete=False, **own)
     assert np.array_equal(direct.keep, viewed.keep) and direct.verified_minimal == viewed.verified_minimal
     assert direct.meta.get("n_calls", None) == viewed.meta.get("n_calls", None)
 

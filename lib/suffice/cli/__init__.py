@@ -76,18 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return FAILURE
 
 
-def __getattr__(name: str):
-    """``suffice.cli.resolve_model`` for older scripts (lazily: it imports torch); use
-    :func:`suffice.models.resolve.resolve_model`."""
-    if name == "resolve_model":
-        from ..models.resolve import resolve_model
-        return resolve_model
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def alias(command: str) -> int:
     """``python -m suffice.<command> ARGS`` as ``suffice <command> ARGS``."""
     return main([command, *sys.argv[1:]])
 
 
-__all__ = ["main", "build_parser", "alias", "resolve_model", "USER_ERROR", "FAILURE", "INTERRUPTED"]
+__all__ = ["main", "build_parser", "alias", "USER_ERROR", "FAILURE", "INTERRUPTED"]

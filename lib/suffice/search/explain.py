@@ -2,7 +2,7 @@
 
 Strategies live in their own modules and register in :data:`STRATEGIES`.  The contract
 (:mod:`suffice.search.result`): a module provides ``NAME``, ``OPTIONS`` (its own
-:class:`~suffice.search.options.Option` declarations; a plain ``DEFAULTS`` dict is still accepted) and
+:class:`~suffice.search.options.Option` declarations) and
 ``search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: bool, **own) -> SearchResult``.
 Every option value is validated here, in one place (:func:`resolve_options`), before ``search`` runs.
 """
@@ -47,11 +47,7 @@ def _strategy_module(name: str) -> ModuleType:
 
 def own_options(strategy: str = DEFAULT_STRATEGY) -> tuple[_opt.Option, ...]:
     """The options ``strategy`` declares itself (not the common ones)."""
-    module = _strategy_module(strategy)
-    declared = getattr(module, "OPTIONS", None)
-    if declared is None:
-        declared = _opt.legacy_options(getattr(module, "DEFAULTS", {}))
-    return tuple(declared)
+    return tuple(_strategy_module(strategy).OPTIONS)
 
 
 def strategy_options(strategy: str = DEFAULT_STRATEGY) -> tuple[_opt.Option, ...]:
@@ -178,6 +174,9 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
             "model_seconds": round(oracle.model_seconds, 6), "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
     if res.necessary_found is not None:
         meta["necessary_found"] = bool(res.necessary_found)
+    for name in ("search_calls", "extras_calls"):  # the record keeps the call split under these keys
+        if getattr(res, name) is not None:
+            meta[name] = int(getattr(res, name))
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,

@@ -133,15 +133,6 @@ COMMON: tuple[Option, ...] = (
 )
 
 
-def legacy_options(defaults: dict[str, Any]) -> tuple[Option, ...]:
-    """Options inferred from a plain ``{name: default}`` dict (a strategy without ``OPTIONS``)."""
-    out = []
-    for k, d in defaults.items():
-        kind = type(d) if type(d) in _TYPE_NAMES else object
-        out.append(Option(k, kind, d, "(undocumented)"))
-    return tuple(out)
-
-
 def validate(declared: Iterable[Option], given: dict[str, Any], *, owner: str) -> dict[str, Any]:
     """Defaults of ``declared`` overlaid by ``given``, each value converted and checked.
 

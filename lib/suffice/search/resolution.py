@@ -154,8 +154,7 @@ def _in_bins(view: AtomView, r: SearchResult) -> SearchResult:
         return None if m is None else view.to_bins(m)
     resp = view.spread(r.responsibility)
     return replace(r, keep=b(r.keep), responsibility=resp, ranking=rank_bins(resp, view.oracle.magnitude),
-                   necessary_keep=b(r.necessary_keep), complete_keep=b(r.complete_keep), meta=dict(r.meta),
-                   extra={})
+                   necessary_keep=b(r.necessary_keep), complete_keep=b(r.complete_keep), meta=dict(r.meta))
 
 
 def coarse_to_fine(module: ModuleType, oracle: MaskEvaluator, widths: list[int], *, seed: int,
@@ -201,7 +200,7 @@ def coarse_to_fine(module: ModuleType, oracle: MaskEvaluator, widths: list[int],
     meta = {**chosen.meta, "levels": [lv.as_dict(bin_hz) for lv in done]}
     found = bool(chosen.keep.sum() < K)
     out = replace(chosen, found=found, budget_exhausted=cut, responsibility=responsibility,
-                  ranking=rank_bins(responsibility, oracle.magnitude), meta=meta, extra={}, **carried)
+                  ranking=rank_bins(responsibility, oracle.magnitude), meta=meta, **carried)
     return out, width
 
 

@@ -3,8 +3,8 @@
 A strategy module provides ``NAME``, ``OPTIONS`` (a tuple of :class:`suffice.search.options.Option`,
 its own options) and ``search(oracle, *, seed, contrastive, complete, **own_options) -> SearchResult``.
 ``explain()`` validates every option before calling ``search`` (so ``search`` receives checked values)
-and builds the :class:`~suffice.Explanation` from the named fields below; ``meta`` is for
-diagnostics only and never read by ``explain()``.
+and builds the :class:`~suffice.Explanation` from the named fields below.  Every value that anything
+reads is a field here; ``meta`` is for free-form diagnostics only, read by nothing but people.
 """
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ class SearchResult:
       ``necessary_keep`` is then sufficient and necessary but not pruned to the end, and a missing one
       is unknown (not "not found").  False where the search finished (or was not asked for).
     * ``complete_keep`` / ``complete_confidence``: the complete set (``complete=True``).
+    * ``search_calls``: the model calls spent until the sufficient set was settled, the original clip
+      included (the calls after it went to the contrastive and complete sets); None: not counted.
+    * ``extras_calls``: the model calls of the contrastive and complete sets, where the strategy counts
+      them itself (rex); None: everything after ``search_calls`` (and the robustness check).
     """
 
     keep: np.ndarray
@@ -47,19 +51,9 @@ class SearchResult:
     necessary_budget_cut: bool = False
     complete_keep: np.ndarray | None = None
     complete_confidence: float | None = None
+    search_calls: int | None = None
+    extras_calls: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)  # deprecated: use the fields
-
-    _LEGACY = ("necessary_keep", "necessary_found", "complete_keep", "complete_confidence")
-
-    def __post_init__(self) -> None:
-        # the old contract: sets under magic keys of ``extra``; moved to their fields, the rest to meta
-        if self.extra:
-            for k in self._LEGACY:
-                if k in self.extra and getattr(self, k) is None:
-                    setattr(self, k, self.extra[k])
-            self.meta = {**{k: v for k, v in self.extra.items() if k not in self._LEGACY}, **self.meta}
-        self.extra = self.meta
 
 
 def rank_bins(responsibility: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:

@@ -25,7 +25,6 @@ NAME = "magnitude"
 #: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
 SEARCHES_ATOMS = True
 OPTIONS: tuple[Option, ...] = ()
-DEFAULTS: dict = {}
 
 
 def shortest_sufficient_prefix(oracle: MaskEvaluator, order: np.ndarray) -> tuple[np.ndarray, bool]:

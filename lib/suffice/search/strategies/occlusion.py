@@ -24,7 +24,6 @@ NAME = "occlusion"
 OPTIONS: tuple[Option, ...] = (
     Option("n_bands", int, 32, "mel-spaced bands, each removed once (at most this many)", min=1, max=4096),
 )
-DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
 
 
 def mel_band_edges(n_bins: int, n_bands: int, sample_rate: int, n_samples: int) -> np.ndarray:

@@ -127,8 +127,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("stable_block", int, 4, "iterations per block with stop_when_stable", min=1),
     Option("extract_window", int, 16, "prefixes per model call in the linear scan (not the result)", min=1),
 )
-#: option name -> default value
-DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
 
 #: the 14 non-empty proper subsets of 4 parts, in ReX's order
 COMBINATIONS: tuple[tuple[int, ...], ...] = (
@@ -482,9 +480,9 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool = False, compl
         previous = keep
     before = oracle.n_calls
     more = extras(oracle, keep, ranking, opts, contrastive=contrastive, complete=complete)
-    meta = {**_stats(stats), "rex_stopped_early": stopped_early, "search_calls": search_calls,
-            "extraction_calls": extraction_calls, "extras_calls": oracle.n_calls - before}
+    meta = {**_stats(stats), "rex_stopped_early": stopped_early, "extraction_calls": extraction_calls}
     return SearchResult(keep=keep, responsibility=merged.normalised(), found=found, ranking=ranking,
                         necessary_keep=more.get("necessary_keep"), necessary_found=more.get("necessary_found"),
                         complete_keep=more.get("complete_keep"),
-                        complete_confidence=more.get("complete_confidence"), meta=meta)
+                        complete_confidence=more.get("complete_confidence"), search_calls=search_calls,
+                        extras_calls=oracle.n_calls - before, meta=meta)

@@ -22,8 +22,7 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    cut into two parts at a seeded random point and only the removal of its quieter part is tested:
    if that part can go, the other is known (it holds the needed bin) without a call; if not, the
    quieter part is known and the other is tested whole next round (generalised binary splitting:
-   about 1.5 instead of 2 calls per level of a needed bin's halving; ``MAX_ARITY`` > 2 cuts a known
-   block all of whose parts were needed into more parts and tests them all).  All the
+   about 1.5 instead of 2 calls per level of a needed bin's halving).  All the
    interventions of a round go to the model as one batch.  Parts whose removal keeps the class (and δ-confidence) are removal candidates;
    they are applied together if that passes (one call), otherwise the longest passing prefix of them,
    strongest first, is found by bisection, and the candidates behind the first one that could not
@@ -48,18 +47,7 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    pruned by steps 2-3 as well (each time the set shrinks).  A search that finished within its budget
    therefore returns a verified 1-minimal set, never a larger or an unverified one.
 
-**Budget.**  ``max_calls`` caps every model call of the explanation (the original clip, silence, the
-prior, pruning, the second start, the contrastive and complete sets) and is never exceeded: a batch
-that would pass it is cut to what fits, and the search stops with ``budget_exhausted`` and the
-smallest set verified so far.  ``max_calls=None`` (default) adapts: at least ``auto_min_calls``,
-raised as the pruning learns how many bins are needed (``d`` disjoint parts that cannot go: about
-``3 d log2(|S0| / d) + 2 d`` more calls, and, for the sufficient set, each group of removals funded to
-its end), never above ``auto_max_calls``, except that step 3 of the sufficient set, when it begins within
-that and the calls so far plus ``VERIFY_PROJECTION`` (3) per kept bin fit under ``verify_max_calls``, may
-run to ``verify_max_calls``: verifying a ``k``-bin set of a non-monotone model needs at least ``k`` calls in its
-final context, so a set found late would otherwise be cut just before it is verified.  The ceiling goes
-back to ``auto_max_calls`` after that pass: what follows (the second start, the contrastive and complete
-sets) gets no calls beyond it.
+**Budget.**  One ceiling on every model call of the explanation: see :func:`search`.
 
 Responsibility (our proxy, in [0, 1]): for each bin, ``|S| / |W_b|`` where ``W_b`` is the smallest
 sufficient mask evaluated that contains the bin (the whole spectrum counts as evaluated) and ``S``
@@ -88,13 +76,6 @@ from ..result import SearchResult, rank_bins
 NAME = "suffice"
 #: searches whatever units the oracle presents (bins, or atoms: suffice.search.resolution)
 SEARCHES_ATOMS = True
-# ``chain``: after the longest passing prefix of a round's removals, the removals behind the first one that
-# could not go are tried (prefix and bisection) on the reduced set, while that removes something.
-# Measured: 120 pairs of which either bin can go but not both (toys.pairs_clip), 8,000 / 16,000
-# samples, min_block 1: 524 / 553 calls against 676 / 690 without; min_block 4: 836 / 1,047 against
-# 1,016 / 1,497; conjunctions unchanged.  The default study's 90 YAMNet explanations (3 clips per
-# class): 60 verified 1-minimal in 61,391 calls against 62 in 60,996 (two paths changed either way;
-# the sets the budget cut are smaller: median 397 vs 503 bins, genre; 591 vs 673, emotion)
 OPTIONS: tuple[Option, ...] = (
     Option("prior", str, "magnitude", "ranking of the first prefix; 'none' starts from all bins",
            choices=("magnitude", "none")),
@@ -102,9 +83,8 @@ OPTIONS: tuple[Option, ...] = (
            "included; None: adaptive (auto_min_calls .. auto_max_calls; verify_max_calls for a 1-minimality "
            "pass that fits it)", min=1, none_ok=True),
     Option("auto_min_calls", int, 1000, "adaptive budget (max_calls=None): never below this", min=1),
-    Option("auto_max_calls", int, 1500, "adaptive budget (max_calls=None): never above this (at most "
-           "1.5x the old 1,000-call pruning budget, to keep studies' model time), except for verify_max_calls",
-           min=1),
+    Option("auto_max_calls", int, 1500, "adaptive budget (max_calls=None): never above this, except for "
+           "verify_max_calls (a cap on the studies' model time)", min=1),
     Option("verify_max_calls", int, 2500, "adaptive budget: a 1-minimality pass (step 3) of the sufficient "
            "set that begins within auto_max_calls and is projected to finish here (calls so far + "
            "VERIFY_PROJECTION x its size) may run up to this many calls; what follows it (second start, "
@@ -113,7 +93,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("band_priors", bool, True, "when the magnitude prefix is long (or none passes), also try "
            "the band rankings' prefixes and start from the shortest passing one"),
     Option("chain", bool, True, "after the longest passing group of removals, try the ones behind the "
-           "first that could not go again on the reduced set (removals that can each go but not together)"),
+           "first that could not go again on the reduced set (removals that can each go but not together: "
+           "fewer calls on such pairs)"),
     Option("min_block", int, 1, "blocks of at most this many bins are tested whole, never split", min=1),
     Option("verify", bool, True, "1-minimality pass at any set size (every kept bin tested for "
            "removal in the final context)"),
@@ -122,39 +103,19 @@ OPTIONS: tuple[Option, ...] = (
     Option("restart_share", float, 0.25, "calls the second start may spend before it beats the first "
            "set, as a share of the first start's calls", min=0.0, max=100.0),
 )
-DEFAULTS: dict = {o.name: o.default for o in OPTIONS}
-#: parts a dense block may be cut into (a block all of whose parts were needed is cut into twice as
-#: many next time, up to this).  2 = plain halving, the default: finer cuts saved 11% of the calls on
-#: a 300-bin random conjunction (3,217 vs 3,600) but, under the budget, left a real model's
-#: (genre/yamnet-probe, smoke, a 2,000-call budget) budget-cut set at 3,337 bins instead of 885
-#: (measured).
-MAX_ARITY = 2
-#: a known block's removal is tested for its quieter part only (step 2); False: both parts, as the
-#: halving search did (measured with the prior's bisection and step 3's retest order below: 300-bin
-#: conjunction 2,753 vs 3,600 calls at 16,000 samples; 15 smoke real-backbone explanations, 3 clips x
-#: yamnet-probe on 3 tasks and ast-tiny on 2, auto_max_calls=1000: 7,191 vs 8,987 calls, 10/15
-#: verified either way)
-HALF_FIRST = True
-#: step 3 retests the candidates that stayed before the next full pass (a small win, measured on the
-#: same 15 explanations: 7,191 vs 7,246 calls without it)
-RETEST_STAYED = True
-#: the prior prefix's bisection stops within this share of the passing length (None: no bisection)
-PRIOR_TOL: float | None = 1 / 8
-LOUD_FIRST = 2   # the loudest bins of the first set, each tested for removal alone in the first round
+#: the prior prefix's bisection stops within this share of the passing length (a start set up to this
+#: much too large costs fewer calls than bisecting further)
+PRIOR_TOL = 1 / 8
+#: the loudest bins of the first set, each tested for removal alone in the first round (a loud bin can
+#: hurt a non-monotone model)
+LOUD_FIRST = 2
 #: the band rankings the prior also tries (kind, bands), in this order, when the magnitude prefix holds
-#: more than BAND_MIN bins.  Measured on the default study's YAMNet explanations at the default budget
-#: (verified 1-minimal / model calls; genre 60 explanations, emotion 24, deepfake 6): no band rankings
-#: 44/37,758, 6/27,070, 5/5,686; these three 47/32,541, 9/22,820, 6/5,635; all eight of
-#: within/relative x 16/32/64/128 48/31,285, 11/22,833, 6/5,635, but ~70 calls more than none where no
-#: band helps (a 40-bin conjunction in white noise, 16,000 samples: 638 vs 566; these three 600)
+#: more than BAND_MIN bins (more verified sets at fewer calls on real models; a few calls more where no
+#: band helps)
 BAND_RANKINGS: tuple[tuple[str, int], ...] = (("within", 64), ("relative", 16), ("relative", 32))
 BAND_MIN = 64
 #: step 3 of the sufficient set is given ``verify_max_calls`` when the calls so far plus this many per
-#: kept bin fit there (a pass, a confirming pass and their acceptances).  Measured on the default
-#: studies' Whisper / YAMNet explanations (genre, emotion, deepfake; 214): verified 1-minimal 165 -> 180
-#: at 1.07x the calls (176,870 -> 188,713; deepfake unchanged).  Read off the 49 budget-cut ones re-run
-#: without a cap: a flat 2,500-call cap verifies the same 14 of them at 1.56x their calls, this rule at
-#: 1.16x; a 4,000-call allowance 22 at 1.40x
+#: kept bin fit there (a pass, a confirming pass and their acceptances)
 VERIFY_PROJECTION = 3
 
 
@@ -273,18 +234,14 @@ class _Search:
         return _Predicate(fn)
 
     # ---- pruning ------------------------------------------------------------------------------
-    def _parts(self, blk: np.ndarray, arity: int) -> list[np.ndarray]:
+    def _halves(self, blk: np.ndarray) -> list[np.ndarray]:
+        """``blk`` cut in two at a seeded random point of its middle half (``[blk]``: at most
+        ``min_block`` bins, never split)."""
         n = len(blk)
         if n <= self.min_block:
             return [blk]
-        p = int(min(arity, n))
-        if p == 2:
-            c = n // 2 if n < 4 else int(self.rng.integers(n // 4, 3 * n // 4 + 1))
-            return [blk[:c], blk[c:]]
-        edges = np.rint(np.arange(1, p) * n / p).astype(int)
-        jitter = self.rng.integers(-(n // (4 * p)), n // (4 * p) + 1, size=p - 1) if n >= 4 * p else 0
-        edges = np.unique(np.clip(edges + jitter, 1, n - 1))
-        return [b for b in np.split(blk, edges) if len(b)]
+        c = n // 2 if n < 4 else int(self.rng.integers(n // 4, 3 * n // 4 + 1))
+        return [blk[:c], blk[c:]]
 
     def _accept(self, pred: _Predicate, keep: np.ndarray, removals: list[np.ndarray],
                 strengths: list[float]) -> np.ndarray:
@@ -338,30 +295,29 @@ class _Search:
         keep = keep.copy()
         free = keep if protected is None else keep & ~protected
         n0 = max(int(free.sum()), 1)
-        # a block is (bins, arity, known): ``known`` blocks failed to go as a whole (they hold a needed
-        # bin) and are split; the others are tested whole first
-        blocks: list[tuple[np.ndarray, int, bool]] = [(np.flatnonzero(free), 2, True)] if free.any() else []
+        # a block is (bins, known): ``known`` blocks failed to go as a whole (they hold a needed bin) and
+        # are halved; the others are tested whole first
+        blocks: list[tuple[np.ndarray, bool]] = [(np.flatnonzero(free), True)] if free.any() else []
         if loud_first and free.sum() > 2 * loud_first:
             # the loudest bins can also hurt (a non-monotone model): each is tried alone in round 1
             idx = np.flatnonzero(free)
             loud = idx[np.lexsort((idx, -self.oracle.magnitude[idx]))[:loud_first]]
-            blocks = [(np.setdiff1d(idx, loud), 2, False)] + [(np.array([b]), 2, False) for b in sorted(loud)]
+            blocks = [(np.setdiff1d(idx, loud), False)] + [(np.array([b]), False) for b in sorted(loud)]
         needed, first_round, history = 0, True, []
         try:
             while blocks and not self.exhausted:
                 plans, masks = [], []
-                for blk, ar, known in blocks:
-                    parts = self._parts(blk, ar) if known else [blk]
+                for blk, known in blocks:
+                    parts = self._halves(blk) if known else [blk]
                     if known and len(parts) == 1:        # a needed bin (or unsplittable block): step 3
                         plans.append((parts, []))
                         continue
-                    if known and len(parts) == 2 and HALF_FIRST:
-                        # one part is tested; if it can go, the other holds the needed bin
+                    if known:
+                        # the quieter half is tested; if it can go, the other holds the needed bin
                         e = [float(self.oracle.magnitude[p].sum()) for p in parts]
-                        first = int(np.argmin([e[0], e[1]]))
-                        tested = [first]
+                        tested = [int(np.argmin([e[0], e[1]]))]
                     else:
-                        tested = list(range(len(parts)))
+                        tested = [0]
                     plans.append((parts, tested))
                     for j in tested:
                         m = keep.copy()
@@ -375,12 +331,12 @@ class _Search:
                 n_tested = len(ok)
                 k = 0
                 removals, strengths, nxt, carried, needed = [], [], [], [], 0
-                for (blk, ar, known), (parts, tested) in zip(blocks, plans):
+                for (blk, known), (parts, tested) in zip(blocks, plans):
                     if not tested:
                         needed += 1
                         continue
                     if k + len(tested) > n_tested:       # not tested (budget): carried unchanged
-                        carried.append((blk, ar, known))
+                        carried.append((blk, known))
                         k += len(tested)
                         continue
                     res = {j: bool(ok[k + i]) for i, j in enumerate(tested)}
@@ -389,14 +345,13 @@ class _Search:
                     any_ok = any(res.values())
                     for j, part in enumerate(parts):
                         if j not in res:                 # untested: known needed if the other could go
-                            nxt.append((part, 2, any_ok))
+                            nxt.append((part, any_ok))
                             continue
                         if res[j]:
                             removals.append(part)
                             strengths.append(str_[j])
                         elif len(part) > 1 and len(part) > self.min_block:
-                            child = 2 if any_ok else max(2, min(2 * ar, MAX_ARITY))
-                            nxt.append((part, child, True))
+                            nxt.append((part, True))
                             needed += 1
                         else:
                             needed += 1                  # a bin (or whole block) that cannot go now
@@ -406,11 +361,11 @@ class _Search:
                     keep = new
                     for part in removals:                # rejected removals: retried next round
                         if keep[part].any():
-                            nxt.append((part[keep[part]], 2, False))
+                            nxt.append((part[keep[part]], False))
                     if first_round and loud_first and any(len(p) == 1 for p in removals):
                         # a loud bin could go: the verdicts of this round came in the old context
                         # (a non-monotone model), so the blocks that could not go are retested whole
-                        nxt = [(b, ar, False) for b, ar, _ in nxt]
+                        nxt = [(b, False) for b, _ in nxt]
                     del gone
                 first_round = False
                 blocks = sorted(nxt + carried, key=lambda b: int(b[0][0]))
@@ -487,7 +442,7 @@ class _Search:
             if self.exhausted:
                 return keep, False, False
             stayed = idx[cand][keep[idx[cand]]]
-            pending = stayed if len(stayed) and RETEST_STAYED else None
+            pending = stayed if len(stayed) else None
 
 
 def _prior_prefix(S: _Search, band_priors: bool, meta: dict) -> tuple[np.ndarray, int | None]:
@@ -496,7 +451,7 @@ def _prior_prefix(S: _Search, band_priors: bool, meta: dict) -> tuple[np.ndarray
 
     def shortest(order: np.ndarray) -> int | None:
         return first_prefix(order, K, lambda masks: S.evaluate(S.sufficient, masks)[0], mode="gallop",
-                            bisect=PRIOR_TOL is not None, include_total=False, tol=PRIOR_TOL or 0.0)
+                            bisect=True, include_total=False, tol=PRIOR_TOL)
 
     order = magnitude_order(S.oracle.magnitude)
     m = shortest(order)
@@ -545,7 +500,70 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
            max_calls: int | None, auto_min_calls: int, auto_max_calls: int, verify_max_calls: int,
            band_priors: bool, chain: bool,
            min_block: int, verify: bool, restart: bool, restart_share: float) -> SearchResult:
-    """Run the strategy; see the module docstring."""
+    """A sufficient set of the units ``oracle`` presents, pruned to 1-minimal within the budget.
+
+    The steps (silence, prior prefix, causal pruning, 1-minimality, second start, smallest seen) are
+    those of the module docstring; :func:`suffice.explain` validates every option before this runs.
+
+    Args:
+        oracle: the :class:`~suffice.search.evaluator.MaskEvaluator` of one (model, clip, target), or an
+            :class:`~suffice.search.resolution.AtomView` of it (the units are then atoms of bins).  Its
+            ``max_calls`` is set here and raised by the adaptive budget.
+        seed: seeds the cut points of the pruning: the same seed and options give the same result,
+            whatever the evaluator's batch size.
+        contrastive: also search ``necessary_keep``: ``keep`` plus units, sufficient and whose complement
+            loses the class, pruned until every added unit is needed for both.
+        complete: also search ``complete_keep``: ``keep`` plus units until the confidence matches the
+            original's to 2 d.p., pruned the same way.
+        prior: ``"magnitude"`` starts from the shortest passing prefix of the magnitude ranking (and of
+            the band rankings, see ``band_priors``), tries the loudest units alone first and allows the
+            second start; ``"none"`` starts from all units, without either.
+        max_calls: cap on every model call of the explanation, the original clip included; never
+            exceeded.  None: the adaptive budget below.
+        auto_min_calls: adaptive budget: never below this.
+        auto_max_calls: adaptive budget: never above this, except for ``verify_max_calls``.
+        verify_max_calls: adaptive budget: the ceiling of a 1-minimality pass of the sufficient set that
+            begins within ``auto_max_calls`` and is projected (``VERIFY_PROJECTION`` calls per kept unit)
+            to end here.
+        band_priors: when the magnitude prefix holds more than ``BAND_MIN`` units (or none passes), also
+            try the prefixes of ``BAND_RANKINGS``.
+        chain: after the longest passing group of removals, retry the ones behind the first that could not
+            go on the reduced set.
+        min_block: blocks of at most this many units are tested whole, never halved.
+        verify: run the 1-minimality pass (without it ``verified_minimal`` is False).
+        restart: run the prior-free second start from the complement of the first set when it is
+            sufficient.
+        restart_share: the calls the second start may spend before it beats the first set, as a share of
+            the first start's calls (at least ``2 log2 K + 8``).
+
+    Returns:
+        :class:`~suffice.search.result.SearchResult` over the oracle's units:
+
+        * ``keep``: the smallest sufficient set evaluated and pruned (all units when ``found`` is False);
+          ``found``: it is short of every unit.
+        * ``verified_minimal``: every kept unit was tested for removal against the final set and none
+          could go; ``budget_exhausted``: the budget stopped the search (``keep`` is still sufficient).
+        * ``responsibility`` (``|keep| / |W_u|``, ``W_u`` the smallest sufficient mask evaluated that holds
+          unit ``u``) and ``ranking`` (units by responsibility, ties by magnitude).
+        * ``silence_index``: the class of the empty set (None when the budget ran out before it).
+        * ``search_calls``: the calls spent until ``keep`` was settled; the contrastive and complete sets
+          (``necessary_keep``, ``necessary_found``, ``necessary_budget_cut``, ``complete_keep``,
+          ``complete_confidence``) come after, and are not searched once the budget is spent.
+        * ``meta``: diagnostics (the prior used, the start size, the calls of each phase, the second
+          start's outcome, the final ceiling).
+
+    Budget:
+        Every model call counts against ``oracle.max_calls``: silence, the prior, the pruning, the second
+        start, the contrastive and complete sets.  A batch that would pass the ceiling is cut to what
+        fits, and the search returns the smallest set verified sufficient so far.  Under the adaptive
+        budget (``max_calls=None``) the ceiling starts at ``auto_min_calls`` and is raised as the pruning
+        learns how many units are needed (about ``3 d log2(|S0| / d) + 2 d`` calls for ``d`` needed
+        parts of a start set ``S0``, and each group of the sufficient set's removals funded to its end), up to ``auto_max_calls``, or ``verify_max_calls`` for the
+        sufficient set's 1-minimality pass (verifying a ``k``-unit set of a non-monotone model needs at
+        least ``k`` calls in its final context, so a set found late would otherwise be cut just before
+        it is verified); it goes back to ``auto_max_calls`` after that pass, so what follows (the second
+        start, the contrastive and complete sets) gets no calls beyond it.
+    """
     K = oracle.n_bins
     S = _Search(oracle, np.random.default_rng(seed), max_calls=max_calls,
                 auto=(auto_min_calls, auto_max_calls), min_block=min_block, chain=chain,
@@ -580,8 +598,8 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
     found = bool(keep.sum() < K)
     resp, ranking = _ranking(S, keep)
     res = SearchResult(keep=keep, responsibility=resp, found=found, ranking=ranking,
-                       verified_minimal=bool(verified and found), silence_index=silence, meta=meta)
-    meta["search_calls"] = oracle.n_calls
+                       verified_minimal=bool(verified and found), silence_index=silence,
+                       search_calls=oracle.n_calls, meta=meta)
     if contrastive and not S.exhausted:
         nec, finished = _extend(S, keep, ranking, S.contrastive())
         res.necessary_keep, res.necessary_found = nec, nec is not None
