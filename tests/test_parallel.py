@@ -46,8 +46,8 @@ def test_study_with_worker_processes_equals_one_process(tmp_path):
     from suffice.errors import SufficeError
     from suffice.study import run_params
     name = "deepfake/yamnet-zeroshot"  # loaded by name inside each worker
+    from suffice.models.resolve import resolve_model  # outside the guard: a moved name is a failure, not a skip
     try:
-        from suffice.cli import resolve_model
         resolve_model(name, "smoke")
     except (SufficeError, ImportError) as exc:  # pragma: no cover - the backbone's package is missing
         pytest.skip(f"{name} unavailable: {exc}")
@@ -146,8 +146,8 @@ def _one_detector_or_skip() -> str:
     """The smoke zoo's zero-shot detector that the variant tests explain with (skip where it cannot load)."""
     from suffice.errors import SufficeError
     name = "deepfake/yamnet-zeroshot"
+    from suffice.models.resolve import resolve_model  # outside the guard: a moved name is a failure, not a skip
     try:
-        from suffice.cli import resolve_model
         resolve_model(name, "smoke")
     except (SufficeError, ImportError) as exc:  # pragma: no cover - the backbone's package is missing
         pytest.skip(f"{name} unavailable: {exc}")
