@@ -51,6 +51,9 @@ def test_chance_intervals_follow_the_small_sample_rule():
     small = few["n_clips"] < MIN_CLIPS_PER_CLASS
     assert small.any() and few.loc[small, "observed_lo"].isna().all()
     assert few.loc[small, "method"].str.startswith("no claim").all()
+    s8 = tr.summarise(tr.simulate(3, 8, base_rate=0.03, seed=0), n_boot=100)  # a rare outcome on 8 clips
+    assert s8.task["method"] == "t (7 df)" and 0.0 <= s8.task["lo"] <= s8.task["rate"] <= s8.task["hi"] <= 1.0
+    assert (s8.per_model[["out_lo", "in_lo"]] >= 0).all().all()
 
 
 def test_chance_baselines_need_their_columns_and_skip_missing_nulls():

@@ -266,8 +266,8 @@ def _odds_phrase(glm: pd.DataFrame) -> str:
         return ""
     r = t.loc["jaccard_step"]
     s = (f"per +{JACCARD_STEP:g} Jaccard the odds of acceptance change by a factor {r['odds_ratio']:.2f} "
-         f"(95% CI {r['or_lo']:.2f} to {r['or_hi']:.2f}, {_p(r['p'])}; clip-clustered, at given set sizes "
-         f"and silence stratum, {glm.attrs['n']} transfers on {glm.attrs['n_clusters']} clips)")
+         f"(95% CI {r['or_lo']:.2f} to {r['or_hi']:.2f}, {_p(r['p'])}; clip-clustered, at given set sizes, "
+         f"silence stratum and answer to the loudest atoms, {glm.attrs['n']} transfers on {glm.attrs['n_clusters']} clips)")
     if r["or_lo"] <= 1 <= r["or_hi"]:
         s += (f": no evidence that overlap matters, and the data rule out odds ratios below {r['or_lo']:.2f} "
               f"and above {r['or_hi']:.2f}")

@@ -135,10 +135,12 @@ def summarise(df: pd.DataFrame, *, criterion: str = "class", delta: float = 1.0,
     o, i_, t = _offdiag_means(rate)
     ob, ib, tb = _offdiag_means(reps)
     has = (den > 0) & ~np.eye(m, dtype=bool)  # (clip, source, target) off-diagonal rows
-    olo, ohi, _ = cluster_interval(o, ob, has.any(axis=2).sum(0), ci=ci)
-    ilo, ihi, _ = cluster_interval(i_, ib, has.any(axis=1).sum(0), ci=ci)
+    # a t interval of a rate may pass 0 or 1: clipped (NaN stays NaN)
+    olo, ohi = np.clip(cluster_interval(o, ob, has.any(axis=2).sum(0), ci=ci)[:2], 0.0, 1.0)
+    ilo, ihi = np.clip(cluster_interval(i_, ib, has.any(axis=1).sum(0), ci=ci)[:2], 0.0, 1.0)
     n_task = int(has.any(axis=(1, 2)).sum())
     tlo, thi, how = cluster_interval(t, tb, n_task, ci=ci)
+    tlo, thi = np.clip(tlo, 0.0, 1.0), np.clip(thi, 0.0, 1.0)
     per_model = pd.DataFrame({"model": list(order), "out_rate": o, "out_lo": olo, "out_hi": ohi,
                               "in_rate": i_, "in_lo": ilo, "in_hi": ihi})
     task = {"rate": float(t), "lo": float(tlo), "hi": float(thi),
