@@ -87,21 +87,20 @@ def resolve_flip_options(options: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _Budgeted:
-    """Removal sets in, flipped-or-not out, through one evaluator, within a call budget, never twice."""
+class _Removals:
+    """Removal sets in, flipped-or-not out, through one evaluator, within its budget, never twice."""
 
-    def __init__(self, ev: MaskEvaluator, max_calls: int) -> None:
+    def __init__(self, ev: MaskEvaluator) -> None:
         self.ev = ev
-        self.max_calls = int(max_calls)
         self.exhausted = False
         self.seen: dict[tuple[int, ...], np.ndarray] = {}
 
     def probs(self, removals: list[tuple[int, ...]]) -> list[np.ndarray | None]:
         """Probabilities for each removal set; None for those the budget did not reach."""
         new = list(dict.fromkeys(r for r in removals if r not in self.seen))
-        left = self.max_calls - self.ev.n_calls
+        left = self.ev.budget.remaining
         if len(new) > left:
-            new, self.exhausted = new[:max(left, 0)], True
+            new, self.exhausted = new[:int(left)], True
         if new:
             masks = np.ones((len(new), self.ev.n_bins), dtype=bool)
             for i, r in enumerate(new):
@@ -118,7 +117,7 @@ class _Budgeted:
         return float(p[c] - np.max(np.delete(p, c))) if len(p) > 1 else float(p[c])
 
 
-def _screen(b: _Budgeted, order: np.ndarray, n: int) -> tuple[tuple[int, ...] | None, np.ndarray, int]:
+def _screen(b: _Removals, order: np.ndarray, n: int) -> tuple[tuple[int, ...] | None, np.ndarray, int]:
     """Single removals of ``order[:n]`` in rounds of :data:`SCREEN_ROUND`, stopping at the first round
     that flips: (the flipping bin with the lowest probability of the class, or None; margin drops;
     bins tested)."""
@@ -149,7 +148,7 @@ def _ranking(order: np.ndarray, n: int, drops: np.ndarray) -> np.ndarray:
     return np.concatenate([first, order[n:], screened[~helpful]])
 
 
-def _ladder(b: _Budgeted, ranking: np.ndarray, max_size: int) -> tuple[int, ...] | None:
+def _ladder(b: _Removals, ranking: np.ndarray, max_size: int) -> tuple[int, ...] | None:
     """Shortest flipping prefix of ``ranking`` the ladder and bisection test (None: none flips)."""
     top = min(max_size, len(ranking))
     sizes = [s for s in LADDER if 2 <= s < top] + ([top] if top >= 2 else [])
@@ -173,7 +172,7 @@ def _ladder(b: _Budgeted, ranking: np.ndarray, max_size: int) -> tuple[int, ...]
     return prefix(hi)
 
 
-def _trim(b: _Budgeted, removed: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
+def _trim(b: _Removals, removed: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
     """Put bins back while the signal stays flipped; (set, irreducible).
 
     Each pass tests putting back each bin alone (one batch).  The bins that can go back alone are
@@ -219,8 +218,8 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     rate = int(model.sample_rate)
     x = input_waveform(waveform, rate, sample_rate=sample_rate)
     ev = MaskEvaluator(model, x, batch_size=opts["batch_size"], fill=opts.get("fill", ZERO),
-                       fill_seed=opts.get("fill_seed", 0))
-    b = _Budgeted(ev, opts["max_calls"])
+                       fill_seed=opts.get("fill_seed", 0), max_calls=opts["max_calls"])
+    b = _Removals(ev)
     K, c = ev.n_bins, ev.target_index
     rng = np.random.default_rng(int(seed))
     order = np.lexsort((rng.permutation(K), -ev.magnitude))  # loudest first, seeded tie-break

@@ -7,10 +7,10 @@ evaluator), sends them to the model in chunks of ``batch_size`` (a chunk is one 
 each mask so that a repeated mask costs nothing.  Chunking never changes which masks are evaluated,
 so results do not depend on ``batch_size``.
 
-``max_calls`` (None: no limit) caps every waveform the model evaluates for this evaluator, the
-original clip included: a request holding more new masks than :attr:`remaining` raises
-:class:`BudgetExhausted` before anything is evaluated, so the cap is never exceeded.  Strategies ask
-:meth:`n_new` first and send only what fits.
+Its :class:`~suffice.search.budget.Budget` (``max_calls``, None: no limit) caps every waveform the
+model evaluates for this evaluator, the original clip included: a request holding more new masks than
+the budget's ``remaining`` raises :class:`BudgetExhausted` before anything is evaluated, so the cap is
+never exceeded.  Strategies ask :meth:`n_new` first and send only what fits.
 """
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ import numpy as np
 from ..classifier import Classifier, predict_in_batches
 from ..fills import ZERO, fill_spectrum
 from ..masking import spectrum, synthesise
+from .budget import Budget, BudgetExhausted
 
-
-class BudgetExhausted(RuntimeError):
-    """A request would take the model past ``max_calls`` (nothing of it was evaluated)."""
+__all__ = ["BudgetExhausted", "MaskEvaluator"]
 
 
 class MaskEvaluator:
@@ -45,12 +44,11 @@ class MaskEvaluator:
         self.fill_seed = int(fill_seed)
         self.fill_spec = fill_spectrum(self.spec, fill, self.fill_seed)  # None: the zero fill
         self.batch_size = int(batch_size)
-        self.n_calls = 0          # waveforms evaluated by the model
         self.n_batches = 0        # predict_proba invocations
         self.model_seconds = 0.0  # time inside predict_proba
         self.synth_seconds = 0.0  # time spent building waveforms
         self._cache: dict[bytes, np.ndarray] = {}
-        self.max_calls = None if max_calls is None else int(max_calls)
+        self.budget = Budget(max_calls)
         probs = self._evaluate(self.waveform[None])[0]
         self.original_probs = probs
         self.target_index = int(np.argmax(probs)) if target_index is None else int(target_index)
@@ -62,25 +60,23 @@ class MaskEvaluator:
 
     # ---- budget ---------------------------------------------------------------------------------
     @property
-    def remaining(self) -> float:
-        """Model calls still allowed (``inf`` without a cap)."""
-        return float("inf") if self.max_calls is None else max(0, self.max_calls - self.n_calls)
+    def n_calls(self) -> int:
+        """Waveforms evaluated by the model (the original clip included)."""
+        return self.budget.spent
+
+    @property
+    def max_calls(self) -> int | None:
+        """The budget's ceiling (None: none)."""
+        return self.budget.cap
+
+    @max_calls.setter
+    def max_calls(self, cap: int | None) -> None:   # suffice.search.explain lifts the cap after a search
+        self.budget.fix(cap)
 
     def n_new(self, masks: np.ndarray) -> int:
         """How many model calls evaluating ``masks`` would cost (distinct masks not seen before)."""
         masks = np.atleast_2d(np.asarray(masks, dtype=bool))
         return len({k for k in map(self._key, masks) if k not in self._cache})
-
-    def n_fitting(self, masks: np.ndarray, limit: float) -> int:
-        """Largest ``r`` such that evaluating ``masks[:r]`` costs at most ``limit`` model calls."""
-        seen: set[bytes] = set()
-        for r, m in enumerate(np.atleast_2d(np.asarray(masks, dtype=bool))):
-            k = self._key(m)
-            if k not in self._cache and k not in seen:
-                if len(seen) + 1 > limit:
-                    return r
-                seen.add(k)
-        return len(masks)
 
     def is_known(self, mask: np.ndarray) -> bool:
         return self._key(np.asarray(mask, dtype=bool)) in self._cache
@@ -90,7 +86,7 @@ class MaskEvaluator:
         t0 = time.perf_counter()
         out = predict_in_batches(self.model, waveforms, self.batch_size)
         self.model_seconds += time.perf_counter() - t0
-        self.n_calls += len(waveforms)
+        self.budget.spend(len(waveforms))
         self.n_batches += -(-len(waveforms) // self.batch_size)
         return out
 
@@ -107,8 +103,7 @@ class MaskEvaluator:
             if k not in self._cache and k not in todo:
                 todo[k] = i
         if todo:
-            if len(todo) > self.remaining:
-                raise BudgetExhausted(f"{len(todo)} new masks, {self.remaining:g} model calls left")
+            self.budget.check(len(todo))
             idx = list(todo.values())
             # synthesise one model call (batch_size waveforms) at a time: memory stays bounded
             step = self.batch_size

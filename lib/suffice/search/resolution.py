@@ -111,21 +111,10 @@ class AtomView:
     def n_new(self, masks: np.ndarray) -> int:
         return self.oracle.n_new(self.to_bins(np.atleast_2d(masks)))
 
-    def n_fitting(self, masks: np.ndarray, limit: float) -> int:
-        return self.oracle.n_fitting(self.to_bins(np.atleast_2d(masks)), limit)
-
     def is_known(self, mask: np.ndarray) -> bool:
         return self.oracle.is_known(self.to_bins(mask))
 
-    @property
-    def max_calls(self) -> int | None:
-        return self.oracle.max_calls
-
-    @max_calls.setter
-    def max_calls(self, value: int | None) -> None:
-        self.oracle.max_calls = value
-
-    def __getattr__(self, name: str) -> Any:  # n_calls, remaining, target_index, confidence, silence_index ...
+    def __getattr__(self, name: str) -> Any:  # n_calls, budget, target_index, confidence, silence_index ...
         return getattr(self.oracle, name)
 
 

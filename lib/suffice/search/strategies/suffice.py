@@ -131,11 +131,12 @@ class _Out(Exception):
 
 
 class _Predicate:
-    """A batched test of keep-masks: ``(ok, strength)``; ``expand`` lists the masks it evaluates."""
+    """A batched test of keep-masks: ``(ok, strength)``; ``expand`` lists the masks it evaluates;
+    ``funded``: the adaptive budget funds its steps (the sufficient set's, not the extras')."""
 
     def __init__(self, fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-                 expand: Callable[[np.ndarray], np.ndarray] = lambda m: m) -> None:
-        self.fn, self.expand = fn, expand
+                 expand: Callable[[np.ndarray], np.ndarray] = lambda m: m, funded: bool = False) -> None:
+        self.fn, self.expand, self.funded = fn, expand, funded
 
 
 class _Search:
@@ -145,30 +146,24 @@ class _Search:
                  auto: tuple[int, int], min_block: int, chain: bool = True, verify_max: int = 0) -> None:
         self.oracle, self.rng, self.min_block, self.chain = oracle, rng, min_block, chain
         self.K = oracle.n_bins
-        self.fixed = max_calls is not None
-        self.auto_min, self.auto_max = auto
-        self.verify_max = verify_max       # step 3's allowance (see VERIFY_PROJECTION)
-        oracle.max_calls = int(max_calls) if self.fixed else int(self.auto_min)
+        self.budget = oracle.budget
+        if max_calls is not None:
+            self.budget.fix(max_calls)
+        else:
+            self.budget.adapt(*auto, verify_max)     # verify_max: step 3's top (see VERIFY_PROJECTION)
         self.best = np.full(self.K, float(self.K))     # size of the smallest passing mask holding the bin
         self.smallest = np.ones(self.K, dtype=bool)    # the smallest passing mask seen
         self.exhausted = False
-        self.sufficient = _Predicate(self._sufficient)
+        self.sufficient = _Predicate(self._sufficient, funded=True)
 
     # ---- budget -------------------------------------------------------------------------------
-    def want(self, extra_calls: float) -> None:
-        """Adaptive budget: allow ``extra_calls`` more than spent so far (within the auto bounds)."""
-        if not self.fixed:
-            goal = self.oracle.n_calls + max(0.0, extra_calls)
-            self.oracle.max_calls = int(min(self.auto_max, max(self.oracle.max_calls, self.auto_min, goal)))
-
     def evaluate(self, pred: _Predicate, masks: np.ndarray, *, reserve: int = 0,
                  partial: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """``pred`` on ``masks``; with ``partial`` only the leading masks that fit the budget are
         tested (the result is then shorter); otherwise the budget running out raises :class:`_Out`."""
         masks = np.atleast_2d(masks)
         if partial:
-            limit = self.oracle.remaining - reserve
-            r = self._fitting(pred, masks, limit)
+            r = self.budget.fitting(lambda r: self.oracle.n_new(pred.expand(masks[:r])), len(masks), reserve)
             if r < len(masks):
                 self.exhausted = True
                 masks = masks[:r]
@@ -179,20 +174,6 @@ class _Search:
         except BudgetExhausted:
             self.exhausted = True
             raise _Out from None
-
-    def _fitting(self, pred: _Predicate, masks: np.ndarray, limit: float) -> int:
-        if limit <= 0:
-            return 0 if self.oracle.n_new(pred.expand(masks)) else len(masks)
-        lo, hi = 0, len(masks)   # largest r with cost(masks[:r]) <= limit
-        if self.oracle.n_new(pred.expand(masks)) <= limit:
-            return hi
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if self.oracle.n_new(pred.expand(masks[:mid])) <= limit:
-                lo = mid
-            else:
-                hi = mid
-        return lo
 
     # ---- predicates ---------------------------------------------------------------------------
     def _sufficient(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -263,8 +244,8 @@ class _Search:
         while order:
             if lo0 == 1 and len(order) == 1:
                 return without(1)
-            if pred is self.sufficient:   # the adaptive budget funds this step's tests (sufficient set)
-                self.want(2 + math.ceil(math.log2(len(order) + 1)))
+            if pred.funded:   # the adaptive budget funds this step's tests (sufficient set)
+                self.budget.want(2 + math.ceil(math.log2(len(order) + 1)))
             lo, hi = lo0, len(order)   # without(lo) passes (tested); does without(hi)?
             try:
                 last = without(hi)
@@ -369,9 +350,9 @@ class _Search:
                     del gone
                 first_round = False
                 blocks = sorted(nxt + carried, key=lambda b: int(b[0][0]))
-                if not self.fixed:
+                if self.budget.adaptive:
                     d = max(needed + len(blocks), 1)
-                    self.want(3 * d * math.log2(max(2.0, n0 / d)) + 2 * d + 2 * len(blocks))
+                    self.budget.want(3 * d * math.log2(max(2.0, n0 / d)) + 2 * d + 2 * len(blocks))
                 # (one part of a block is tested a round: progress is judged over two rounds)
                 if give_up is not None and give_up(int(keep.sum()), history[-2] if len(history) > 1 else None):
                     return keep, False, True
@@ -388,17 +369,11 @@ class _Search:
         """Step 3 (see :meth:`_passes`), under ``verify_max_calls`` when the adaptive budget allows it:
         for the sufficient set, when the calls so far plus ``VERIFY_PROJECTION`` per kept bin fit there.
         The ceiling goes back to ``auto_max_calls`` afterwards (no calls beyond it for what follows)."""
-        ceiling = self.auto_max
-        if not self.fixed and pred is self.sufficient:
-            free = keep if protected is None else keep & ~protected
-            if self.oracle.n_calls + VERIFY_PROJECTION * int(free.sum()) <= self.verify_max:
-                self.auto_max = max(ceiling, self.verify_max)
-        try:
+        if not pred.funded:
             return self._passes(keep, pred, protected)
-        finally:
-            if self.auto_max != ceiling:
-                self.auto_max = ceiling
-                self.oracle.max_calls = min(self.oracle.max_calls, max(ceiling, self.oracle.n_calls))
+        free = keep if protected is None else keep & ~protected
+        with self.budget.verifying(VERIFY_PROJECTION * int(free.sum())):
+            return self._passes(keep, pred, protected)
 
     def _passes(self, keep: np.ndarray, pred: _Predicate, protected: np.ndarray | None
                 ) -> tuple[np.ndarray, bool, bool]:
@@ -420,7 +395,7 @@ class _Search:
                 if not len(idx):
                     pending = None
                     continue
-            self.want(len(idx) + 4)
+            self.budget.want(len(idx) + 4)
             masks = np.repeat(keep[None], len(idx), axis=0)
             masks[np.arange(len(idx)), idx] = False
             try:
@@ -508,7 +483,7 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
     Args:
         oracle: the :class:`~suffice.search.evaluator.MaskEvaluator` of one (model, clip, target), or an
             :class:`~suffice.search.resolution.AtomView` of it (the units are then atoms of bins).  Its
-            ``max_calls`` is set here and raised by the adaptive budget.
+            budget (:class:`~suffice.search.budget.Budget`) is fixed here, or run by its adaptive policy.
         seed: seeds the cut points of the pruning: the same seed and options give the same result,
             whatever the evaluator's batch size.
         contrastive: also search ``necessary_keep``: ``keep`` plus units, sufficient and whose complement
@@ -553,7 +528,7 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
           start's outcome, the final ceiling).
 
     Budget:
-        Every model call counts against ``oracle.max_calls``: silence, the prior, the pruning, the second
+        Every model call counts against ``oracle.budget``: silence, the prior, the pruning, the second
         start, the contrastive and complete sets.  A batch that would pass the ceiling is cut to what
         fits, and the search returns the smallest set verified sufficient so far.  Under the adaptive
         budget (``max_calls=None``) the ceiling starts at ``auto_min_calls`` and is raised as the pruning
@@ -615,7 +590,7 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
         res.complete_confidence = float(oracle.target_prob(res.complete_keep[None])[0]) \
             if oracle.is_known(res.complete_keep) else None
     res.budget_exhausted = bool(S.exhausted)
-    meta["budget"] = oracle.max_calls
+    meta["budget"] = oracle.budget.cap
     return res
 
 
@@ -639,7 +614,7 @@ def _second_start(S: _Search, keep: np.ndarray, verified: bool, share: float, ve
     oracle = S.oracle
     t0 = oracle.n_calls
     comp = ~keep
-    S.want(1)
+    S.budget.want(1)
     if not S.evaluate(S.sufficient, comp[None])[0][0]:
         meta["restart"] = "complement fails"
         return keep, verified
@@ -651,7 +626,7 @@ def _second_start(S: _Search, keep: np.ndarray, verified: bool, share: float, ve
             return False
         return oracle.n_calls - t0 > limit or (before is not None and size > 0.8 * before)
 
-    S.want(limit + 4)
+    S.budget.want(limit + 4)
     other, ver2, abandoned = S.reduce(comp, S.sufficient, verify=verify, give_up=give_up)
     meta["restart_calls"] = oracle.n_calls - t0
     if not abandoned and other.sum() < first:
