@@ -170,14 +170,14 @@ def test_batch_size_never_changes_the_result(case):
 
 def _eager_contrastive(self):
     """The contrastive predicate as it was: every candidate and its complement evaluated together."""
-    from suffice.search.strategies.suffice import _Predicate
+    from suffice.search.predicates import Predicate
     oracle = self.oracle
 
     def fn(masks):
         p = oracle.probs(np.concatenate([masks, ~masks]))
-        ok, tp = self._sufficient(masks)
+        ok, tp = self.sufficient.test(masks)
         return ok & (np.argmax(p[len(masks):], axis=1) != oracle.target_index), tp
-    return _Predicate(fn, lambda m: np.concatenate([m, ~m]))
+    return Predicate(fn, lambda m: np.concatenate([m, ~m]))
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 64])

@@ -1,4 +1,4 @@
-"""Growing a keep-set along a bin ranking until a predicate holds (sufficient, contrastive, complete).
+"""Growing a keep-set along a bin ranking until a predicate holds (:mod:`suffice.search.predicates`).
 
 Two search modes over the prefix length ``m`` of an ordering:
 
@@ -16,9 +16,11 @@ from typing import Callable
 
 import numpy as np
 
+from . import predicates
 from .evaluator import MaskEvaluator
 
-Predicate = Callable[[np.ndarray], np.ndarray]
+#: which of a batch of keep-masks pass (:meth:`suffice.search.predicates.Predicate.ok`)
+MaskTest = Callable[[np.ndarray], np.ndarray]
 
 
 def prefix_masks(order: np.ndarray, sizes: np.ndarray | list[int], n_bins: int,
@@ -33,7 +35,7 @@ def prefix_masks(order: np.ndarray, sizes: np.ndarray | list[int], n_bins: int,
     return masks
 
 
-def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: str = "gallop",
+def first_prefix(order: np.ndarray, n_bins: int, predicate: MaskTest, *, mode: str = "gallop",
                  start: int = 1, chunk: int = 10, window: int = 16,
                  base: np.ndarray | None = None, bisect: bool = True,
                  include_total: bool = True, tol: float = 0.0) -> int | None:
@@ -81,50 +83,26 @@ def first_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, *, mode: 
     return hi
 
 
-def sufficient_predicate(oracle: MaskEvaluator) -> Predicate:
-    return lambda masks: oracle.passes(masks)[0]
-
-
-def contrastive_predicate(oracle: MaskEvaluator) -> Predicate:
-    """Sufficient, and the complement (every other bin) no longer gives the target class."""
-    def pred(masks: np.ndarray) -> np.ndarray:
-        both = np.concatenate([masks, ~masks])
-        ok, _ = oracle.passes(both)
-        n = len(masks)
-        labels = oracle.label_of(both[n:])
-        return ok[:n] & (labels != oracle.target_index)
-    return pred
-
-
-def complete_predicate(oracle: MaskEvaluator, decimals: int = 2) -> Predicate:
-    """Target class, and the target probability equals the original's to ``decimals`` places."""
-    goal = round(oracle.confidence, decimals)
-    def pred(masks: np.ndarray) -> np.ndarray:
-        p = oracle.probs(masks)
-        top = np.argmax(p, axis=1) == oracle.target_index
-        return top & (np.round(p[:, oracle.target_index], decimals) == goal)
-    return pred
-
-
 def extract_extras(oracle: MaskEvaluator, keep: np.ndarray, ranking: np.ndarray, *, contrastive: bool,
                    complete: bool, mode: str, chunk: int = 10, window: int = 16) -> dict:
     """Contrastive (``necessary_keep``) and ``complete_keep`` sets along ``ranking``.
 
     Contrastive: the shortest prefix of ``ranking`` (from ``|keep|`` in gallop mode) that is
     sufficient and whose complement loses the class; ``necessary_found`` says whether one exists.
-    Complete: ``keep`` plus the lowest-ranked bins until the confidence matches the original.
+    Complete: ``keep`` plus the lowest-ranked bins (last of ``ranking`` first) until the confidence
+    matches the original (the default strategy adds the highest-ranked ones instead, then prunes).
     """
     K = oracle.n_bins
     out: dict = {}
     if contrastive:
         start = max(int(keep.sum()), 1) if mode == "gallop" else chunk
-        m = first_prefix(ranking, K, contrastive_predicate(oracle), mode=mode, start=start,
+        m = first_prefix(ranking, K, predicates.contrastive(oracle).ok, mode=mode, start=start,
                          chunk=chunk, window=window)
         out["necessary_found"] = m is not None
         out["necessary_keep"] = None if m is None else prefix_masks(ranking, [m], K)[0]
     if complete:
         rest = ranking[~keep[ranking]][::-1]  # lowest responsibility first
-        pred = complete_predicate(oracle)
+        pred = predicates.complete(oracle).ok
         if pred(keep[None])[0]:
             m = 0
         else:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..evaluator import MaskEvaluator
-from ..extraction import extract_extras, first_prefix, prefix_masks, sufficient_predicate
+from .. import predicates
+from ..extraction import extract_extras, first_prefix, prefix_masks
 from ..options import Option
 from ..result import SearchResult, rank_bins
 
@@ -33,7 +34,7 @@ def shortest_sufficient_prefix(oracle: MaskEvaluator, order: np.ndarray) -> tupl
     ``keep`` is every bin and ``found`` False when only the whole ordering passes (or nothing does).
     """
     K = oracle.n_bins
-    m = first_prefix(order, K, sufficient_predicate(oracle), mode="gallop", start=1)
+    m = first_prefix(order, K, predicates.sufficient(oracle).ok, mode="gallop", start=1)
     if m is None or m >= K:
         return np.ones(K, dtype=bool), False
     return prefix_masks(order, [m], K)[0], True

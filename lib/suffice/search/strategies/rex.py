@@ -81,8 +81,8 @@ from scipy.stats import betabinom
 from tqdm.auto import tqdm
 
 from ..evaluator import MaskEvaluator
-from ..extraction import (Predicate, complete_predicate, contrastive_predicate, first_prefix,
-                          prefix_masks, sufficient_predicate)
+from .. import predicates
+from ..extraction import MaskTest, first_prefix, prefix_masks
 from ..options import Option, validate
 from ..result import SearchResult, rank_bins
 
@@ -387,7 +387,7 @@ def _stats(st: list[IterationStats]) -> dict:
 
 
 # ---- extraction ------------------------------------------------------------------------------------
-def first_chunk_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, opts: dict, *,
+def first_chunk_prefix(order: np.ndarray, n_bins: int, predicate: MaskTest, opts: dict, *,
                        start_bins: int = 1, base: np.ndarray | None = None) -> int | None:
     """Smallest tested prefix length of ``order`` that is a multiple of ``chunk_size`` (or all of
     ``order``) and satisfies ``predicate``; None if none does.
@@ -416,7 +416,7 @@ def first_chunk_prefix(order: np.ndarray, n_bins: int, predicate: Predicate, opt
 def extract(oracle: MaskEvaluator, ranking: np.ndarray, opts: dict) -> tuple[np.ndarray, bool]:
     """The sufficient prefix of ``ranking``: (keep, found); every bin when only all of them pass."""
     K = oracle.n_bins
-    m = first_chunk_prefix(ranking, K, sufficient_predicate(oracle), opts)
+    m = first_chunk_prefix(ranking, K, predicates.sufficient(oracle).ok, opts)
     if m is None or m >= K:
         return np.ones(K, dtype=bool), False
     return prefix_masks(ranking, [m], K)[0], True
@@ -433,11 +433,11 @@ def extras(oracle: MaskEvaluator, keep: np.ndarray, ranking: np.ndarray, opts: d
     K = oracle.n_bins
     out: dict = {}
     if contrastive:
-        m = first_chunk_prefix(ranking, K, contrastive_predicate(oracle), opts, start_bins=int(keep.sum()))
+        m = first_chunk_prefix(ranking, K, predicates.contrastive(oracle).ok, opts, start_bins=int(keep.sum()))
         out["necessary_found"] = m is not None
         out["necessary_keep"] = None if m is None else prefix_masks(ranking, [m], K)[0]
     if complete:
-        pred = complete_predicate(oracle)
+        pred = predicates.complete(oracle).ok
         rest = ranking[~keep[ranking]][::-1]  # lowest responsibility first
         m = 0 if pred(keep[None])[0] else first_chunk_prefix(rest, K, pred, opts, base=keep)
         ck = np.ones(K, dtype=bool) if m is None else prefix_masks(rest, [m], K, base=keep)[0]

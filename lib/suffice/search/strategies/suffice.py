@@ -70,6 +70,8 @@ from ...errors import OptionError
 from ..evaluator import BudgetExhausted, MaskEvaluator
 from ..extraction import first_prefix, prefix_masks
 from ..options import Option
+from ..predicates import Predicate
+from .. import predicates
 from ..rankings import band_order, magnitude_order
 from ..result import SearchResult, rank_bins
 
@@ -130,15 +132,6 @@ class _Out(Exception):
     """The budget is spent (raised inside the search, caught where a verified set is at hand)."""
 
 
-class _Predicate:
-    """A batched test of keep-masks: ``(ok, strength)``; ``expand`` lists the masks it evaluates;
-    ``funded``: the adaptive budget funds its steps (the sufficient set's, not the extras')."""
-
-    def __init__(self, fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-                 expand: Callable[[np.ndarray], np.ndarray] = lambda m: m, funded: bool = False) -> None:
-        self.fn, self.expand, self.funded = fn, expand, funded
-
-
 class _Search:
     """Shared state of one explanation: the oracle, its budget, the per-bin smallest witnesses."""
 
@@ -154,10 +147,10 @@ class _Search:
         self.best = np.full(self.K, float(self.K))     # size of the smallest passing mask holding the bin
         self.smallest = np.ones(self.K, dtype=bool)    # the smallest passing mask seen
         self.exhausted = False
-        self.sufficient = _Predicate(self._sufficient, funded=True)
+        self.sufficient = predicates.sufficient(oracle, self._witness, funded=True)
 
     # ---- budget -------------------------------------------------------------------------------
-    def evaluate(self, pred: _Predicate, masks: np.ndarray, *, reserve: int = 0,
+    def evaluate(self, pred: Predicate, masks: np.ndarray, *, reserve: int = 0,
                  partial: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """``pred`` on ``masks``; with ``partial`` only the leading masks that fit the budget are
         tested (the result is then shorter); otherwise the budget running out raises :class:`_Out`."""
@@ -170,49 +163,23 @@ class _Search:
             if not len(masks):
                 return np.zeros(0, bool), np.zeros(0)
         try:
-            return pred.fn(masks)
+            return pred.test(masks)
         except BudgetExhausted:
             self.exhausted = True
             raise _Out from None
 
     # ---- predicates ---------------------------------------------------------------------------
-    def _sufficient(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ok, tp = self.oracle.passes(masks)
-        for m in masks[ok]:
+    def _witness(self, passed: np.ndarray) -> None:
+        """Record masks that passed: each bin's smallest witness and the smallest mask seen."""
+        for m in passed:
             size = int(m.sum())
             np.minimum(self.best, np.where(m, size, np.inf), out=self.best)
             if size < self.smallest.sum():
                 self.smallest = m.copy()
-        return ok, tp
 
-    def contrastive(self) -> _Predicate:
-        """Sufficient, and the complement no longer gives the target class.
-
-        The complements are evaluated first and a mask itself only where its complement lost the class
-        (the sets tested here hold the sufficient set ``S``, so the complement is the condition that
-        usually fails): the verdicts are those of testing both, at fewer model calls.  The strength of a
-        mask that fails is 0 (strengths only order the masks that pass)."""
-        oracle = self.oracle
-
-        def fn(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            lost = oracle.label_of(~masks) != oracle.target_index
-            ok, tp = np.zeros(len(masks), dtype=bool), np.zeros(len(masks))
-            if lost.any():
-                ok[lost], tp[lost] = self._sufficient(masks[lost])
-            return ok, tp
-        return _Predicate(fn, lambda m: np.concatenate([m, ~m]))
-
-    def complete(self, decimals: int = 2) -> _Predicate:
-        """Target class, and the target probability equal to the original's to ``decimals`` places."""
-        oracle = self.oracle
-        goal = round(oracle.confidence, decimals)
-
-        def fn(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            p = oracle.probs(masks)
-            tp = p[:, oracle.target_index]
-            ok = (np.argmax(p, axis=1) == oracle.target_index) & (np.round(tp, decimals) == goal)
-            return ok, -np.abs(tp - oracle.confidence)
-        return _Predicate(fn)
+    def contrastive(self) -> Predicate:
+        """Sufficient (recording witnesses) and the complement loses the class, complements first."""
+        return predicates.contrastive(self.oracle, self.sufficient, complements_first=True)
 
     # ---- pruning ------------------------------------------------------------------------------
     def _halves(self, blk: np.ndarray) -> list[np.ndarray]:
@@ -224,7 +191,7 @@ class _Search:
         c = n // 2 if n < 4 else int(self.rng.integers(n // 4, 3 * n // 4 + 1))
         return [blk[:c], blk[c:]]
 
-    def _accept(self, pred: _Predicate, keep: np.ndarray, removals: list[np.ndarray],
+    def _accept(self, pred: Predicate, keep: np.ndarray, removals: list[np.ndarray],
                 strengths: list[float]) -> np.ndarray:
         """``keep`` minus the removals that can go together: all of them if that passes, else the
         longest passing prefix, strongest first (bisection; the first one passed on its own).
@@ -265,7 +232,7 @@ class _Search:
             base, order, lo0 = without(lo), order[lo + 1:], 0
         return base
 
-    def reduce(self, keep: np.ndarray, pred: _Predicate, *, protected: np.ndarray | None = None,
+    def reduce(self, keep: np.ndarray, pred: Predicate, *, protected: np.ndarray | None = None,
                verify: bool = True, give_up: Callable[[int, int | None], bool] | None = None,
                loud_first: int = 0) -> tuple[np.ndarray, bool, bool]:
         """Prune ``keep`` (which passes ``pred``) by steps 2-3; ``protected`` bins are never removed.
@@ -364,7 +331,7 @@ class _Search:
         except _Out:
             return keep, False, False
 
-    def _one_minimal(self, keep: np.ndarray, pred: _Predicate, protected: np.ndarray | None
+    def _one_minimal(self, keep: np.ndarray, pred: Predicate, protected: np.ndarray | None
                      ) -> tuple[np.ndarray, bool, bool]:
         """Step 3 (see :meth:`_passes`), under ``verify_max_calls`` when the adaptive budget allows it:
         for the sufficient set, when the calls so far plus ``VERIFY_PROJECTION`` per kept bin fit there.
@@ -375,7 +342,7 @@ class _Search:
         with self.budget.verifying(VERIFY_PROJECTION * int(free.sum())):
             return self._passes(keep, pred, protected)
 
-    def _passes(self, keep: np.ndarray, pred: _Predicate, protected: np.ndarray | None
+    def _passes(self, keep: np.ndarray, pred: Predicate, protected: np.ndarray | None
                 ) -> tuple[np.ndarray, bool, bool]:
         """Step 3: drop single bins until none can go; verified when every bin was tested.
 
@@ -449,7 +416,7 @@ def _ranking(S: _Search, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return resp, rank_bins(resp, tiebreak=S.oracle.magnitude)
 
 
-def _extend(S: _Search, keep: np.ndarray, ranking: np.ndarray, pred: _Predicate
+def _extend(S: _Search, keep: np.ndarray, ranking: np.ndarray, pred: Predicate
             ) -> tuple[np.ndarray | None, bool]:
     """``keep`` plus the shortest passing prefix of the other bins in ``ranking`` order, then pruned
     with ``keep`` protected.  Returns ``(set, finished)``: the set (None when nothing passed or the
@@ -582,7 +549,7 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
     elif contrastive:
         res.necessary_found, res.necessary_budget_cut = False, True
     if complete and not S.exhausted:
-        ck, _ = _extend(S, keep, ranking, S.complete())
+        ck, _ = _extend(S, keep, ranking, predicates.complete(oracle))
         res.complete_keep = np.ones(K, dtype=bool) if ck is None else ck
     elif complete:
         res.complete_keep = np.ones(K, dtype=bool)
