@@ -184,14 +184,14 @@ def _eager_contrastive(self):
 def test_contrastive_tests_the_complement_first(monkeypatch, batch_size):
     """The necessary set is the one testing both conditions of every candidate gives, at fewer calls,
     whatever the batch size (a 12-tone softmax: the complement loses the class only with most of them)."""
-    from suffice.search.strategies import suffice as strategy
+    from suffice.search.strategies.suffice_steps.state import Search
     n = 8000
     bins = [n // 40 + 37 * i for i in range(12)]
     x = toys.tone_clip(bins + [n // 3, n // 4], n, [0.05] * 12 + [0.2, 0.2], noise=0.002, seed=2)
     model = toys.SoftmaxClassifier(bins)
     lazy = suffice.explain(model, x, seed=1, contrastive=True, batch_size=batch_size)
     with monkeypatch.context() as mp:
-        mp.setattr(strategy._Search, "contrastive", _eager_contrastive)
+        mp.setattr(Search, "contrastive", _eager_contrastive)
         eager = suffice.explain(model, x, seed=1, contrastive=True, batch_size=batch_size)
     assert not lazy.budget_exhausted and not eager.budget_exhausted
     assert np.array_equal(lazy.keep, eager.keep) and np.array_equal(lazy.necessary_keep, eager.necessary_keep)
@@ -290,11 +290,12 @@ def test_a_smaller_sufficient_mask_seen_on_the_way_is_pruned_too():
     """Step 5 (white box): when a passing mask smaller than the returned set was evaluated, the search
     prunes it and returns that reduction, verified, instead of the smaller mask unverified."""
     from suffice.search.evaluator import MaskEvaluator
-    from suffice.search.strategies import suffice as strategy
+    from suffice.search.strategies.suffice_steps.restart import smallest_seen
+    from suffice.search.strategies.suffice_steps.state import Search
 
     model, x = toys.conjunction(3, 8000, seed=2)
     oracle = MaskEvaluator(model, x, batch_size=16)
-    S = strategy._Search(oracle, np.random.default_rng(0), max_calls=10 ** 4, auto=(1000, 1500), min_block=1)
+    S = Search(oracle, np.random.default_rng(0), max_calls=10 ** 4, auto=(1000, 1500), min_block=1)
     rng = np.random.default_rng(1)
     junk = rng.choice(np.setdiff1d(np.arange(S.K), model.bins), 30, replace=False)
     small, large = np.zeros(S.K, bool), np.zeros(S.K, bool)
@@ -303,6 +304,6 @@ def test_a_smaller_sufficient_mask_seen_on_the_way_is_pruned_too():
     large[junk] = True
     assert S.evaluate(S.sufficient, np.stack([small, large]))[0].all()
     meta: dict = {}
-    keep, verified = strategy._smallest_seen(S, large, True, True, meta)
+    keep, verified = smallest_seen(S, large, True, True, meta)
     assert verified and np.array_equal(np.flatnonzero(keep), model.bins)
     assert meta["smallest_seen_rounds"] == 1

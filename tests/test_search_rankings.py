@@ -14,7 +14,7 @@ import pytest
 import suffice
 from suffice import toys
 from suffice.search.rankings import BAND_KINDS, band_order, log_bands, magnitude_order
-from suffice.search.strategies import suffice as strategy
+from suffice.search.strategies.suffice_steps import prior
 
 LENGTHS = (8000, 16000)
 
@@ -68,7 +68,7 @@ def test_band_prior_starts_short_and_ends_exact(n):
     assert sorted(np.flatnonzero(plain.keep)) == needed and plain.verified_minimal
     # a monotone model prunes a long start about as cheaply (group testing is logarithmic in the start's
     # size): the band rankings' gallops cost at most ~10 calls each here
-    assert ref.n_model_calls <= plain.n_model_calls + 10 * len(strategy.BAND_RANKINGS)
+    assert ref.n_model_calls <= plain.n_model_calls + 10 * len(prior.BAND_RANKINGS)
     for bs in (7, 64):
         assert suffice.explain(model, x, seed=0, batch_size=bs).same_result(ref)
 
@@ -78,5 +78,5 @@ def test_band_rankings_are_skipped_when_the_magnitude_prefix_is_short():
     x = toys.tone_clip([200, 615], n, [0.1, 0.1], noise=1e-3, seed=1)
     e = suffice.explain(toys.ToneClassifier([200, 615]), x, seed=0)
     off = suffice.explain(toys.ToneClassifier([200, 615]), x, seed=0, band_priors=False)
-    assert e.meta["start_size"] <= strategy.BAND_MIN and e.meta["prior"] == "magnitude"
+    assert e.meta["start_size"] <= prior.BAND_MIN and e.meta["prior"] == "magnitude"
     assert e.same_result(off)
