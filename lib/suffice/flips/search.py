@@ -88,26 +88,29 @@ def resolve_flip_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Removals:
-    """Removal sets in, flipped-or-not out, through one evaluator, within its budget, never twice."""
+    """Removal sets in, flipped-or-not out, through one evaluator (which remembers every answer), within
+    its budget."""
 
     def __init__(self, ev: MaskEvaluator) -> None:
         self.ev = ev
         self.exhausted = False
-        self.seen: dict[tuple[int, ...], np.ndarray] = {}
+
+    def _mask(self, removal: tuple[int, ...]) -> np.ndarray:
+        keep = np.ones(self.ev.n_bins, dtype=bool)
+        keep[list(removal)] = False
+        return keep
 
     def probs(self, removals: list[tuple[int, ...]]) -> list[np.ndarray | None]:
-        """Probabilities for each removal set; None for those the budget did not reach."""
-        new = list(dict.fromkeys(r for r in removals if r not in self.seen))
-        left = self.ev.budget.remaining
-        if len(new) > left:
-            new, self.exhausted = new[:int(left)], True
+        """Probabilities for each removal set; None for those the budget did not reach (the new ones
+        are evaluated in order, as many as it allows)."""
+        masks = {r: self._mask(r) for r in removals}
+        new = [r for r, m in masks.items() if not self.ev.is_known(m)]
+        n = self.ev.budget.fitting(lambda r: r, len(new))
+        if n < len(new):
+            new, self.exhausted = new[:n], True
         if new:
-            masks = np.ones((len(new), self.ev.n_bins), dtype=bool)
-            for i, r in enumerate(new):
-                masks[i, list(r)] = False
-            for r, p in zip(new, self.ev.probs(masks)):
-                self.seen[r] = p
-        return [self.seen.get(r) for r in removals]
+            self.ev.probs(np.stack([masks[r] for r in new]))
+        return [self.ev.probs(masks[r])[0] if self.ev.is_known(masks[r]) else None for r in removals]
 
     def flips(self, p: np.ndarray | None) -> bool:
         return p is not None and int(np.argmax(p)) != self.ev.target_index
@@ -243,7 +246,7 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     if not found:
         return Flip(verified_minimal=False, minimum_verified=False, removed=np.zeros(0, np.int64),
                     new_label=None, new_index=None, new_confidence=None, label_prob_after=None, **common)
-    p = b.seen[removed]
+    p = b.probs([removed])[0]
     j = int(np.argmax(p))
     bins = np.asarray(removed, dtype=np.int64)
     keep = np.ones(K, dtype=bool)

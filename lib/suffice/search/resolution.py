@@ -20,7 +20,6 @@ searches single bins.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any

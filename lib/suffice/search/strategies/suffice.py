@@ -192,8 +192,8 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
     """
     K = oracle.n_bins
     S = Search(oracle, np.random.default_rng(seed), max_calls=max_calls,
-                auto=(auto_min_calls, auto_max_calls), min_block=min_block, chain=chain,
-                verify_max=verify_max_calls)
+               auto=(auto_min_calls, auto_max_calls), min_block=min_block, chain=chain,
+               verify_max=verify_max_calls)
     meta: dict = {}
     keep, verified = np.ones(K, dtype=bool), False
     silence = None
