@@ -22,12 +22,13 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    cut into two parts at a seeded random point and only the removal of its quieter part is tested:
    if that part can go, the other is known (it holds the needed bin) without a call; if not, the
    quieter part is known and the other is tested whole next round (generalised binary splitting:
-   about 1.5 instead of 2 calls per level of a needed bin's halving).  All the
-   interventions of a round go to the model as one batch.  Parts whose removal keeps the class (and δ-confidence) are removal candidates;
-   they are applied together if that passes (one call), otherwise the longest passing prefix of them,
-   strongest first, is found by bisection, and the candidates behind the first one that could not
-   go are tried the same way on the reduced set while that removes something (``chain``: parts that
-   can each go alone but not together); the others are retried next round in the new context.
+   about 1.5 instead of 2 calls per level of a needed bin's halving).  All the interventions of a
+   round go to the model as one batch.  Parts whose removal keeps the class (and δ-confidence) are
+   removal candidates; they are applied together if that passes (one call), otherwise the longest
+   passing prefix of them, strongest first, is found by bisection, and the candidates behind the
+   first one that could not go are tried the same way on the reduced set while that removes
+   something (``chain``: parts that can each go alone but not together); the others are retried next
+   round in the new context.
    Parts that cannot go become blocks of their own; a single bin that cannot go waits for step 3.
    In the first round the two loudest bins of the prior's set are also tried alone (a loud bin can
    hurt a non-monotone model, and is then found at once instead of at the bottom of the halving);
@@ -39,9 +40,9 @@ Design (ours; the paper's freqrex is built on ReX, see :mod:`suffice.search.stra
    bins are retested whenever their context changed.  ``verified_minimal`` says it completed.
 4. **Second start** (``restart``): the prior can trap the search (the loudest bins may be needed
    together while one quiet bin alone would do).  If the complement of the first set is sufficient
-   (one call; skipped when the first set has one bin), steps 2-3 run again from that complement; it is abandoned once it stops halving while
-   no smaller than the first set, or after ``restart_share`` x the first start's calls (at least
-   ``2 log2 K + 8``).  The smallest verified set is returned.
+   (one call; skipped when the first set has one bin), steps 2-3 run again from that complement; it
+   is abandoned once it stops halving while no smaller than the first set, or after
+   ``restart_share`` x the first start's calls (at least ``2 log2 K + 8``).  The smallest verified set is returned.
 5. **Smallest seen.**  A part that could go alone may have been kept because a stronger one went first,
    so a passing mask smaller than the set of steps 2-4 may have been evaluated; while one was, it is
    pruned by steps 2-3 as well (each time the set shrinks).  A search that finished within its budget
@@ -184,11 +185,12 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool, complete: boo
         fits, and the search returns the smallest set verified sufficient so far.  Under the adaptive
         budget (``max_calls=None``) the ceiling starts at ``auto_min_calls`` and is raised as the pruning
         learns how many units are needed (about ``3 d log2(|S0| / d) + 2 d`` calls for ``d`` needed
-        parts of a start set ``S0``, and each group of the sufficient set's removals funded to its end), up to ``auto_max_calls``, or ``verify_max_calls`` for the
-        sufficient set's 1-minimality pass (verifying a ``k``-unit set of a non-monotone model needs at
-        least ``k`` calls in its final context, so a set found late would otherwise be cut just before
-        it is verified); it goes back to ``auto_max_calls`` after that pass, so what follows (the second
-        start, the contrastive and complete sets) gets no calls beyond it.
+        parts of a start set ``S0``, and each group of the sufficient set's removals funded to its end),
+        up to ``auto_max_calls``, or ``verify_max_calls`` for the sufficient set's 1-minimality pass
+        (verifying a ``k``-unit set of a non-monotone model needs at least ``k`` calls in its final
+        context, so a set found late would otherwise be cut just before it is verified); it goes back
+        to ``auto_max_calls`` after that pass, so what follows (the second start, the contrastive and
+        complete sets) gets no calls beyond it.
     """
     K = oracle.n_bins
     S = Search(oracle, np.random.default_rng(seed), max_calls=max_calls,

@@ -14,18 +14,18 @@ VERIFY_PROJECTION = 3
 
 def one_minimal(S: Search, keep: np.ndarray, pred: Predicate, protected: np.ndarray | None
                 ) -> tuple[np.ndarray, bool, bool]:
-    """:func:`passes`, for a funded predicate under the budget's verifying top when the calls so far
-    plus ``VERIFY_PROJECTION`` per kept bin fit there (the ceiling goes back afterwards: no calls beyond
-    ``auto_max_calls`` for what follows).  Returns ``(keep, verified_minimal, False)``."""
+    """:func:`drop_single_bins`; for a funded predicate under the budget's verifying top when the calls
+    so far plus ``VERIFY_PROJECTION`` per kept bin fit there (the ceiling goes back afterwards: no calls
+    beyond ``auto_max_calls`` for what follows).  Returns ``(keep, verified_minimal, False)``."""
     if not pred.funded:
-        return passes(S, keep, pred, protected)
+        return drop_single_bins(S, keep, pred, protected)
     free = keep if protected is None else keep & ~protected
     with S.budget.verifying(VERIFY_PROJECTION * int(free.sum())):
-        return passes(S, keep, pred, protected)
+        return drop_single_bins(S, keep, pred, protected)
 
 
-def passes(S: Search, keep: np.ndarray, pred: Predicate, protected: np.ndarray | None
-           ) -> tuple[np.ndarray, bool, bool]:
+def drop_single_bins(S: Search, keep: np.ndarray, pred: Predicate, protected: np.ndarray | None
+                     ) -> tuple[np.ndarray, bool, bool]:
     """Drop single bins (never ``protected`` ones) until none can go; verified when every bin was tested.
 
     A full pass tests every kept bin; when some can go, the longest passing group of them goes
