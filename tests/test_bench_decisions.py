@@ -44,6 +44,16 @@ def test_the_table_compares_on_the_cases_both_ran_and_never_invents_a_number():
     assert "2 measured in these results" in decisions.measured_share(t)
 
 
+def test_an_alternative_runner_is_measured_once_a_run_holds_it():
+    base = [_row("a", "suffice", 30, 3)]
+    label = "no pass (`verify=False`)"
+    before = decisions.decision_table(pd.DataFrame(base)).set_index("alternative").loc[label]
+    assert before["benchmark method"] == decisions.NOT_MEASURED
+    after = decisions.decision_table(pd.DataFrame(base + [_row("a", "suffice-no-verify", 20, 3, False)]))
+    row = after.set_index("alternative").loc[label]
+    assert row["benchmark method"] == "suffice against suffice-no-verify" and row["calls (alternative)"] == 20
+
+
 def test_the_view_names_each_decision_once_and_pairs_default_with_alternative():
     results = pd.DataFrame([_row("a", "suffice", 30, 3), _row("a", "suffice-no-bands", 30, 4, None)])
     view = decisions.decision_view(decisions.decision_table(results))
@@ -51,3 +61,11 @@ def test_the_view_names_each_decision_once_and_pairs_default_with_alternative():
     bands = view[view["compared by"] == "suffice against suffice-no-bands"].iloc[0]
     assert bands["bins"] == "3 → 4" and bands["verified 1-minimal"] == "100% → ?"
     assert (view.loc[view["compared by"] == decisions.NOT_MEASURED, "model calls"] == "").all()
+
+
+def test_the_alternative_runners_run():
+    from suffice.toys import ToneClassifier, tone_clip
+    model, clip = ToneClassifier(freqs=[300.0]), tone_clip([75, 200], 4000, [0.1, 0.4], seed=0)
+    for name, run in decisions.ALTERNATIVE_METHODS.items():
+        res = run(model, clip, 0)
+        assert res.found and res.n_model_calls > 0, name

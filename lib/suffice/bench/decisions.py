@@ -8,8 +8,8 @@ see :mod:`suffice.bench.methods`) that runs it, or None when the benchmark has n
 and the alternative on the cases where both ran.  An alternative whose method is None, or absent from the
 results, is reported as not measured, with no number.
 
-:data:`ALTERNATIVE_METHODS` are runners for alternatives that an option switches, which the benchmark does
-not run yet; :mod:`suffice.bench.run` runs them once they are among its methods.
+:data:`ALTERNATIVE_METHODS` are runners for alternatives that an option switches, which the benchmark's
+method list does not hold yet; once a run's ``results.csv`` has them, :func:`decision_table` reads them.
 """
 from __future__ import annotations
 
@@ -161,15 +161,15 @@ def compare(results: pd.DataFrame, default: str, alternative: str) -> dict[str, 
 
 def decision_table(results: pd.DataFrame, decisions: tuple[Decision, ...] = DECISIONS) -> pd.DataFrame:
     """One row per decision and alternative (:data:`TABLE_COLS`): where the decision is set, with its
-    values now; the benchmark method of the alternative (:data:`NOT_MEASURED` when the benchmark has none
-    among its methods, :data:`~suffice.bench.methods.ALL_METHODS`; :data:`NOT_RUN` when ``results`` has no
-    case that ran both it and the decision's method), and the numbers of :func:`compare`
+    values now; the benchmark method of the alternative (:data:`NOT_MEASURED` when it is neither among the
+    benchmark's methods, :data:`~suffice.bench.methods.ALL_METHODS`, nor in ``results``; :data:`NOT_RUN`
+    when ``results`` has no case that ran both it and the decision's method), and the numbers of :func:`compare`
     (blank where not measured)."""
-    rows = []
+    rows, ran = [], set(results["method"]) if "method" in results.columns else set()
     for d in decisions:
         for alt in d.alternatives:
             row: dict[str, Any] = {"decision": d.name, "set by": d.setting(), "alternative": alt.label}
-            measurable = alt.method in ALL_METHODS
+            measurable = alt.method is not None and (alt.method in ALL_METHODS or alt.method in ran)
             numbers = compare(results, d.default_method, alt.method) if measurable else {}
             if not measurable:
                 row["benchmark method"] = NOT_MEASURED
