@@ -72,3 +72,17 @@ def test_bad_model_lists_are_one_line_errors():
         listening_quiz([band_models()[0], band_models()[0]], clip)
     with pytest.raises(OptionError, match="no sufficient signal"):  # it needs the whole spectrum
         listening_quiz([ToneClassifier([110], name="tone"), WholeSpectrumClassifier(clip)], clip)
+
+
+def test_the_solution_figure_has_one_titled_panel_per_signal(quiz):
+    import matplotlib
+    matplotlib.use("Agg")
+    fig = quiz.plot(max_hz=6000)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].startswith("signal 1, made by ") and len(titles) == len(quiz.explanations)
+
+
+def test_the_transfer_exercise_band_model_speaks_deepfake_labels_and_names_its_band():
+    from suffice.book.teaching_models import BandModel
+    m = BandModel("A", 300, 3000)
+    assert m.labels == ("bonafide", "spoof") and m.identity() == "A: band 300-3000 Hz, min_rms 0.04"

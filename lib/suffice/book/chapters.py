@@ -96,6 +96,7 @@ BOOK: tuple[Page, ...] = (
         "default": "params/paper_comparison.yaml", "smoke": "params/smoke-paper_comparison.yaml"}),
     Page("flips", params={"default": "params/flips.yaml", "smoke": "params/smoke-flips.yaml"}),
     Page("performance", params={"default": "params/performance.yaml"}, depends=("data/bench",)),
+    Page("decisions", params={"default": "params/decisions.yaml"}, depends=("data/bench",)),
     Page("statistics", params={"default": "params/statistics.yaml", "smoke": "params/smoke-statistics.yaml"}, depends=()),
     Page("teaching", part="Teaching", depends=(),
          params={"default": "params/teaching.yaml", "smoke": "params/teaching.yaml"}),

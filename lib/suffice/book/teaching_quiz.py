@@ -52,6 +52,20 @@ class ListeningQuiz:
                 e.sufficient_signal, self.clip)
         return audio_players(signals, self.sample_rate, name=name)
 
+    def plot(self, *, max_hz: float | None = None):
+        """The spectrum of each signal with the bins it kept, one panel each up to ``max_hz``, titled with
+        the model that made it and its size (the solution's figure).  Returns the figure."""
+        import matplotlib.pyplot as plt
+
+        from ..plotting.audio import plot_spectrum
+
+        fig, axes = plt.subplots(len(self.explanations), 1, figsize=(8, 2.6 * len(self.explanations)),
+                                 layout="constrained", sharex=True)
+        for ax, label, e in zip(axes, self.signal_names, self.explanations):
+            plot_spectrum(e, ax, max_hz=max_hz)
+            ax.set_title(f"{label}, made by {e.model}: {e.size} bin{'s' * (e.size != 1)} kept", fontsize="medium")
+        return fig
+
     def accepted(self) -> pd.DataFrame:
         """Signals x models: True where the model gives the signal its producer's class."""
         rows = {}

@@ -48,3 +48,24 @@ def matrix(ft: FlipTransfer, ax=None, *, title: str = ""):
     ax.set(xlabel="judge g (changes its class?)", ylabel="flipped model f", title=title)
     plt.colorbar(im, ax=ax, shrink=0.8, label="share of f's flips that change g")
     return ax
+
+
+def curves_row(by_task: dict[str, pd.DataFrame]):
+    """:func:`curves` of each task side by side (``by_task``: task -> flip curve).  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(by_task), figsize=(5.5 * len(by_task), 4.2), layout="constrained", squeeze=False)
+    for ax, (task, curve) in zip(axes[0], by_task.items()):
+        curves(curve, ax=ax, title=f"{task}: flipped by at most k bins")
+    return fig
+
+
+def matrices_row(transfers: dict[str, FlipTransfer]):
+    """:func:`matrix` of each task side by side (``transfers``: task -> flip transfer).  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(transfers), figsize=(6 * len(transfers), 5.2), layout="constrained",
+                             squeeze=False)
+    for ax, (task, ft) in zip(axes[0], transfers.items()):
+        matrix(ft, ax=ax, title=f"{task}: flip transfer")
+    return fig

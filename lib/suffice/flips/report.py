@@ -1,9 +1,14 @@
 """Words from numbers: the flip chapter's per-task reading and its summary row (nothing typed in)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 
 from .analysis import FlipTransfer
+
+if TYPE_CHECKING:
+    from .study import FlipStudy
 
 #: freqrex (Kelly & Chockler, arXiv 2601.16675), as reported there: 30 s clips (about 240,000 rfft bins)
 FREQREX = {"bins_in_clip": 240_000, "clip_seconds": 30.0, "share_1_bin": 0.58, "share_5_bins": 0.78}
@@ -100,3 +105,74 @@ def task_reading(task: str, flips: pd.DataFrame, curve: pd.DataFrame, ft: FlipTr
     else:
         lines.append("No flip was found, so nothing can transfer here.")
     return "\n\n".join(lines)
+
+
+def run_line(task: str, study: "FlipStudy", seconds: float) -> str:
+    """Markdown: what one task's flip study ran (models, clips, flips searched now and their calls, the
+    other calls) and how long it took."""
+    s = study.stats
+    return (f"**{task}**: {len(study.params['models'])} models, {study.params['n_clips']} clips; "
+            f"{s['flips_now']} flips searched now ({s['flip_model_calls_now']:,} model calls), "
+            f"{s['other_model_calls_now']:,} other model calls, {seconds:.1f} s.")
+
+
+def curve_rates(curve: pd.DataFrame) -> pd.DataFrame:
+    """The flip curve's rates, one row per model and one column per size (rounded to 3 decimals)."""
+    return (curve[["model", "size", "rate", "lo", "hi", "random", "loudest", "n_clips", "budget_exhausted"]]
+            .round(3).pivot(index="model", columns="size", values="rate"))
+
+
+#: the task-level numbers of flip transfer the chapter tabulates
+TRANSFER_COLS = ("rate", "lo", "hi", "null", "loudest", "diff", "diff_lo", "diff_hi", "diff_loudest",
+                 "diff_loudest_lo", "diff_loudest_hi", "n_pairs")
+
+
+def transfer_table(transfers: dict[str, FlipTransfer], agreeing: dict[str, FlipTransfer]) -> pd.DataFrame:
+    """Per task (in ``transfers``' order) two rows, flip transfer over all clips and over the clips where
+    the judge agrees with the producer, with :data:`TRANSFER_COLS`."""
+    rows = []
+    for task in transfers:
+        for cond, ft in (("all clips", transfers[task]), ("clips where g(x) = f(x)", agreeing[task])):
+            rows.append({"task": task, "clips": cond, **{k: ft.task[k] for k in TRANSFER_COLS}})
+    return pd.DataFrame(rows)
+
+
+def examples(study: "FlipStudy", n: int) -> list[tuple[Any, Any, list[str]]]:
+    """Up to ``n`` found flips of ``study``, smallest first (then quietest, by log-spectral distance):
+    each its row of ``study.flips``, its :class:`~suffice.flips.Flip` and the other models whose class
+    the flip changes too."""
+    found = study.flips[study.flips["found"].astype(bool)].sort_values(["size", "lsd_db", "model", "clip_id"])
+    out = []
+    ev = study.evaluations
+    for row in found.head(n).itertuples():
+        judged = ev[(ev.kind == "flip") & (ev.source == row.model) & (ev.clip_id == row.clip_id)
+                    & (ev.model != row.model)]
+        out.append((row, study.flip(row.model, row.clip_id), judged.loc[judged.changed, "model"].tolist()))
+    return out
+
+
+def example_reading(task: str, row: Any, f: Any, changed: list[str]) -> str:
+    """Markdown on one flip (``row``, the flip ``f`` and the models it also changes, from :func:`examples`):
+    the class before and after, the removed bins (the first ten, in Hz), how audible the removal is."""
+    hz = ", ".join(f"{v:.1f}" for v in f.frequencies()[:10]) + (" ..." if f.size > 10 else "")
+    return (f"**{task}, {row.clip_id}** (true label *{row.true_label}*): `{row.model}` hears **{f.label}** "
+            f"({f.confidence:.2f}); without {f.size} of {f.n_bins:,} bins ({hz} Hz) it hears "
+            f"**{f.new_label}** ({f.new_confidence:.2f}).  Energy removed {f.removed_energy_db:.1f} dB "
+            f"re the clip, log-spectral distance {f.lsd_db:.2f} dB, segmental SNR {f.seg_snr_db:.1f} dB.  "
+            f"Other models that change their class too: {', '.join(changed) or 'none'}.")
+
+
+def freqrex_reading(bins_per_task: dict[str, int], screen: int) -> str:
+    """Markdown: our flip shares next to :data:`FREQREX`'s, and what differs (``bins_per_task``: each
+    task's median bins per clip; ``screen``: the loudest bins screened for one-bin flips)."""
+    fr = FREQREX
+    return (
+        f"**Next to freqrex.**  freqrex reports {fr['share_1_bin']:.0%} of clips flipped by one bin and "
+        f"{fr['share_5_bins']:.0%} by five, on {fr['clip_seconds']:.0f} s clips of about "
+        f"{fr['bins_in_clip']:,} bins, with its own models and data.  What differs here: our clips are "
+        f"{', '.join(f'{t} {b:,}' for t, b in bins_per_task.items())} bins long (a bin of a "
+        "shorter clip is wider and carries on average a larger share, 1/K, of the clip's energy, so one bin "
+        "is a larger edit), our models are "
+        "small models trained here or probes on pretrained embeddings, our corpora are the offline stand-ins "
+        "described in the data chapter, and our shares are lower bounds from a search that screens only the "
+        f"{screen} loudest bins for one-bin flips.  So the comparison is of kind, not of number.")
