@@ -78,6 +78,8 @@ def current_value(setting: str) -> Any:
 
 
 _SUFFICE = "suffice.search.strategies.suffice"
+_PRIOR = "suffice.search.strategies.suffice_steps.prior"
+_VERIFY = "suffice.search.strategies.suffice_steps.verify"
 _RES_DEFAULT, _RES_COARSE = list(RESOLUTION_METHODS)  # the studies' atom width, and twice it
 
 #: the decisions, in the order the search meets them
@@ -90,10 +92,10 @@ DECISIONS: tuple[Decision, ...] = (
     Decision("the prior: the first prefix is of the magnitude ranking", ("prior",), (
         Alternative("no prior: start from all bins (`prior='none'`)", "suffice-prior-none"),)),
     Decision("band rankings in the prior when the magnitude prefix is long",
-             ("band_priors", f"{_SUFFICE}:BAND_RANKINGS", f"{_SUFFICE}:BAND_MIN"), (
+             ("band_priors", f"{_PRIOR}:BAND_RANKINGS", f"{_PRIOR}:BAND_MIN"), (
         Alternative("the magnitude prefix only (`band_priors=False`)", "suffice-no-bands"),
         Alternative("other band rankings or another length to try them from", None))),
-    Decision("the prior's bisection stops within a share of the passing length", (f"{_SUFFICE}:PRIOR_TOL",), (
+    Decision("the prior's bisection stops within a share of the passing length", (f"{_PRIOR}:PRIOR_TOL",), (
         Alternative("bisect to the exact passing length, or stop earlier", None),)),
     Decision("the loudest bins of the first set are tested alone first", (f"{_SUFFICE}:LOUD_FIRST",), (
         Alternative("no bin, or more bins, tested alone first", None),)),
@@ -108,7 +110,7 @@ DECISIONS: tuple[Decision, ...] = (
         Alternative("another share of the first start's calls", None))),
     Decision("an adaptive call budget",
              ("max_calls", "auto_min_calls", "auto_max_calls", "verify_max_calls",
-              f"{_SUFFICE}:VERIFY_PROJECTION"), (
+              f"{_VERIFY}:VERIFY_PROJECTION"), (
         Alternative("a fixed `max_calls`", None),
         Alternative("other bounds or another projection", None))),
     Decision("the studies' resolution: atoms of one width at one level",

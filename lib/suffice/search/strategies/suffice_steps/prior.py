@@ -11,8 +11,8 @@ from .state import Search
 #: much too large costs fewer calls than bisecting further)
 PRIOR_TOL = 1 / 8
 #: the band rankings the prior also tries (kind, bands), in this order, when the magnitude prefix holds
-#: more than BAND_MIN bins (more verified sets at fewer calls on real models; a few calls more where no
-#: band helps)
+#: more than BAND_MIN bins (a band of a few loud partials can suffice where a long magnitude prefix
+#: would be pruned bin by bin; the decisions chapter compares band_priors on and off)
 BAND_RANKINGS: tuple[tuple[str, int], ...] = (("within", 64), ("relative", 16), ("relative", 32))
 BAND_MIN = 64
 
