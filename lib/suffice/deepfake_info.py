@@ -43,13 +43,13 @@ import pandas as pd
 from .corpora.jobs import stable_hash
 from .errors import OptionError
 from .explanation import budget_cut
-from .spectral import features
+from .spectral import features, log_psd_bands, psd_matrix
 from .stats import holm
 from .stats_blocked import blocked_ranks, clustered_ols, wald_test, wild_cluster_wald
 
 __all__ = ["KINDS", "OBJECTS", "FEATURES", "study_records", "analyse", "analyse_studies", "reference_keeps", "descriptor_table", "differences", "empty_counts", "all_empty", "class_effects",
            "interaction_test", "across_detectors", "conclusion", "separating", "separation_lines", "headline",
-           "adjust_chapter", "PRIMARY_KIND", "class_difference_bound"]
+           "adjust_chapter", "PRIMARY_KIND", "class_difference_bound", "psd_bands"]
 
 KINDS = ("sufficient", "topmag", "random", "original")
 #: the explained sets that can be described: the minimal sufficient set, or the sufficient-and-necessary one
@@ -594,3 +594,23 @@ def analyse_studies(studies: dict[str, Any], **kwargs: Any) -> tuple[dict[tuple[
                 missing[(name, obj)] = str(exc)
     adjust_chapter(out)
     return out, missing
+
+
+def psd_bands(result: Any, *, seed: int = 0, nperseg: int = 512, overlap: float = 0.5,
+              n_boot: int = 1000) -> pd.DataFrame:
+    """Mean log-PSD per explained class with bootstrap bands (:func:`suffice.spectral.log_psd_bands`) of a
+    study's sufficient signals, of their top-magnitude references (:func:`reference_keeps`) and of the
+    original clips, stacked with the kind of signal in the ``model`` column (the facet of
+    :func:`suffice.plotting.spectral.log_psd`)."""
+    records, _ = study_records(result)
+    waves = [r["waveform"] for r in records]
+    keeps = {"sufficient": [r["keep"] for r in records],
+             "topmag": [reference_keeps(r["waveform"], int(r["keep"].sum()), seed=seed,
+                                        key=f"{r['model']}/{r['clip_id']}")[0] for r in records],
+             "original": None}
+    bands = []
+    for kind, keep in keeps.items():
+        freqs, psd = psd_matrix(waves, keep, nperseg=nperseg, overlap=overlap)
+        b = log_psd_bands(freqs, psd, [r["source_pred"] for r in records], n_boot=n_boot, seed=seed)
+        bands.append(b.assign(model=kind))
+    return pd.concat(bands, ignore_index=True)

@@ -104,3 +104,21 @@ def log_psd(bands: pd.DataFrame, *, facet: str | None = None, max_hz: float | No
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def entropy_by_size(table: pd.DataFrame):
+    """Normalised PSD entropy against the set size (log scale) of :func:`suffice.deepfake_info.descriptor_table`'s
+    sufficient signals and their top-magnitude and random references, one panel each, coloured by the
+    explained class (bona fide, spoof)."""
+    import matplotlib.pyplot as plt
+
+    _need(table, ["kind", "source_pred", "size", "psd_entropy_norm"], "entropy_by_size")
+    fig, axes = plt.subplots(1, 3, figsize=(7.5, 3.2), layout="constrained", sharey=True)
+    for ax, kind in zip(axes, ("sufficient", "topmag", "random")):
+        for label, colour in (("bonafide", "#1f77b4"), ("spoof", "#d62728")):
+            sub = table[(table.kind == kind) & (table.source_pred == label)]
+            ax.scatter(sub["size"], sub["psd_entropy_norm"], s=14, alpha=0.6, color=colour, label=label)
+        ax.set(xscale="log", title=kind, xlabel="|S| (bins kept)")
+    axes[0].set_ylabel("normalised PSD entropy")
+    axes[0].legend(title="explained class")
+    return fig

@@ -3,13 +3,13 @@ sufficient-set sizes.  Each function returns the matplotlib Figure (and draws on
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..errors import OptionError
-from ..transfer import TransferSummary
+from ..transfer import ChanceSummary, TransferSummary
 
 FLAG_COLOUR = "#d62728"
 #: the book's text column in inches at the notebooks' 100 dpi (about 770 px at a 1,400 px window):
@@ -124,6 +124,41 @@ def heatmap(result: TransferSummary | pd.DataFrame, *, ax=None, title: str | Non
     if title:
         ax.set_title(title, fontsize=10)
     return ax.figure
+
+
+def heatmaps(panels: Mapping[str, TransferSummary | pd.DataFrame], *, suptitle: str | None = None,
+             options: Mapping[str, dict] | None = None, height: float = 6.0):
+    """Heatmaps (:func:`heatmap`) stacked in one figure, one per panel: ``{title: summary or matrix}``, each
+    drawn with its ``options[title]`` (keyword arguments of :func:`heatmap`), ``height`` inches each."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(panels), 1, figsize=(BOOK_WIDTH_IN, height * len(panels)), layout="constrained",
+                             squeeze=False)
+    for ax, (title, panel) in zip(axes[:, 0], panels.items()):
+        heatmap(panel, ax=ax, title=title, **(options or {}).get(title, {}))
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def chance_heatmaps(chance: ChanceSummary):
+    """The size-matched null matrix above the excess over it (observed minus null), of
+    :func:`suffice.transfer.chance_baselines`."""
+    excess = "excess: observed minus null"
+    return heatmaps({"size-matched null (random sets of the same size)": chance.matrices["null"],
+                     excess: chance.matrices["excess"]},
+                    options={excess: {"vmin": -1.0, "label": "excess over the matched null"}})
+
+
+def model_panels(table: pd.DataFrame):
+    """Two panels of :func:`suffice.transfer.model_table`'s rows: out- and in-rate per model
+    (:func:`model_rates`) above accuracy against transfer (:func:`accuracy_vs_transfer`)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 1, figsize=(BOOK_WIDTH_IN, 9), layout="constrained")
+    model_rates(table, ax=axes[0], title="out-rate and in-rate per model")
+    accuracy_vs_transfer(table, ax=axes[1], title="accuracy against transfer")
+    return fig
 
 
 def model_rates(table: pd.DataFrame, *, ax=None, title: str | None = None):
