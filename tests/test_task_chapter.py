@@ -112,6 +112,19 @@ def test_strategies_and_per_search_tables_on_the_same_clips():
     assert ch.search_chance(no_refs, n_boot=50, seed=0).shown == []
 
 
+def test_without_a_rex_variant_the_comparison_says_so_and_the_findings_still_read():
+    t = _table()
+    variants = ch.Variants(None, None, None, None, {"suffice (ours)": t}, [ch.NO_REX])
+    sec = ch.strategies(variants, MODELS, n_boot=50, seed=0)
+    assert sec.value is None and sec.shown == [ch.NO_REX]
+    assert ch.search_chance(sec.value, n_boot=50, seed=0).shown == [] and ch.search_glm(sec.value).shown == []
+    rates = ch.transfer_rates(t, criterion="class", delta=0.5, n_boot=50, seed=0, models=MODELS)
+    text = ch.findings(_result(t), rates=rates, like=Section(), by_unit=Section(), relations=Section(),
+                       overlap=Section(), by_fill=Section(), same=sec,
+                       flags=Section(ch.FlatEarthers(pd.DataFrame(), [])), alpha=0.05)
+    assert "- " + ch.NO_REX in text.split("\n")
+
+
 def test_flat_earthers_join_rates_and_test_and_list_the_flagged():
     res = _result(_table())
     sec = ch.flat_earthers(res, criterion="class", delta=0.5, alpha=0.05, n_boot=50, seed=0)

@@ -55,7 +55,7 @@ def set_sizes(explained: pd.DataFrame) -> Section:
 class Variants:
     """The study's variants on a subset of its clips (see :func:`run_variants`)."""
 
-    rex: StudyResult  #: the paper-like rex strategy
+    rex: StudyResult | None  #: the paper-like rex strategy (None: ``rex_clips_per_class`` is null)
     delta: StudyResult | None  #: the default strategy with a confidence floor (None: not run for this task)
     bins: StudyResult | None  #: single bins instead of atoms (None: no such variant)
     fill: StudyResult | None  #: a non-silent fill (None: no such variant)
@@ -63,23 +63,26 @@ class Variants:
     notes: list[str]  #: each variant's size and time, in the order they ran (bins, fill, rex and delta)
 
 
+#: what the chapter says where the rex variant did not run
+NO_REX = ("No rex variant ran (`rex_clips_per_class` is null), so this run does not compare the paper-like "
+          "search with ours; set it (the task's parameter files do) to make the comparison.")
+
+
 def run_variants(params: Mapping[str, Any], table: pd.DataFrame, *, delta_variant_tasks: Sequence[str],
                  delta_min_confidence: float) -> Variants:
     """Run the variants of the study ``params`` describes (its transfer table: ``table``).
 
-    The rex strategy on ``rex_clips_per_class`` clips per class and ``rex_models`` (required: raises
-    ``ValueError`` without it); where the task is in ``delta_variant_tasks``, the default strategy with
+    The rex strategy on ``rex_clips_per_class`` clips per class and ``rex_models`` (none when that is
+    null); with it, where the task is in ``delta_variant_tasks``, the default strategy with
     ``min_confidence = delta_min_confidence`` on the rex variant's clips and models (tables to
     ``<output_dir>-delta``); the single-bin and fill variants where their parameters ask for them.
     """
     t0 = time.perf_counter()
     rex = run_rex_variant(params)
-    if rex is None:
-        raise ValueError("set rex_clips_per_class: this chapter compares the rex strategy with ours")
     rex_seconds = time.perf_counter() - t0
-    tables = {"suffice (ours)": table, "rex (paper-like)": rex.table}
+    tables = {"suffice (ours)": table} if rex is None else {"suffice (ours)": table, "rex (paper-like)": rex.table}
     delta = None
-    if params["task"] in delta_variant_tasks:
+    if rex is not None and params["task"] in delta_variant_tasks:
         t0 = time.perf_counter()
         out = f"{params['output_dir']}-delta" if params["output_dir"] else None
         delta = run_params(params, clips_per_class=params["rex_clips_per_class"], models=rex.params["models"],
@@ -96,7 +99,8 @@ def run_variants(params: Mapping[str, Any], table: pd.DataFrame, *, delta_varian
     if fill is not None:
         notes.append(f"{params['fill_variant']} fill variant: {fill.predictions.clip_id.nunique()} clips "
                      f"({params['fill_clips_per_class']} per class) in {time.perf_counter() - t0:.1f} s.")
-    notes.append(f"rex variant: {len(rex.params['models'])} models on {rex.predictions.clip_id.nunique()} clips "
+    notes.append(NO_REX if rex is None else
+                 f"rex variant: {len(rex.params['models'])} models on {rex.predictions.clip_id.nunique()} clips "
                  f"({params['rex_clips_per_class']} per class) in {rex_seconds:.1f} s"
                  + (f"; delta-sufficient variant in {delta_seconds:.1f} s." if delta else "."))
     return Variants(rex, delta, bins, fill, tables, notes)
@@ -200,7 +204,9 @@ class Strategies:
 
 def strategies(variants: Variants, models: Sequence[str], *, n_boot: int, seed: int) -> Section:
     """Every search on the same clips and models: their rates side by side, and rex minus ours with its
-    paired clip-bootstrap interval (value: :class:`Strategies`)."""
+    paired clip-bootstrap interval (value: :class:`Strategies`; None without a rex variant)."""
+    if variants.rex is None:
+        return Section(None, [NO_REX])
     same = transfer.same_clips(variants.tables)
     same_models = [m for m in models if m in variants.rex.params["models"]]
     rates = transfer.compare_strategies(same, n_boot=n_boot, seed=seed, models=same_models).round(4)
@@ -211,9 +217,11 @@ def strategies(variants: Variants, models: Sequence[str], *, n_boot: int, seed: 
                f"(95% CI {diff['lo']:+.1%} to {diff['hi']:+.1%}; {diff['method']})."])
 
 
-def search_chance(same: Strategies, *, n_boot: int, seed: int) -> Section:
+def search_chance(same: Strategies | None, *, n_boot: int, seed: int) -> Section:
     """Observed, null and excess transfer per search on the common clips (searches without chance references
-    are left out; nothing shown when none has them)."""
+    are left out; nothing shown when none has them, or without a comparison: ``same`` None)."""
+    if same is None:
+        return Section()
     rows = []
     for name, t in same.tables.items():
         try:
@@ -227,9 +235,11 @@ def search_chance(same: Strategies, *, n_boot: int, seed: int) -> Section:
     return Section(table, ["Observed, null and excess transfer per search, on the same clips:", table])
 
 
-def search_glm(same: Strategies) -> Section:
+def search_glm(same: Strategies | None) -> Section:
     """The set-size and margin terms of :func:`suffice.transfer.set_size_glm` per search (a search whose fit
-    fails shows why)."""
+    fails shows why; nothing without a comparison: ``same`` None)."""
+    if same is None:
+        return Section()
     shown, fits = [], []
     for name, t in same.tables.items():
         try:
@@ -283,7 +293,8 @@ def findings(result: StudyResult, *, rates: Section, like: Section, by_unit: Sec
              overlap: Section, by_fill: Section, same: Section, flags: Section, alpha: float) -> str:
     """The chapter's findings, one Markdown bullet per section, from the sections' values."""
     p, explained = result.params, result.explanations
-    t, agree, lf, bu, diff = rates.value.all.task, rates.value.agree, like.value, by_unit.value, same.value.difference
+    t, agree, lf, bu = rates.value.all.task, rates.value.agree, like.value, by_unit.value
+    diff = None if same.value is None else same.value.difference
     flagged = flags.value.flagged
     found = explained["found"]
     lines = [
@@ -305,7 +316,7 @@ def findings(result: StudyResult, *, rates: Section, like: Section, by_unit: Sec
           if by_fill.value is not None else []),
         f"- On the {diff['n_clips']} clips both searches explained, rex's transfer rate minus ours: "
         f"{100 * diff['difference']:+.1f} percentage points (95% CI {100 * diff['lo']:+.1f} to "
-        f"{100 * diff['hi']:+.1f}; {diff['method']}).",
+        f"{100 * diff['hi']:+.1f}; {diff['method']})." if diff is not None else "- " + NO_REX,
         f"- Explanations: {int(found.sum())} of {len(explained)} found a sufficient set short of "
         f"the whole spectrum, keeping a median {explained.loc[explained.found, 'fraction'].median():.3%} of "
         f"the bins." if found.any() else "- No explanation found a set short of the whole spectrum.",
