@@ -261,6 +261,19 @@ def test_provenance_lists_parameters_with_their_values(monkeypatch):
     assert "parameter: unrelated" not in table.index
 
 
+def test_a_chapter_shows_a_warning_without_the_build_machines_path(monkeypatch):
+    import warnings
+
+    from suffice.book import provenance
+    from suffice.book.htmlcheck import MACHINE_PATH
+
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    monkeypatch.setenv("SUFFICE_ROOT", str(ROOT))
+    provenance({}, notebook=ROOT / "notebooks" / "method_toy.md")
+    shown = warnings.formatwarning("model 'm': its outputs vary", UserWarning, str(ROOT / "lib" / "x.py"), 243)
+    assert shown == "UserWarning: model 'm': its outputs vary\n" and not MACHINE_PATH.search(shown)
+
+
 def test_the_task_chapter_declares_every_study_parameter():
     """The transferability chapter passes every study and analysis parameter on to the study: its
     parameters cell must declare each of them, with the declaration's default (one list:

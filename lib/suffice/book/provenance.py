@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import subprocess
+import warnings
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -80,6 +81,13 @@ def parameter_values(namespace: Mapping[str, Any], notebook: str | Path | None =
     return {k: namespace.get(k, v) for k, v in notebook_parameters(path).items()}
 
 
+def warning_without_path(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                         line: str | None = None) -> str:
+    """A warning as a chapter shows it: ``Category: message`` (the arguments of
+    :func:`warnings.formatwarning`; the file and line are left out)."""
+    return f"{category.__name__}: {message}\n"
+
+
 def provenance(namespace: Mapping[str, Any] | None = None, *, notebook: str | Path | None = None,
                **extra: Any) -> pd.DataFrame:
     """A two-column table (``item``, ``value``): every declared parameter with the value it ran with,
@@ -93,10 +101,12 @@ def provenance(namespace: Mapping[str, Any] | None = None, *, notebook: str | Pa
 
     Being every chapter's first call, it also sets pandas to show whole cells
     and every column (``display.max_colwidth``, ``display.max_columns``): a book's table is never cut
-    short with "...".
+    short with "..."; and a warning shows its category and message without the source file's path
+    (:func:`warning_without_path`), so a page never prints the build machine's folders.
     """
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", None)
+    warnings.formatwarning = warning_without_path
     rows: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
     if namespace is not None:
