@@ -27,3 +27,11 @@ def test_cache_folder_that_is_a_file_is_refused(tmp_path):
     clips, _ = clips_from_arrays(hm.clip_items(1), 16000)
     with pytest.raises(OptionError, match="exists and is not a folder"):
         run("deepfake", hm.models()[:1], clips, cache_dir=f, progress=False)
+
+
+def test_a_dangling_cache_link_says_so(tmp_path):
+    link = tmp_path / "cache"
+    link.symlink_to(tmp_path / "gone")
+    clips, _ = clips_from_arrays(hm.clip_items(1), 16000)
+    with pytest.raises(OptionError, match="broken symbolic link"):
+        run("deepfake", hm.models()[:1], clips, cache_dir=link, progress=False)

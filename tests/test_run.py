@@ -1,5 +1,5 @@
-"""A study's run (suffice.study.run): one bad clip or model never stops the others, and models or
-arguments that do not fit together stop the study before any work."""
+"""A study's run (suffice.study.run): one bad clip or model never stops the others, models or arguments
+that do not fit together stop the study before any work, and the study's clip length limit is its own."""
 from __future__ import annotations
 
 import numpy as np
@@ -122,3 +122,25 @@ def test_unknown_search_option_in_a_parameter_set_is_refused(tmp_path):
     params = load_params({"task": "deepfake", "options": {"iterz": 3}})
     with pytest.raises(OptionError, match="unknown option"):
         run("deepfake", hm.models()[:1], clips, params["options"], cache_dir=tmp_path, progress=False)
+
+
+# ---- the study's own clip length limit -----------------------------------------------------------
+def test_a_study_has_its_own_clip_length_limit(tmp_path):
+    clips, _ = clips_from_arrays(hm.clip_items(2), SR)
+    res = run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path / "c", progress=False, max_clip_seconds=0.25)
+    assert len(res.failures) == 2 and res.failures.reason.str.contains("max_clip_seconds").all()
+    ok = run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path / "c", progress=False, max_clip_seconds=1)
+    assert ok.failures.empty
+    assert load_params({"task": "deepfake"})["max_clip_seconds"] == 120
+    for bad in (0, -1, "long", True):
+        with pytest.raises(OptionError, match="max_clip_seconds"):
+            load_params({"task": "deepfake", "max_clip_seconds": bad})
+
+
+def test_a_longer_clip_is_explained_when_the_study_allows_it(tmp_path, monkeypatch):
+    """The study's limit reaches the search (explain_job, which workers run too), not the library default."""
+    import suffice.audio as audio
+    clips, _ = clips_from_arrays(hm.clip_items(2), SR)
+    monkeypatch.setattr(audio, "MAX_DURATION_S", 0.25)  # stands for the 120 s default, on short clips
+    res = run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path / "c", progress=False, max_clip_seconds=1)
+    assert res.failures.empty and len(res.explanations) == 2
