@@ -1,4 +1,4 @@
-"""Ctrl-C ends a parallel study promptly (issue #37): the attack is a terminal's Ctrl-C.
+"""Ctrl-C ends a parallel study promptly, as a terminal sends it.
 
 A study with two worker processes runs in a child that leads its own process group; the test sends
 SIGINT to the whole group, as a terminal does, once some explanations are cached.  The study must stop

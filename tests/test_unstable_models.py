@@ -1,4 +1,4 @@
-"""Models that are not bit-stable (issue 37, item 4): their explanations are kept whatever the workers.
+"""Models that are not bit-stable: their explanations are kept whatever the workers.
 
 Two analytic models in the deepfake vocabulary (``_hostile_models``, importable by worker processes):
 ``BatchShifted`` moves its probabilities by 3e-4 in any call of more than one waveform (deterministic,
