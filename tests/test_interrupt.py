@@ -140,6 +140,7 @@ def _resumes(clips, reference, cache: Path, cached: int) -> None:
                                   reference.explanations.drop(columns="seconds"), check_exact=True)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_parallel_study_at_once_and_it_resumes(tmp_path, clips, reference):
     """Python API: StudyInterrupted within seconds, with what is cached and how to resume."""
     cache = tmp_path / "cache"
@@ -152,6 +153,7 @@ def test_ctrl_c_stops_a_parallel_study_at_once_and_it_resumes(tmp_path, clips, r
     _resumes(clips, reference, cache, after)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("second_after", [0.5, 0.05, 0.01])
 def test_second_ctrl_c_neither_hangs_nor_prints_a_traceback(tmp_path, clips, reference, second_after):
     """The CLI, with a second Ctrl-C while it cleans up or exits: status 130 and one line, promptly."""
@@ -177,6 +179,7 @@ def _ignore_sigterm_and_sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+@pytest.mark.slow
 def test_local_pool_workers_ignore_ctrl_c_and_a_normal_exit_waits():
     with local_executor(2) as ex:
         assert isinstance(ex, LocalExecutor)
@@ -184,6 +187,7 @@ def test_local_pool_workers_ignore_ctrl_c_and_a_normal_exit_waits():
     assert [f.result() for f in futs] == ["survived"] * 3
 
 
+@pytest.mark.slow
 def test_leaving_the_pool_by_an_exception_ends_its_workers_at_once():
     """Queued jobs are cancelled, running ones end with their workers, even one ignoring SIGTERM."""
     t0 = time.monotonic()
