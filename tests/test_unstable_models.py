@@ -68,6 +68,7 @@ def test_output_variation_sees_batch_shifts_and_noise_and_nothing_in_a_stable_mo
     assert consistency_tolerance(0.0) == 1e-4 and consistency_tolerance(3e-4) == pytest.approx(3e-3)
 
 
+@pytest.mark.slow
 def test_unstable_models_keep_every_explanation_whatever_the_workers(tmp_path):
     n = 3 * N_CLIPS
     runs = {w: _run(tmp_path / f"w{w}", w) for w in (1, 2)}
@@ -104,6 +105,7 @@ def test_unstable_models_keep_every_explanation_whatever_the_workers(tmp_path):
         pd.testing.assert_frame_equal(again.table, first.table, check_exact=True)
 
 
+@pytest.mark.slow
 def test_explanations_that_disagree_with_the_prediction_are_kept_and_reported(tmp_path, monkeypatch):
     """With no allowance for the measured variation, the batch-shifted model's explanations disagree
     with its (batched) predictions: they are kept under one and two workers alike, counted, and one
