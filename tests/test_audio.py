@@ -266,7 +266,6 @@ def test_an_int16_clip_is_explained_as_its_float_twin():
 TEN_MINUTES = 600 * SR
 
 
-@pytest.mark.slow
 def test_ten_minute_clip_is_refused_clearly_everywhere(tmp_path):
     x = np.random.default_rng(0).normal(0, 0.1, TEN_MINUTES).astype(np.float32)
     with pytest.raises(AudioError, match=r"too long: 600\.0 s; the limit is 120 s"):

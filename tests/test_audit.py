@@ -100,7 +100,6 @@ def test_fit_logistic_is_scikit_learns_l2_logistic_regression(n: int, d: int, sh
         audit.cv_accuracy(X[:30], np.repeat(["a", "b", "c"], 10))
 
 
-@pytest.mark.slow
 def test_audit_finds_a_channel_difference_and_not_a_null() -> None:
     rng = np.random.default_rng(2)
     n = 80

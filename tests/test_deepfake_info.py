@@ -370,7 +370,6 @@ class _SilenceClassStudy(_Study):
         self.explanations = pd.DataFrame(rows)
 
 
-@pytest.mark.slow
 def test_the_silence_class_has_no_sufficient_signal_but_a_necessary_one() -> None:
     """Sufficient sets: spoof is the silence class, its sets are empty, no detector has both classes and
     the interaction test cannot run.  Necessary sets: both classes of every detector have signals of one

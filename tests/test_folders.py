@@ -73,7 +73,6 @@ def test_home_and_project_folders_are_refused(tmp_path, monkeypatch):
     assert _intact(home, files)
 
 
-@pytest.mark.slow
 def test_cli_study_out_dot_is_refused_and_the_project_survives(tmp_path, monkeypatch, capsys):
     from suffice.cli import main
     project = tmp_path / "project"
@@ -237,7 +236,6 @@ def test_explain_never_overwrites_without_force_and_never_the_input(tmp_path, ca
 
 
 # ---- the other folder writers --------------------------------------------------------------------
-@pytest.mark.slow
 def test_every_folder_writer_refuses_a_folder_of_user_files(tmp_path, capsys):
     from suffice.bench.run import claim_bench_folder
     from suffice.book.run import chapter_folder

@@ -187,7 +187,6 @@ def test_local_pool_workers_ignore_ctrl_c_and_a_normal_exit_waits():
     assert [f.result() for f in futs] == ["survived"] * 3
 
 
-@pytest.mark.slow
 def test_leaving_the_pool_by_an_exception_ends_its_workers_at_once():
     """Queued jobs are cancelled, running ones end with their workers, even one ignoring SIGTERM."""
     t0 = time.monotonic()

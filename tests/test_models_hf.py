@@ -24,7 +24,6 @@ def _save(folder, family="whisper", labels=("fake", "real"), seconds=1.0):
     return model, fe
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("family", list(tiny.FAMILIES))
 def test_save_and_load_back(tmp_path, family):
     labels = ["blues", "jazz", "rock"]

@@ -48,7 +48,6 @@ def test_unknown_and_unbuilt_models_are_clear(tmp_path, monkeypatch):
         card("genre/ast-tiny")
 
 
-@pytest.mark.slow
 def test_yamnet_zero_shot():
     m = load("genre/yamnet-zeroshot")
     assert isinstance(m, Classifier) and m.code == "YZS" and m.labels == ("blues", "classical", "country", "disco",
@@ -63,7 +62,6 @@ def test_yamnet_zero_shot():
     assert m.identity() == load("genre/yamnet-zeroshot").identity()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["yamnet", "whisper-tiny"])
 def test_embedding_head_learns_tones(tmp_path, backbone):
     from suffice.models.heads import EmbeddingHeadClassifier
@@ -94,7 +92,6 @@ def test_tiny_transformer_training_beats_chance_and_is_deterministic():
     np.testing.assert_allclose(a.predict_proba(test.x), b.predict_proba(test.x), atol=1e-6)
 
 
-@pytest.mark.slow
 def test_trained_model_beats_chance_on_the_smoke_corpus():
     from suffice.models.data import load_task
     from suffice.models.metrics import evaluate

@@ -105,7 +105,6 @@ def test_unstable_models_keep_every_explanation_whatever_the_workers(tmp_path):
         pd.testing.assert_frame_equal(again.table, first.table, check_exact=True)
 
 
-@pytest.mark.slow
 def test_explanations_that_disagree_with_the_prediction_are_kept_and_reported(tmp_path, monkeypatch):
     """With no allowance for the measured variation, the batch-shifted model's explanations disagree
     with its (batched) predictions: they are kept under one and two workers alike, counted, and one
