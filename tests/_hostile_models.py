@@ -1,7 +1,8 @@
-"""Models and a study driver for the hardening, fault and Dask tests.
+"""Analytic deepfake models shared by the study tests, and a study driver for the fault and Dask tests.
 
 Importable by child processes and Dask workers (put ``tests/`` on ``PYTHONPATH``), so a study can be
-run, killed and resumed in another process.  Every model speaks the deepfake vocabulary.
+run, killed and resumed in another process.  Every model speaks the deepfake vocabulary unless told
+other ``labels``.
 """
 from __future__ import annotations
 
@@ -22,15 +23,22 @@ class Relabelled:
 
     ``delay``: seconds slept per model call (to make a study slow enough to kill part-way).
     ``log``: a file to which every call appends one line (call counts across processes).
+    ``labels``, ``sample_rate``: what the model declares (to build models a study must refuse); the
+    probabilities stay the band oracle's two columns.
     """
 
     sample_rate = 16000
     labels = LABELS
 
     def __init__(self, name: str, low: float, high: float, level: float, *, delay: float = 0.0,
-                 log: str | None = None) -> None:
+                 log: str | None = None, labels: tuple[str, ...] | None = None,
+                 sample_rate: int | None = None) -> None:
         self.inner = BandEnergyClassifier(low, high, level)
         self.name = name
+        if labels is not None:
+            self.labels = tuple(labels)
+        if sample_rate is not None:
+            self.sample_rate = sample_rate
         self.delay = float(delay)
         self.log = log
         self.calls = 0

@@ -1,4 +1,4 @@
-"""Corpus generation: tiny real builds (limit=1 clip per label), signal utilities, errors."""
+"""Corpus generation: tiny real builds (limit=1 clip per label), signal utilities, checks, errors."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,8 @@ from suffice.errors import OptionError, UnknownNameError
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Tiny real builds (one clip per label) of the three corpora, made once for this module."""
+    """Tiny real builds (one clip per label) of the three corpora, made once for this module (the tests
+    that use them are marked slow)."""
     root = tmp_path_factory.mktemp("corpora")
     old = os.environ.get("SUFFICE_DATA")
     os.environ["SUFFICE_DATA"] = str(root / "a")
@@ -43,6 +44,7 @@ def _clips(df):
     return {cid: sf.read(p, dtype="float32") for cid, p in zip(df.clip_id, df.path)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task,seconds,n_labels", [("deepfake", 3.0, 2), ("emotion", 3.0, 8), ("genre", 4.0, 10)])
 def test_tiny_build_writes_a_valid_corpus(built, task, seconds, n_labels):
     path, df = built["paths"][task], built["frames"][task]
@@ -67,6 +69,7 @@ def test_tiny_build_writes_a_valid_corpus(built, task, seconds, n_labels):
     assert built["again"][task] == path and os.path.getmtime(path) == built["mtimes"][task]
 
 
+@pytest.mark.slow
 def test_deepfake_pairs_share_transcripts_and_levels(built):
     df = built["frames"]["deepfake"]
     bona, spoof = df[df.label == "bonafide"].iloc[0], df[df.label == "spoof"].iloc[0]
@@ -75,6 +78,7 @@ def test_deepfake_pairs_share_transcripts_and_levels(built):
     assert all(-27 < v < -19 for v in levels)          # -23 dBFS +- 3 dB, before 16-bit rounding
 
 
+@pytest.mark.slow
 def test_deepfake_chain_leaves_the_noise_floor_alone_in_the_pads_and_outside_the_band(built):
     """Both classes: the padding holds white noise at the configured floor and nothing else; outside the
     band, the whole clip's spectrum is that floor too (same level in both classes, whatever the voice)."""
@@ -93,6 +97,7 @@ def test_deepfake_chain_leaves_the_noise_floor_alone_in_the_pads_and_outside_the
             assert 10 * np.log10(power[band].mean() / floor) == pytest.approx(0.0, abs=2.0)
 
 
+@pytest.mark.slow
 def test_build_is_deterministic_for_a_seed(built):
     a, b = _clips(built["frames"]["deepfake"]), _clips(built["twin"])
     assert a.keys() == b.keys()
@@ -104,6 +109,7 @@ def test_build_is_deterministic_for_a_seed(built):
     assert fa == fb
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", ["deepfake", "emotion", "genre"])
 def test_build_facts_record_fingerprint_and_versions(built, task):
     """build.json: the fingerprint of the files on disk and what they were made with; README: both."""
@@ -238,3 +244,28 @@ def test_cap_pauses_shortens_only_long_pauses():
     assert np.array_equal(cap_pauses(tone, 0.12), tone)
     odd = np.concatenate([x, np.ones(17, np.float32)])  # a tail shorter than a frame is kept
     assert len(cap_pauses(odd, 0.12)) == len(y) + 17
+
+
+class _FixedTagger:
+    """A model written for the test: the same probabilities for every clip (blues .5, jazz .3, rock .2)."""
+
+    labels = ("blues", "jazz", "rock")
+
+    def predict_proba(self, x):
+        return np.tile([0.5, 0.3, 0.2], (len(x), 1))
+
+
+def test_tagger_check_takes_any_model(tmp_path):
+    """The corpora layer's tagger check needs no model import: with a fixed tagger on one blues, one jazz
+    and one metal clip, top-1 agreement is exactly 1/3 (the blues clip) and top-3 2/3 (not metal)."""
+    import pandas as pd
+    from suffice.corpora.checks import tagger_check
+    rows = []
+    for i, lab in enumerate(("blues", "jazz", "metal")):
+        p = tmp_path / f"{lab}.wav"
+        sf.write(str(p), 0.1 * np.sin(np.arange(16000) * (i + 1) * 0.05).astype(np.float32), 16000)
+        rows.append({"path": str(p), "label": lab})
+    res = tagger_check(pd.DataFrame(rows), _FixedTagger(), what="fixed tagger")
+    assert res["details"]["top1"] == round(1 / 3, 4) and res["details"]["top3"] == round(2 / 3, 4)
+    assert res["details"]["per_genre_top1"] == {"blues": 1.0, "jazz": 0.0, "metal": 0.0}
+    assert res["summary"].startswith("fixed tagger agrees with the label on 33.3% of 3 clips")

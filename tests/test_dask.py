@@ -41,6 +41,7 @@ def client():
         yield c
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_local_tables_and_shares_the_cache(tmp_path, client):
     models, clips = _study_inputs()
     local = run("deepfake", models, clips, cache_dir=tmp_path / "local", progress=False)

@@ -64,6 +64,7 @@ def _calls(log: Path) -> int:
     return sum(int(line.split()[1]) for line in log.read_text().splitlines()) if log.exists() else 0
 
 
+@pytest.mark.slow
 def test_sigkilled_study_resumes_exactly(tmp_path):
     clips, _ = clips_from_arrays(hm.clip_items(N_CLIPS), 16000)
     ref_models = hm.models()

@@ -169,3 +169,14 @@ def test_the_sample_rate_and_profiles_are_written_once():
             if isinstance(node, ast.Tuple) and [getattr(e, "value", None) for e in node.elts] == ["default", "smoke"]:
                 found.append(f"{module_name(path)}:{node.lineno} (profiles)")
     assert not found, f"write suffice.constants.SAMPLE_RATE / PROFILES instead of: {found}"
+
+
+def test_the_corpora_import_no_model_and_the_report_not_the_builder():
+    """Only the corpora's entry point ``corpora/__main__`` may import models or studies (the YAMNet check
+    runs there), and the report never imports the builder (it reads what the builder wrote)."""
+    for path in sorted((PKG / "corpora").glob("*.py")):
+        if path.name == "__main__.py":
+            continue
+        bad = {n for n in imports(path) if n.startswith(("suffice.models", "suffice.study"))}
+        assert not bad, f"{path.name} imports {sorted(bad)}"
+    assert not {n for n in imports(PKG / "corpora" / "report.py") if n.startswith("suffice.corpora.builder")}

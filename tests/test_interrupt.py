@@ -1,4 +1,4 @@
-"""Ctrl-C ends a parallel study promptly (issue #37): the attack is a terminal's Ctrl-C.
+"""Ctrl-C ends a parallel study promptly, as a terminal sends it.
 
 A study with two worker processes runs in a child that leads its own process group; the test sends
 SIGINT to the whole group, as a terminal does, once some explanations are cached.  The study must stop
@@ -140,6 +140,7 @@ def _resumes(clips, reference, cache: Path, cached: int) -> None:
                                   reference.explanations.drop(columns="seconds"), check_exact=True)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_parallel_study_at_once_and_it_resumes(tmp_path, clips, reference):
     """Python API: StudyInterrupted within seconds, with what is cached and how to resume."""
     cache = tmp_path / "cache"
@@ -152,6 +153,7 @@ def test_ctrl_c_stops_a_parallel_study_at_once_and_it_resumes(tmp_path, clips, r
     _resumes(clips, reference, cache, after)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("second_after", [0.5, 0.05, 0.01])
 def test_second_ctrl_c_neither_hangs_nor_prints_a_traceback(tmp_path, clips, reference, second_after):
     """The CLI, with a second Ctrl-C while it cleans up or exits: status 130 and one line, promptly."""
@@ -177,6 +179,7 @@ def _ignore_sigterm_and_sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+@pytest.mark.slow
 def test_local_pool_workers_ignore_ctrl_c_and_a_normal_exit_waits():
     with local_executor(2) as ex:
         assert isinstance(ex, LocalExecutor)

@@ -119,7 +119,7 @@ def test_resolve_model_finds_a_folder_and_answers_a_mistyped_one(tmp_path):
         resolve_model(3.5)
 
 
-# ---- issue 43: hub ids are read from the local Hugging Face cache only ----------------------------
+# ---- hub ids are read from the local Hugging Face cache only -------------------------------------
 def _cache_env(monkeypatch, tmp_path):
     """Point the Hugging Face cache at an empty folder of the test's (both variables the hub reads)."""
     cache = tmp_path / "hf-home" / "hub"

@@ -85,7 +85,7 @@ def test_documented_hub_checkpoints_map_or_demand_a_map():
     assert lm.mapping == {"fake": "spoof", "real": "bonafide"}
 
 
-# ---- label maps of users' own checkpoints (issue 15) -----------------------------------------------
+# ---- label maps of users' own checkpoints ----------------------------------------------------------
 def test_labels_as_they_are_for_a_task_of_ones_own():
     from suffice.models.labels import make_label_map
     lm = make_label_map(["calm-ish", "tense-ish", "other"])

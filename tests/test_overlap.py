@@ -90,6 +90,7 @@ def test_atom_set_reuses_the_studys_loudest_atoms():
     assert len(lo) == 1 and lo["jaccard_random"].iloc[0] == pytest.approx(expected_jaccard(33, 2, 2))
 
 
+@pytest.mark.slow
 def test_glm_recovers_an_effect_and_is_calibrated_under_the_null():
     null = calibrate_overlap(200, odds_ratio=1.0, seed=0)
     assert null["n_draws"] >= 190

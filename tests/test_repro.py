@@ -1,9 +1,7 @@
 """Reproducible builds: a tiny corpus built twice, under different thread and worker settings, gives the
-same fingerprint; build facts record it with the tool versions; provenance reads it back; the corpora
-layer imports no model."""
+same fingerprint; build facts record it with the tool versions; provenance reads it back."""
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -17,7 +15,6 @@ from suffice.corpora.builder import corpus_fingerprint
 from suffice.fingerprint import fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
-LIB = ROOT / "lib" / "suffice"
 
 
 def _build_in_subprocess(data: Path, threads: int, jobs: int) -> dict:
@@ -96,64 +93,6 @@ def test_provenance_lists_corpus_and_model_fingerprints(tmp_path, monkeypatch):
     table = provenance({"profile": "smoke", "task": "genre"})
     assert table.loc["corpus smoke/genre", "value"].startswith("fingerprint abc123")
     assert table.loc["model genre/tiny", "value"].startswith("fingerprint def456")
-
-
-def _imports(path: Path) -> set[str]:
-    """Absolute names of the suffice modules ``path`` imports (relative imports resolved)."""
-    pkg = ".".join(path.relative_to(LIB.parent).with_suffix("").parts[:-1])
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            base = pkg.split(".")
-            if node.level:
-                base = base[: len(base) - node.level + 1]
-                name = ".".join(base + ([node.module] if node.module else []))
-            else:
-                name = node.module or ""
-            out.add(name)
-            out.update(f"{name}.{a.name}" for a in node.names)
-        elif isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-    return {n for n in out if n.startswith("suffice")}
-
-
-def test_corpora_layer_imports_no_model_and_report_not_builder():
-    """Issue 13's cycles: corpora -> models (the YAMNet check) and builder <-> report. Only the entry
-    point ``corpora/__main__`` may import models."""
-    for path in sorted((LIB / "corpora").glob("*.py")):
-        if path.name == "__main__.py":
-            continue
-        bad = {n for n in _imports(path) if n.startswith("suffice.models") or n.startswith("suffice.study")}
-        assert not bad, f"{path.name} imports {sorted(bad)}"
-    assert not {n for n in _imports(LIB / "corpora" / "report.py") if n.startswith("suffice.corpora.builder")}
-
-
-class _FixedTagger:
-    """A model written for the test: the same probabilities for every clip (blues .5, jazz .3, rock .2)."""
-
-    labels = ("blues", "jazz", "rock")
-
-    def predict_proba(self, x):
-        import numpy as np
-        return np.tile([0.5, 0.3, 0.2], (len(x), 1))
-
-
-def test_tagger_check_takes_any_model(tmp_path):
-    """The corpora layer's tagger check needs no model import: with a fixed tagger on one blues, one jazz
-    and one metal clip, top-1 agreement is exactly 1/3 (the blues clip) and top-3 2/3 (not metal)."""
-    import numpy as np
-    import pandas as pd
-    import soundfile as sf
-    from suffice.corpora.checks import tagger_check
-    rows = []
-    for i, lab in enumerate(("blues", "jazz", "metal")):
-        p = tmp_path / f"{lab}.wav"
-        sf.write(str(p), 0.1 * np.sin(np.arange(16000) * (i + 1) * 0.05).astype(np.float32), 16000)
-        rows.append({"path": str(p), "label": lab})
-    res = tagger_check(pd.DataFrame(rows), _FixedTagger(), what="fixed tagger")
-    assert res["details"]["top1"] == round(1 / 3, 4) and res["details"]["top3"] == round(2 / 3, 4)
-    assert res["details"]["per_genre_top1"] == {"blues": 1.0, "jazz": 0.0, "metal": 0.0}
-    assert res["summary"].startswith("fixed tagger agrees with the label on 33.3% of 3 clips")
 
 
 def _tone_data(seed: int = 0):

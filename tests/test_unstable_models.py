@@ -1,4 +1,4 @@
-"""Models that are not bit-stable (issue 37, item 4): their explanations are kept whatever the workers.
+"""Models that are not bit-stable: their explanations are kept whatever the workers.
 
 Two analytic models in the deepfake vocabulary (``_hostile_models``, importable by worker processes):
 ``BatchShifted`` moves its probabilities by 3e-4 in any call of more than one waveform (deterministic,
@@ -68,6 +68,7 @@ def test_output_variation_sees_batch_shifts_and_noise_and_nothing_in_a_stable_mo
     assert consistency_tolerance(0.0) == 1e-4 and consistency_tolerance(3e-4) == pytest.approx(3e-3)
 
 
+@pytest.mark.slow
 def test_unstable_models_keep_every_explanation_whatever_the_workers(tmp_path):
     n = 3 * N_CLIPS
     runs = {w: _run(tmp_path / f"w{w}", w) for w in (1, 2)}

@@ -1,0 +1,46 @@
+"""Clips of a study (suffice.study.clips): a clip that cannot be read or is not valid audio is recorded as
+a failure, and the study runs on the others."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from suffice.study import Clip, clips_from_arrays, load_clips, run
+
+import _hostile_models as hm
+
+SR = 16000
+
+
+def test_bad_clips_in_a_manifest_are_recorded_and_the_others_run(tmp_path):
+    def wav(name, x):
+        sf.write(tmp_path / name, x, SR)
+        return tmp_path / name
+    good = wav("good.wav", np.random.default_rng(0).normal(0, 0.2, SR))
+    trunc = wav("trunc.wav", 0.3 * np.sin(2 * np.pi * 440 * np.arange(SR) / SR))
+    trunc.write_bytes(trunc.read_bytes()[:20000])
+    silent = wav("silent.wav", np.zeros(SR))
+    text = tmp_path / "text.wav"
+    text.write_text("not audio")
+    man = pd.DataFrame({"clip_id": ["good", "trunc", "silent", "text", "missing", "blank"],
+                        "path": [good, trunc, silent, text, tmp_path / "missing.wav", None],
+                        "label": ["bonafide"] * 6})
+    clips, failures = load_clips(man, SR)
+    assert [c.clip_id for c in clips] == ["good"]
+    reasons = {f["clip_id"]: f["reason"] for f in failures}
+    assert "truncated" in reasons["trunc"] and "silent" in reasons["silent"]
+    assert "cannot read" in reasons["text"] and "no such audio file" in reasons["missing"]
+    assert "cannot load" in reasons["blank"]
+    res = run("deepfake", hm.models()[:2], clips, cache_dir=tmp_path / "c", failures=failures, progress=False)
+    assert set(res.table.clip_id) == {"good"} and len(res.failures) == 5
+
+
+def test_invalid_clip_objects_are_recorded(tmp_path):
+    ok = hm.clip_items(1)[0]
+    bad = [Clip("nan", np.full(8000, np.nan, np.float32)), Clip("short", np.ones(10, np.float32)),
+           Clip("stereo", np.ones((8000, 2), np.float32))]
+    clips, _ = clips_from_arrays([ok], SR)
+    res = run("deepfake", hm.models()[:1], clips + bad, cache_dir=tmp_path, progress=False)
+    assert set(res.failures.clip_id) == {"nan", "short", "stereo"} and set(res.failures.stage) == {"load"}
+    assert set(res.table.clip_id) == {"c0"}
