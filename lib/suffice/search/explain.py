@@ -170,13 +170,9 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         oracle_calls = oracle.n_calls - n_before  # the repair's own tests, already in oracle.n_calls
         keep = checked.keep
         suff_conf = float(oracle.target_prob(keep[None])[0])
-    meta = {"n_batches": oracle.n_batches + (0 if checked is None else checked.batches),
-            "model_seconds": round(oracle.model_seconds, 6), "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
+    meta = {"n_batches": oracle.n_batches + (0 if checked is None else checked.batches), **res.meta}
     if res.necessary_found is not None:
         meta["necessary_found"] = bool(res.necessary_found)
-    for name in ("search_calls", "extras_calls"):  # the record keeps the call split under these keys
-        if getattr(res, name) is not None:
-            meta[name] = int(getattr(res, name))
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,
@@ -199,6 +195,10 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
             k: str(model.labels[v]) for k, v in checked.labels.items()},
         check_calls=0 if checked is None else int(checked.calls),
         repaired_bins=0 if checked is None else int(checked.added_bins),
+        search_calls=None if res.search_calls is None else int(res.search_calls),
+        extras_calls=None if res.extras_calls is None else int(res.extras_calls),
+        levels=res.levels, model_seconds=round(oracle.model_seconds, 6),
+        synth_seconds=round(oracle.synth_seconds, 6),
     )
 
 
