@@ -340,7 +340,7 @@ def test_explain_says_when_the_budget_cut_the_contrastive_set(tmp_path, capsys):
     model = resolve_model(spec)
     full = suffice.explain(model, str(p), seed=0, contrastive=True, max_calls=10 ** 5)
     picks = {"finished": 10 ** 5}
-    for mc in range(full.meta["search_calls"], full.n_model_calls):
+    for mc in range(full.search_calls, full.n_model_calls):
         e = suffice.explain(model, str(p), seed=0, contrastive=True, max_calls=mc)
         if e.necessary_budget_cut:
             picks.setdefault("cut set" if e.necessary_keep is not None else "cut none", mc)

@@ -90,7 +90,7 @@ def test_two_bin_flip_is_proven_minimal_when_every_bin_was_screened():
     model = _NeedsK(TONES_HZ, 2)
     x = tone_clip([f * n // 16000 for f in TONES_HZ], n, 0.1, noise=0.002)
     f = flip(model, x, screen=n, max_calls=5000)
-    assert f.size == 2 and f.minimum_verified and f.meta["singles_tested"] == n // 2 + 1
+    assert f.size == 2 and f.minimum_verified and f.singles_tested == n // 2 + 1
 
 
 @pytest.mark.parametrize("n", LENGTHS)
@@ -161,6 +161,10 @@ def test_json_round_trip(tmp_path):
     none = flip(_Constant(), _clip(16000), screen=10)
     back = Flip.from_json(none.to_json())
     assert back.same_result(none) and np.isnan(back.lsd_db) and back.new_label is None
+    d = f.to_dict()  # a record written when meta held singles_tested
+    d["meta"] = {**d["meta"], "singles_tested": d.pop("singles_tested")}
+    old = Flip.from_dict(d)
+    assert old.singles_tested == f.singles_tested and old.meta == f.meta
 
 
 def test_top_level_name_and_clear_option_errors():

@@ -87,7 +87,7 @@ def test_sufficient_and_contains_needed_bins():
     assert e.size % e.options["chunk_size"] == 0
     # every model call is accounted for: search (original clip included), extraction, silence (1)
     assert e.meta["rex_work"] > 0
-    assert e.meta["search_calls"] + e.meta["extraction_calls"] + e.meta["extras_calls"] + 1 == e.n_model_calls
+    assert e.search_calls + e.meta["extraction_calls"] + e.extras_calls + 1 == e.n_model_calls
 
 
 def test_responsibility_peaks_on_needed_bins():
@@ -172,7 +172,7 @@ def test_seeded_snapshot():
     # 1,287 search calls (the original clip and 1,288 mutants, 2 of them repeats), then the extraction,
     # then 1 call for the silence label.
     lin = explain(ToneModel(REQ), X, strategy="rex", seed=1, extraction="linear")
-    assert (lin.size, lin.meta["search_calls"], lin.meta["rex_work"], lin.meta["rex_passing"]) == (210, 1287, 1288, 321)
+    assert (lin.size, lin.search_calls, lin.meta["rex_work"], lin.meta["rex_passing"]) == (210, 1287, 1288, 321)
     # ReX's linear scan: 21 chunks needed, windows of 16 prefixes -> 2 windows = 32 calls
     assert lin.meta["extraction_calls"] == 32 and lin.n_model_calls == 1287 + 32 + 1
     e = explain(ToneModel(REQ), X, strategy="rex", seed=1)
@@ -215,7 +215,7 @@ def test_stable_stop_is_a_prefix_of_the_full_run():
     assert n % 2 == 0 and 4 <= n <= 20 and e.meta["rex_stopped_early"] == (n < 20)
     ref = explain(model, X, strategy="rex", seed=7, iters=n)
     assert np.array_equal(e.keep, ref.keep) and np.array_equal(e.responsibility, ref.responsibility)
-    assert e.meta["search_calls"] == ref.meta["search_calls"]
+    assert e.search_calls == ref.search_calls
     prev = explain(model, X, strategy="rex", seed=7, iters=n - 2)
     assert np.array_equal(prev.keep, e.keep) if n < 20 else True
     # a block as long as the run: no check, exactly the full run

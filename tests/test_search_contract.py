@@ -59,7 +59,7 @@ def test_result_fields_reach_the_explanation(case):
     names = {f.name for f in dataclasses.fields(SearchResult)}
     assert {"keep", "responsibility", "found", "ranking", "budget_exhausted", "verified_minimal",
             "silence_index", "necessary_keep", "necessary_found", "complete_keep",
-            "complete_confidence", "search_calls", "extras_calls", "meta"} <= names
+            "complete_confidence", "search_calls", "extras_calls", "levels", "meta"} <= names
 
 
 def test_old_json_without_the_new_fields_loads(case):
@@ -69,6 +69,21 @@ def test_old_json_without_the_new_fields_loads(case):
         d.pop(k)
     old = Explanation.from_dict(d)
     assert (old.budget_exhausted, old.verified_minimal, old.silence_label) == (False, False, None)
+
+
+def test_old_json_with_the_data_in_meta_loads_it_into_the_fields(case):
+    """A record written when the call split, the levels and the timings were keys of ``meta`` reads them into
+    their declared fields, and its ``meta`` keeps the diagnostics only."""
+    model, x = case
+    e = suffice.explain(model, x, seed=0, resolution_hz=20.0, refine_to_hz=5.0)
+    assert e.search_calls and e.levels and e.model_seconds is not None and e.extras_calls is None
+    d = e.to_dict()
+    moved = ("search_calls", "levels", "model_seconds", "synth_seconds")
+    d["meta"] = {**d["meta"], **{k: d.pop(k) for k in moved}}
+    d.pop("extras_calls")
+    old = Explanation.from_dict(d)
+    assert [getattr(old, k) for k in moved] == [getattr(e, k) for k in moved] and old.extras_calls is None
+    assert old.meta == e.meta and not set(moved) & set(old.meta) and old.same_result(e)
 
 
 def test_new_fields_round_trip_through_json(case):

@@ -227,12 +227,12 @@ def test_a_verified_set_whose_budget_ran_out_later_is_not_budget_cut():
     full = suffice.explain(model, x, seed=0, contrastive=True, max_calls=10 ** 5)
     assert full.verified_minimal and not full.budget_exhausted and not full.budget_cut
     later = [e for e in (suffice.explain(model, x, seed=0, contrastive=True, max_calls=mc)
-                         for mc in range(full.meta["search_calls"], full.n_model_calls))
+                         for mc in range(full.search_calls, full.n_model_calls))
              if e.verified_minimal and e.budget_exhausted]
     assert later, "no budget lets the set be verified and runs out in the contrastive set"
     for e in later:
         assert not e.budget_cut and "budget-cut" not in repr(e)
-    cut = suffice.explain(model, x, seed=0, max_calls=full.meta["search_calls"] // 2)
+    cut = suffice.explain(model, x, seed=0, max_calls=full.search_calls // 2)
     assert cut.budget_cut and "budget-cut" in repr(cut)
 
 
@@ -250,7 +250,7 @@ def test_a_contrastive_set_the_budget_cut_short_says_so(n):
     assert np.flatnonzero(full.necessary_keep).tolist() == bins
     assert not suffice.explain(model, x, seed=0).necessary_budget_cut     # not asked for: nothing cut
     outcomes = set()
-    for mc in range(full.meta["search_calls"], full.n_model_calls):
+    for mc in range(full.search_calls, full.n_model_calls):
         e = suffice.explain(model, x, seed=0, contrastive=True, max_calls=mc)
         assert e.n_model_calls <= mc and e.budget_exhausted and e.necessary_budget_cut
         if e.necessary_keep is not None:
@@ -283,7 +283,7 @@ def test_a_verification_that_fits_its_allowance_is_not_cut(batch_size, counting)
     assert m.calls == e.n_model_calls <= 2400
     c = suffice.explain(model, x, seed=0, verify_max_calls=2400, contrastive=True, **budget)
     assert np.array_equal(c.keep, e.keep) and c.verified_minimal
-    assert c.n_model_calls <= max(c.meta["search_calls"], 600)
+    assert c.n_model_calls <= max(c.search_calls, 600)
 
 
 def test_a_smaller_sufficient_mask_seen_on_the_way_is_pruned_too():

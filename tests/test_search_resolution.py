@@ -90,7 +90,7 @@ def test_one_level_finds_a_set_verified_at_its_resolution(n_samples, hz):
 def test_coarse_to_fine_ends_verified_at_single_bins_inside_the_coarse_set(n_samples):
     model, x = noise_case(n_samples)
     e = explain(model, x, seed=0, resolution_hz=64.0)
-    lv = e.meta["levels"]
+    lv = e.levels
     assert [v["width_bins"] for v in lv] == levels(width_in_bins(64.0, SR, n_samples))
     verified = [v["width_bins"] for v in lv if v["verified"]]
     assert verified and e.resolution_bins == verified[-1] and e.verified_minimal
@@ -118,17 +118,17 @@ def test_the_same_seed_gives_the_same_result_at_any_batch_size(n_samples):
     model, x = noise_case(n_samples, seed=2)
     runs = [explain(model, x, seed=5, resolution_hz=32.0, batch_size=b) for b in (1, 7, 64)]
     for r in runs[1:]:
-        assert r.same_result(runs[0]) and r.meta["levels"] == runs[0].meta["levels"]
+        assert r.same_result(runs[0]) and r.levels == runs[0].levels
 
 
 def test_a_cut_refinement_keeps_the_coarse_verified_set_and_says_so():
     model, x = noise_case(16000)
     full = explain(model, x, seed=0, resolution_hz=64.0)
-    coarse_calls = full.meta["levels"][0]["calls"] + 1
+    coarse_calls = full.levels[0]["calls"] + 1
     e = explain(model, x, seed=0, resolution_hz=64.0, max_calls=coarse_calls + 3)
     assert e.n_model_calls <= coarse_calls + 3
     assert e.budget_exhausted and e.verified_minimal and not e.budget_cut
-    assert e.resolution_bins == full.meta["levels"][0]["width_bins"]
+    assert e.resolution_bins == full.levels[0]["width_bins"]
     check_verified_at(model, x, e)
     cut = explain(model, x, seed=0, resolution_hz=64.0, max_calls=4)
     assert cut.n_model_calls <= 4 and cut.budget_exhausted and cut.budget_cut and not cut.verified_minimal
@@ -138,7 +138,7 @@ def test_silence_and_the_other_strategies():
     x = tone_clip([440], amplitude=0.2)
     quiet = ToneClassifier(freqs=[440], min_amplitude=10.0)  # the class for silence is "other"
     e = explain(quiet, x, seed=0, resolution_hz=16.0, target="other")
-    assert e.found and e.size == 0 and e.verified_minimal and len(e.meta["levels"]) == 1
+    assert e.found and e.size == 0 and e.verified_minimal and len(e.levels) == 1
     assert e.resolution_bins == 1  # the empty set is 1-minimal at every resolution: the finest asked for
     model, y = noise_case(16000)
     r = explain(model, y, seed=0, strategy="rex", resolution_hz=32.0, refine_to_hz=32.0)

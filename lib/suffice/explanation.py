@@ -13,6 +13,8 @@ from .masking import keep_bins
 from .records import from_record, to_record
 
 _ARRAY_FIELDS = ("keep", "responsibility", "waveform", "necessary_keep", "complete_keep")
+#: fields that records written before they were declared hold as keys of ``meta``
+_META_FIELDS = ("search_calls", "extras_calls", "levels", "model_seconds", "synth_seconds")
 
 
 def budget_cut(budget_exhausted: Any, verified_minimal: Any) -> np.ndarray:
@@ -67,8 +69,16 @@ class Explanation:
     room under ``max_calls``).  ``check_calls``: the model calls of that check and of a repair, made
     after the search (counted in ``n_model_calls``).  ``repaired_bins``: bins that the ``"repair"``
     robustness added to the search's set to make it robust (:mod:`suffice.search.robust`; such a set is
-    not ``verified_minimal``).  JSON written before the last twelve fields existed loads
-    with ``False, False, None, False, 1, None, None, None, 0, 0, "zero", 0``.
+    not ``verified_minimal``).  ``search_calls``: the model calls spent until the sufficient set was
+    settled, the original included (the rest went to the contrastive and complete sets and the robustness
+    check); ``extras_calls``: the calls of the contrastive and complete sets where the strategy counts them
+    itself (rex); None: not counted.  ``levels``: one dict per level of a coarse-to-fine search (width,
+    atoms, kept atoms and bins, calls, how it ended; :mod:`suffice.search.resolution`), None at single bins.
+    ``model_seconds`` / ``synth_seconds``: time inside the model and in building its waveforms (None: not
+    measured).  ``meta``: free-form diagnostics of the strategy, for people; nothing reads it as data.
+    JSON written before the twelve fields from ``budget_exhausted`` to ``fill_seed`` existed loads with
+    ``False, False, None, False, 1, None, None, None, 0, 0, "zero", 0``; JSON written before the last
+    five existed, with the values its ``meta`` held under their names (None where it held none).
     """
 
     keep: np.ndarray
@@ -102,6 +112,11 @@ class Explanation:
     repaired_bins: int = 0
     fill: str = ZERO
     fill_seed: int = 0
+    search_calls: int | None = None
+    extras_calls: int | None = None
+    levels: list[dict[str, Any]] | None = None
+    model_seconds: float | None = None
+    synth_seconds: float | None = None
 
     @property
     def resolution_hz(self) -> float:
@@ -182,7 +197,7 @@ class Explanation:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Explanation":
-        return from_record(cls, d, _ARRAY_FIELDS)
+        return from_record(cls, d, _ARRAY_FIELDS, lifted=_META_FIELDS)
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (arrays base64-encoded); also written to ``path`` when given."""

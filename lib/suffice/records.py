@@ -3,6 +3,7 @@ a dataclass to a JSON-ready dict and back.
 
 Arrays become ``{"dtype", "shape", "b64"}`` (bool arrays bit-packed); with ``tag_nonfinite`` a NaN or
 infinite float field becomes ``{"float": "nan"}`` so the record survives strict JSON; a dict with a field the class does not have is refused.
+A field declared after records were written under ``meta`` (``lifted``) is read from there in an old record.
 """
 from __future__ import annotations
 
@@ -53,10 +54,16 @@ def to_record(obj: Any, arrays: Iterable[str], *, tag_nonfinite: bool = False) -
     return d
 
 
-def from_record(cls: type[T], d: dict[str, Any], arrays: Iterable[str], *, tag_nonfinite: bool = False) -> T:
+def from_record(cls: type[T], d: dict[str, Any], arrays: Iterable[str], *, tag_nonfinite: bool = False,
+                lifted: Iterable[str] = ()) -> T:
     """The ``cls`` instance of a :func:`to_record` dict (made with the same ``tag_nonfinite``); ValueError
-    for a field ``cls`` does not have."""
+    for a field ``cls`` does not have.  ``lifted``: fields that older records kept as keys of their ``meta``
+    dict; such a key moves out of ``meta`` into its field where the record lacks the field."""
     arrays = set(arrays)
+    old = [k for k in lifted if k not in d and k in (d.get("meta") or {})]
+    if old:
+        meta = dict(d["meta"])
+        d = {**d, **{k: meta.pop(k) for k in old}, "meta": meta}
     unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
     if unknown:
         raise ValueError(f"not {'an' if cls.__name__[0] in 'AEIOU' else 'a'} {cls.__name__}: "

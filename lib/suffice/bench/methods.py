@@ -23,7 +23,7 @@ ended (:class:`suffice.Explanation`'s ``budget_exhausted``, ``verified_minimal``
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -47,7 +47,6 @@ class MethodResult:
     seconds: float
     model_seconds: float
     synth_seconds: float
-    extra: dict = field(default_factory=dict)
     budget_exhausted: bool | float = np.nan
     verified_minimal: bool | float = np.nan
     silence_label: str | None = None
@@ -61,8 +60,7 @@ def via_explain(strategy: str, **options) -> Callable[..., MethodResult]:
         e = explain(model, x, strategy=strategy, seed=seed, **options)
         dt = time.perf_counter() - t0
         return MethodResult(e.keep, e.found, e.target_index, e.n_model_calls, dt,
-                            float(e.meta["model_seconds"]), float(e.meta["synth_seconds"]),
-                            {k: v for k, v in e.meta.items() if isinstance(v, (int, float, str, bool))},
+                            float(e.model_seconds), float(e.synth_seconds),
                             budget_exhausted=bool(e.budget_exhausted), verified_minimal=bool(e.verified_minimal),
                             silence_label=e.silence_label)
     return run

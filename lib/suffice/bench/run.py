@@ -64,7 +64,7 @@ def _rexxai_runner(log_path: Path, log: Callable[[str], Any]):
     def run(model, x, seed) -> MethodResult:
         r = worker.explain(model, x, seed=seed)
         return MethodResult(r.keep, r.found, r.target_index, r.n_model_calls, r.seconds, r.model_seconds,
-                            r.synth_seconds, r.stats)
+                            r.synth_seconds)
     run.close = worker.close  # type: ignore[attr-defined]
     return run, ""
 
@@ -214,6 +214,6 @@ def profile_default(case: Case, seed: int = 0, top: int = 15) -> str:
     s = io.StringIO()
     pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(top)
     head = (f"default strategy on {case.name} ({case.model.name}, {case.n_bins} bins): {dt:.3f} s, "
-            f"{e.n_model_calls} model calls, model {e.meta['model_seconds']:.3f} s, "
-            f"synthesis {e.meta['synth_seconds']:.3f} s\n")
+            f"{e.n_model_calls} model calls, model {e.model_seconds:.3f} s, "
+            f"synthesis {e.synth_seconds:.3f} s\n")
     return head + s.getvalue()

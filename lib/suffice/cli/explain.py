@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"found           {s['found']}" + ("" if s["found"] else "  (only the whole spectrum is sufficient)"))
     print(f"set size        {s['size']} of {s['n_bins']} bins ({100 * s['fraction']:.3f} %)")
     if e.options.get("resolution_hz") is not None:
-        levels = ", ".join(f"{v['width_hz']:g} Hz" for v in e.meta.get("levels", []))
+        levels = ", ".join(f"{v['width_hz']:g} Hz" for v in e.levels or [])
         state = "verified 1-minimal" if e.verified_minimal else "not verified"
         print(f"resolution      atoms of {s['resolution_hz']:g} Hz ({s['resolution_bins']} bins): {state} at that "
               f"resolution (levels searched: {levels})")

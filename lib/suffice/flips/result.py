@@ -28,6 +28,9 @@ class Flip:
     irreducible).  ``minimum_verified``: the size is proven to be the minimum (one bin; or two bins
     after every single bin of the clip was tested); otherwise the size is an upper bound on the
     minimum.  ``n_model_calls`` counts every waveform the model evaluated, the original included.
+    ``singles_tested``: how many single bins the search tested for removal alone (all of them makes a
+    two-bin flip the minimum); a record written when ``meta`` held it loads it from there.  ``meta``:
+    free-form diagnostics, for people.
     """
 
     model: str
@@ -53,6 +56,7 @@ class Flip:
     seg_snr_db: float = float("nan")
     version: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    singles_tested: int | None = None
 
     @property
     def n_bins(self) -> int:
@@ -96,7 +100,7 @@ class Flip:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Flip":
-        return from_record(cls, d, _ARRAY_FIELDS, tag_nonfinite=True)
+        return from_record(cls, d, _ARRAY_FIELDS, tag_nonfinite=True, lifted=("singles_tested",))
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (arrays base64-encoded); also written to ``path`` when given."""

@@ -238,11 +238,12 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     found = removed is not None
     minimum = found and (len(removed) == 1 or (len(removed) == 2 and tested == K))
     labels = list(model.labels)
-    meta = {"singles_tested": tested, "stage": stage, "n_batches": ev.n_batches,
+    meta = {"stage": stage, "n_batches": ev.n_batches,
             "model_seconds": round(ev.model_seconds, 6), "synth_seconds": round(ev.synth_seconds, 6)}
     common = dict(model=str(model.name), label=str(labels[c]), label_index=int(c), confidence=ev.confidence,
                   found=found, budget_exhausted=bool(b.exhausted), n_model_calls=int(ev.n_calls),
-                  waveform=x, sample_rate=rate, seed=int(seed), options=opts, version=__version__, meta=meta)
+                  waveform=x, sample_rate=rate, seed=int(seed), options=opts, version=__version__, meta=meta,
+                  singles_tested=int(tested))
     if not found:
         return Flip(verified_minimal=False, minimum_verified=False, removed=np.zeros(0, np.int64),
                     new_label=None, new_index=None, new_confidence=None, label_prob_after=None, **common)

@@ -243,7 +243,7 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
         s = f.summary()
         s.pop("seed")
         flip_rows.append({"clip_id": cid, "true_label": by_id[cid].label, **s,
-                          "seconds": payloads[(mn, cid)]["seconds"], "singles_tested": f.meta.get("singles_tested")})
+                          "seconds": payloads[(mn, cid)]["seconds"], "singles_tested": f.singles_tested})
     params = {"task": task, "models": names, "seed": int(seed), "options": opts, "n_null": int(n_null),
               "sizes": sizes, "profile": profile, "n_clips": len(clips), "version": __version__,
               "model_identities": idents, "model_timeout_s": timeout_s}

@@ -9,6 +9,7 @@ Every option value is validated here, in one place (:func:`resolve_options`), be
 from __future__ import annotations
 
 import importlib
+import reprlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,7 +41,7 @@ COMMON_OPTIONS: dict[str, Any] = {o.name: o.default for o in _opt.COMMON}
 
 
 def _strategy_module(name: str) -> ModuleType:
-    if name not in STRATEGIES:
+    if not isinstance(name, str) or name not in STRATEGIES:
         raise UnknownNameError(f"unknown strategy {name!r}; known strategies: {', '.join(STRATEGIES)}")
     return importlib.import_module(STRATEGIES[name])
 
@@ -77,20 +78,41 @@ def resolve_options(strategy: str, options: dict[str, Any]) -> dict[str, Any]:
     """Defaults overlaid by ``options``; unknown names and bad values raise :class:`OptionError`.
 
     Each value is checked against its declaration; then the strategy module's ``check_options(own)``
-    (when it has one) checks combinations of its own options.
+    (when it has one) checks combinations of its own options, and :func:`_check_common` those of the
+    common options with the strategy.  Nothing here needs a model or a clip: this is the whole check.
     """
+    module = _strategy_module(strategy)
     resolved = _opt.validate(strategy_options(strategy), dict(options), owner=strategy)
-    check = getattr(_strategy_module(strategy), "check_options", None)
+    check = getattr(module, "check_options", None)
     if check is not None:
         check({o.name: resolved[o.name] for o in own_options(strategy)})
+    _check_common(strategy, module, resolved)
     return resolved
 
 
+def _check_common(strategy: str, module: ModuleType, opts: dict[str, Any]) -> None:
+    """The common options' combinations with each other and with what ``strategy`` can do."""
+    if opts["min_margin"] > 0 and not getattr(module, "MARGIN_AWARE", True):
+        raise OptionError(f"strategy {strategy!r} tests its sets with its own rule, not min_margin; use "
+                          "min_margin with suffice, magnitude or occlusion")
+    coarse, finest = opts["resolution_hz"], opts["refine_to_hz"]
+    if finest is not None and coarse is None:
+        raise OptionError("refine_to_hz needs resolution_hz (the coarse width it refines from)")
+    if finest is not None and finest > coarse:
+        raise OptionError(f"refine_to_hz ({finest:g} Hz) must not exceed resolution_hz ({coarse:g} Hz)")
+    if coarse is not None and not getattr(module, "SEARCHES_ATOMS", False):
+        raise OptionError(f"strategy {strategy!r} searches single bins only; resolution_hz and "
+                          "refine_to_hz need a strategy that searches atoms (suffice, rex, magnitude)")
+
+
 def check_seed(seed: Any) -> int:
-    """``seed`` as an int >= 0; raises :class:`OptionError`."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise OptionError(f"seed must be an integer >= 0, got {seed!r}")
-    return _opt.SEED.convert(seed)
+    """``seed`` as an int in [0, 2**32) (:data:`options.SEED`; numpy seeds are unsigned 32-bit): the one seed
+    rule of explanations, flip searches and studies; raises :class:`OptionError`."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) \
+            or not _opt.SEED.min <= seed <= _opt.SEED.max:
+        raise OptionError(f"seed must be an integer in [0, 2**32) (numpy seeds are unsigned 32-bit), "
+                          f"got {reprlib.repr(seed)}")
+    return int(seed)
 
 
 def _target_index(model: Classifier, target: str | int | None) -> int | None:
@@ -136,9 +158,6 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     check_classifier(model)
     module = _strategy_module(strategy)
     opts = resolve_options(strategy, options)
-    if opts["min_margin"] > 0 and not getattr(module, "MARGIN_AWARE", True):
-        raise OptionError(f"strategy {strategy!r} tests its sets with its own rule, not min_margin; use "
-                          "min_margin with suffice, magnitude or occlusion")
     rate = int(model.sample_rate)
     x = input_waveform(waveform, rate, sample_rate=sample_rate)
     oracle = MaskEvaluator(model, x, batch_size=opts["batch_size"], target_index=_target_index(model, target),
@@ -151,9 +170,6 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
                                           complete=opts["complete"], **own)
         width = 1
     else:
-        if not getattr(module, "SEARCHES_ATOMS", False):
-            raise OptionError(f"strategy {strategy!r} searches single bins only; resolution_hz and "
-                              "refine_to_hz need a strategy that searches atoms (suffice, rex, magnitude)")
         res, width = coarse_to_fine(module, oracle, widths, seed=seed, contrastive=opts["contrastive"],
                                     complete=opts["complete"], own=own)
     oracle.max_calls = None  # the strategy's budget is over; what follows reads cached masks
@@ -170,13 +186,9 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
         oracle_calls = oracle.n_calls - n_before  # the repair's own tests, already in oracle.n_calls
         keep = checked.keep
         suff_conf = float(oracle.target_prob(keep[None])[0])
-    meta = {"n_batches": oracle.n_batches + (0 if checked is None else checked.batches),
-            "model_seconds": round(oracle.model_seconds, 6), "synth_seconds": round(oracle.synth_seconds, 6), **res.meta}
+    meta = {"n_batches": oracle.n_batches + (0 if checked is None else checked.batches), **res.meta}
     if res.necessary_found is not None:
         meta["necessary_found"] = bool(res.necessary_found)
-    for name in ("search_calls", "extras_calls"):  # the record keeps the call split under these keys
-        if getattr(res, name) is not None:
-            meta[name] = int(getattr(res, name))
     return Explanation(
         keep=keep, found=bool(res.found), target=str(model.labels[oracle.target_index]),
         target_index=oracle.target_index, confidence=oracle.confidence,
@@ -199,20 +211,19 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
             k: str(model.labels[v]) for k, v in checked.labels.items()},
         check_calls=0 if checked is None else int(checked.calls),
         repaired_bins=0 if checked is None else int(checked.added_bins),
+        search_calls=None if res.search_calls is None else int(res.search_calls),
+        extras_calls=None if res.extras_calls is None else int(res.extras_calls),
+        levels=res.levels, model_seconds=round(oracle.model_seconds, 6),
+        synth_seconds=round(oracle.synth_seconds, 6),
     )
 
 
 def resolution_widths(opts: dict[str, Any], sample_rate: int, n_samples: int) -> list[int]:
-    """The atom widths in bins, coarse to fine, that ``resolution_hz`` and ``refine_to_hz`` ask for on a
-    clip of ``n_samples`` samples (``[1]``: single bins, no atoms)."""
+    """The atom widths in bins, coarse to fine, that ``resolution_hz`` and ``refine_to_hz`` (resolved
+    options, see :func:`resolve_options`) ask for on a clip of ``n_samples`` samples (``[1]``: single
+    bins, no atoms)."""
     coarse = width_in_bins(opts["resolution_hz"], sample_rate, n_samples)
-    finest = width_in_bins(opts["refine_to_hz"], sample_rate, n_samples)
-    if opts["refine_to_hz"] is not None and opts["resolution_hz"] is None:
-        raise OptionError("refine_to_hz needs resolution_hz (the coarse width it refines from)")
-    if finest > coarse:
-        raise OptionError(f"refine_to_hz ({opts['refine_to_hz']:g} Hz) must not exceed resolution_hz "
-                          f"({opts['resolution_hz']:g} Hz)")
-    return levels(coarse, finest)
+    return levels(coarse, width_in_bins(opts["refine_to_hz"], sample_rate, n_samples))
 
 
 explain.__doc__ = (explain.__doc__ or "") + "\n    Options (from :func:`describe_options`):\n\n" + "\n".join(

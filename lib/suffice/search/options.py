@@ -48,9 +48,9 @@ class Option:
             raise OptionError(f"option {self.name!r} must be one of {', '.join(map(repr, self.choices))}, "
                               f"got {value!r}")
         if self.min is not None and v < self.min:
-            raise OptionError(f"option {self.name!r} must be >= {self.min:g}, got {value!r}")
+            raise OptionError(f"option {self.name!r} must be >= {_num(self.min)}, got {value!r}")
         if self.max is not None and v > self.max:
-            raise OptionError(f"option {self.name!r} must be <= {self.max:g}, got {value!r}")
+            raise OptionError(f"option {self.name!r} must be <= {_num(self.max)}, got {value!r}")
         if self.check is not None:
             msg = self.check(v)
             if msg:
@@ -66,13 +66,18 @@ class Option:
         if self.choices is not None:
             limits.append("one of " + ", ".join(map(repr, self.choices)))
         if self.min is not None and self.max is not None:
-            limits.append(f"{self.min:g} <= value <= {self.max:g}")
+            limits.append(f"{_num(self.min)} <= value <= {_num(self.max)}")
         elif self.min is not None:
-            limits.append(f">= {self.min:g}")
+            limits.append(f">= {_num(self.min)}")
         elif self.max is not None:
-            limits.append(f"<= {self.max:g}")
+            limits.append(f"<= {_num(self.max)}")
         tail = f" ({'; '.join(limits)})" if limits else ""
         return f"{self.name}: {kind} = {self.default!r}  # {self.doc}{tail}"
+
+
+def _num(v: float) -> str:
+    """A bound as written: an int in full, a float in its shortest form."""
+    return str(v) if isinstance(v, int) else f"{v:g}"
 
 
 def _as_type(name: str, kind: type, value: Any) -> Any:
@@ -99,7 +104,8 @@ def _as_type(name: str, kind: type, value: Any) -> Any:
 
 
 #: the seed of :func:`suffice.explain` (a keyword argument, validated like an option)
-SEED = Option("seed", int, 0, "random seed of the search (the same seed gives the same result)", min=0)
+SEED = Option("seed", int, 0, "random seed of the search (the same seed gives the same result)", min=0,
+              max=2**32 - 1)
 
 #: largest ``batch_size``: one model call holds at most this many waveforms (a documented cap)
 MAX_BATCH = 65536

@@ -149,7 +149,7 @@ def coarse_to_fine(module: ModuleType, oracle: MaskEvaluator, widths: list[int],
                    contrastive: bool, complete: bool, own: dict[str, Any]) -> tuple[SearchResult, int]:
     """Run ``module.search`` at each width of ``widths`` (coarse first; see the module docstring) and
     return the result over bins with the width at which its set was found (and, when
-    ``verified_minimal``, verified).  ``meta["levels"]`` lists each level (:class:`Level`)."""
+    ``verified_minimal``, verified).  Its ``levels`` lists each level (:meth:`Level.as_dict`)."""
     K = oracle.n_bins
     bin_hz = float(oracle.model.sample_rate) / oracle.n_samples
     universe = np.ones(K, dtype=bool)
@@ -185,10 +185,10 @@ def coarse_to_fine(module: ModuleType, oracle: MaskEvaluator, widths: list[int],
     chosen, width = best if best is not None else last
     if best is not None and not chosen.keep.any():
         width = widths[-1]  # the empty set has no atom to remove: 1-minimal at every resolution
-    meta = {**chosen.meta, "levels": [lv.as_dict(bin_hz) for lv in done]}
     found = bool(chosen.keep.sum() < K)
     out = replace(chosen, found=found, budget_exhausted=cut, responsibility=responsibility,
-                  ranking=rank_bins(responsibility, oracle.magnitude), meta=meta, **carried)
+                  ranking=rank_bins(responsibility, oracle.magnitude),
+                  levels=[lv.as_dict(bin_hz) for lv in done], **carried)
     return out, width
 
 

@@ -37,6 +37,8 @@ class SearchResult:
       included (the calls after it went to the contrastive and complete sets); None: not counted.
     * ``extras_calls``: the model calls of the contrastive and complete sets, where the strategy counts
       them itself (rex); None: everything after ``search_calls`` (and the robustness check).
+    * ``levels``: one dict per level of a coarse-to-fine search (:mod:`suffice.search.resolution` fills
+      it); None at single bins.
     """
 
     keep: np.ndarray
@@ -53,6 +55,7 @@ class SearchResult:
     complete_confidence: float | None = None
     search_calls: int | None = None
     extras_calls: int | None = None
+    levels: list[dict[str, Any]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
 

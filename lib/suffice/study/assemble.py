@@ -36,10 +36,11 @@ def extra_calls(e: Explanation) -> int:
     """Model calls an explanation spent after its sufficient set was settled on the contrastive and complete
     sets: rex's ``extras_calls``, or ours: all calls minus ``search_calls`` and the robustness check's
     ``check_calls`` (0 where neither is recorded)."""
-    meta = e.meta or {}
-    if "extras_calls" in meta:
-        return int(meta["extras_calls"])
-    return int(e.n_model_calls - e.check_calls - meta.get("search_calls", e.n_model_calls - e.check_calls))
+    if e.extras_calls is not None:
+        return int(e.extras_calls)
+    if e.search_calls is None:
+        return 0
+    return int(e.n_model_calls - e.check_calls - e.search_calls)
 
 
 def _top(labels: Sequence[str], p: np.ndarray | None) -> str | None:

@@ -1,9 +1,10 @@
 """Study parameters (the papermill/YAML parameter sets): defaults, validation, and running them.
 
 Everything is checked before any work: each parameter's type and range (with the reason for each
-upper bound), the strategy's options (tried on a test tone), every path (the manifest exists and is
-a readable CSV, the cache and output folders can be written).  Parameter files are read by the bounded
-YAML loader of :mod:`suffice.bounded_yaml`.
+upper bound; a parameter that :func:`suffice.study.run.run` also takes by the same check as there), the
+strategy's options (by their declarations, :func:`suffice.search.explain.resolve_options`), every path
+(the manifest exists and is a readable CSV, the cache and output folders can be written).  Parameter
+files are read by the bounded YAML loader of :mod:`suffice.bounded_yaml`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from typing import Any
 from ..bounded_yaml import MAX_PARAMS_BYTES, MAX_YAML_NODES, read_yaml
 from ..constants import SAMPLE_RATE
 from ..errors import OptionError, SufficeError
-from ..tasks import TASKS, task_labels
 
 #: upper bounds, with their reasons (see :func:`_check_types`)
 BOUNDS: dict[str, tuple[int, str]] = {
@@ -80,9 +80,8 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
         raise OptionError(f"unknown parameter(s) {_short.repr(unknown)}; valid parameters: "
                           f"{', '.join(sorted(ALL_DEFAULTS))}")
     params = {**ALL_DEFAULTS, **given}
-    if not isinstance(params["task"], str):
-        raise OptionError(f"parameter 'task' must be one of {', '.join(TASKS)}, got {_short.repr(params['task'])}")
-    task_labels(params["task"])  # unknown task -> clear error
+    from .run import check_task
+    check_task(params["task"])
     if params["criterion"] not in ("class", "confidence"):
         raise OptionError(f"criterion must be 'class' or 'confidence', got {params['criterion']!r}")
     if not isinstance(params["options"], dict):
@@ -96,7 +95,13 @@ def _check_types(params: dict[str, Any]) -> None:
     def bad(key: str, what: str) -> OptionError:
         return OptionError(f"parameter {key!r} must be {what}, got {_short.repr(params[key])}")
 
-    for key in ("clips_per_class", "seed", "n_boot", "n_examples", "null_random_n"):
+    from ..search.explain import check_seed
+    from .run import check_clip_seconds, check_null_draws, check_timeout
+    check_seed(params["seed"])
+    check_null_draws(params["null_random_n"])
+    check_timeout(params["model_timeout_s"])
+    check_clip_seconds(params["max_clip_seconds"])
+    for key in ("clips_per_class", "n_boot", "n_examples"):
         v = params[key]
         if isinstance(v, bool) or not isinstance(v, int):
             raise bad(key, "an integer")
@@ -106,14 +111,8 @@ def _check_types(params: dict[str, Any]) -> None:
     for key, (top, why) in BOUNDS.items():
         if params[key] > top:
             raise bad(key, f"at most {top} ({why})")
-    if not 0 <= params["seed"] < 2**32:
-        raise bad("seed", "in [0, 2**32) (numpy seeds are unsigned 32-bit here)")
     if params["n_examples"] < 0:
         raise bad("n_examples", ">= 0")
-    from .run import MAX_NULL_DRAWS, check_timeout
-    if not 0 <= params["null_random_n"] <= MAX_NULL_DRAWS:
-        raise bad("null_random_n", f"in [0, {MAX_NULL_DRAWS}] (beyond {MAX_NULL_DRAWS} draws the extra model "
-                                   "calls buy no precision that matters)")
     for key in ("rex_clips_per_class", "bins_clips_per_class", "fill_clips_per_class"):
         r = params[key]
         if r is not None and (isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= BOUNDS["clips_per_class"][0]):
@@ -128,17 +127,12 @@ def _check_types(params: dict[str, Any]) -> None:
         rm = params[key]
         if rm is not None and (not isinstance(rm, list) or not rm or not all(isinstance(m, str) for m in rm)):
             raise bad(key, "null or a non-empty list of model names")
-    check_timeout(params["model_timeout_s"])
-    v = params["max_clip_seconds"]
-    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
-        raise bad("max_clip_seconds", "a positive number of seconds or null (any length)")
     for key in ("delta", "alpha"):
         v = params[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
             raise bad(key, "a number in [0, 1]")
-    for key in ("task", "profile", "strategy"):
-        if not isinstance(params[key], str):
-            raise bad(key, "a string")
+    if not isinstance(params["profile"], str):
+        raise bad("profile", "a string")
     for key in ("split", "manifest", "cache_dir", "output_dir"):
         if params[key] is not None and not isinstance(params[key], (str, os.PathLike)):
             raise bad(key, "a string (a path) or null")

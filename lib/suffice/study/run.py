@@ -25,12 +25,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..constants import SAMPLE_RATE, VERSION as __version__
+from ..constants import VERSION as __version__
 from ..audio import MAX_DURATION_S, duration_limit, validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, SufficeError
-from ..search.explain import resolve_options
-from ..tasks import task_labels
+from ..search.explain import check_seed, resolve_options
+from ..tasks import TASKS, task_labels
 from ..transfer import TABLE_COLUMNS
 from .assemble import assemble, flags
 from .cache import DiskCache
@@ -114,26 +114,26 @@ def study_options(options: dict | None) -> dict:
 
 
 def check_strategy_options(strategy: str, options: dict | None) -> dict:
-    """The resolved options of ``strategy`` (:func:`study_options` of ``options``), tried on
-    a 0.1 s test tone before any real work.
+    """The resolved options of ``strategy`` for a study: :func:`study_options` of ``options``, each name, value
+    and combination checked by :func:`suffice.search.explain.resolve_options` (no model runs)."""
+    return resolve_options(strategy, study_options(options))
 
-    Names, types and ranges are checked by :func:`suffice.search.explain.resolve_options` (each
-    strategy declares its options' ranges); and the strategy must run with them on a tone that a toy
-    model knows, so a value the strategy refuses (``prior: bogus``) fails here in one line instead of
-    turning every row of the study into a failure.
-    """
-    from ..search import explain
-    from ..toys import ToneClassifier
-    opts = resolve_options(strategy, study_options(options))  # names, types, ranges
-    t = np.arange(1600) / SAMPLE_RATE
-    tone = (0.3 * np.sin(2 * np.pi * 500 * t)).astype(np.float32)
-    try:
-        explain(ToneClassifier(freqs=[500]), tone, strategy=strategy, **opts)
-    except Exception as exc:  # noqa: BLE001 - the options are what failed
-        why = str(exc) if isinstance(exc, SufficeError) else f"{type(exc).__name__}: {exc}"
-        raise OptionError(f"the options {_short(opts)} of strategy {strategy!r} fail on a test tone: "
-                          f"{_short(why)}") from None
-    return opts
+
+def check_task(task) -> str:
+    """``task`` when it names a task; :class:`OptionError` (not a string) or UnknownNameError (unknown)."""
+    if not isinstance(task, str):
+        raise OptionError(f"task must be a task name, one of {', '.join(TASKS)}, got {_short(repr(task))}")
+    task_labels(task)
+    return task
+
+
+def check_clip_seconds(value) -> float | None:
+    """``max_clip_seconds``: None (any length) or a positive number of seconds."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value) or value <= 0):
+        raise OptionError(f"max_clip_seconds must be a positive number of seconds or null (any length), "
+                          f"got {_short(repr(value))}")
+    return value
 
 
 def _short(x, n: int = 300) -> str:
@@ -186,16 +186,12 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     entry that cannot be written costs one warning at the end, not the result.  Configuration mistakes
     (unknown task, option or label, mixed sample rates, an unwritable folder) raise at once.
     """
-    if not isinstance(task, str):
-        raise OptionError(f"task must be a task name, got {_short(repr(task))}")
-    task_labels(task)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise OptionError(f"seed must be an integer in [0, 2**32), got {_short(repr(seed))}")
-    if not isinstance(strategy, str):
-        raise OptionError(f"strategy must be a name, got {_short(repr(strategy))}")
+    check_task(task)
+    seed = check_seed(seed)
     opts = check_strategy_options(strategy, options)
     timeout_s = check_timeout(model_timeout_s)
     n_null = check_null_draws(null_random_n)
+    check_clip_seconds(max_clip_seconds)
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise OptionError(f"executor must be a concurrent.futures.Executor (with .submit), got {executor!r}")
     if not models:
@@ -221,8 +217,6 @@ def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], op
     timed = {m.name: TimedModel(m, timeout_s) for m in loaded}
     idents = {m.name: model_identity(m) for m in loaded}
     fails = list(failures)
-    if max_clip_seconds is not None and not (isinstance(max_clip_seconds, (int, float)) and max_clip_seconds > 0):
-        raise OptionError(f"max_clip_seconds must be a positive number of seconds or None, got {max_clip_seconds!r}")
     with duration_limit(max_clip_seconds or math.inf):
         clips = _check_clips(list(clips), int(loaded[0].sample_rate), fails)
     dups = duplicate_groups(clips)
