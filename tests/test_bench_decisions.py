@@ -17,7 +17,7 @@ def test_every_setting_reads_a_value_from_the_code_and_every_method_is_known():
         assert d.setting()  # raises when a setting names no option or constant
         assert d.default_method in ALL_METHODS
         for alt in d.alternatives:
-            assert alt.method is None or alt.method in ALL_METHODS or alt.method in decisions.ALTERNATIVE_METHODS
+            assert alt.method is None or alt.method in ALL_METHODS
     assert decisions.current_value("band_priors") is True
     assert decisions.current_value("extraction@rex") == "bisect"
     assert decisions.setting_name("suffice.study.run:STUDY_SEARCH_DEFAULTS/resolution_hz") == "resolution_hz"
@@ -44,11 +44,11 @@ def test_the_table_compares_on_the_cases_both_ran_and_never_invents_a_number():
     assert "2 measured in these results" in decisions.measured_share(t)
 
 
-def test_an_alternative_runner_is_measured_once_a_run_holds_it():
+def test_an_alternative_is_measured_once_a_run_holds_it():
     base = [_row("a", "suffice", 30, 3)]
     label = "no pass (`verify=False`)"
     before = decisions.decision_table(pd.DataFrame(base)).set_index("alternative").loc[label]
-    assert before["benchmark method"] == decisions.NOT_MEASURED
+    assert before["benchmark method"] == "suffice against suffice-no-verify: " + decisions.NOT_RUN
     after = decisions.decision_table(pd.DataFrame(base + [_row("a", "suffice-no-verify", 20, 3, False)]))
     row = after.set_index("alternative").loc[label]
     assert row["benchmark method"] == "suffice against suffice-no-verify" and row["calls (alternative)"] == 20
@@ -63,9 +63,12 @@ def test_the_view_names_each_decision_once_and_pairs_default_with_alternative():
     assert (view.loc[view["compared by"] == decisions.NOT_MEASURED, "model calls"] == "").all()
 
 
-def test_the_alternative_runners_run():
+def test_every_alternative_with_a_method_is_one_the_benchmark_runs():
+    from suffice.bench.methods import METHODS
     from suffice.toys import ToneClassifier, tone_clip
     model, clip = ToneClassifier(freqs=[300.0]), tone_clip([75, 200], 4000, [0.1, 0.4], seed=0)
-    for name, run in decisions.ALTERNATIVE_METHODS.items():
-        res = run(model, clip, 0)
+    named = {a.method for d in decisions.DECISIONS for a in d.alternatives if a.method}
+    assert named <= set(ALL_METHODS)
+    for name in ("suffice-prior-none", "suffice-no-verify", "suffice-no-restart"):
+        res = METHODS[name](model, clip, 0)
         assert res.found and res.n_model_calls > 0, name

@@ -7,20 +7,17 @@ see :mod:`suffice.bench.methods`) that runs it, or None when the benchmark has n
 :func:`decision_table` reads the numbers from a benchmark's ``results.csv``: per alternative, the default
 and the alternative on the cases where both ran.  An alternative whose method is None, or absent from the
 results, is reported as not measured, with no number.
-
-:data:`ALTERNATIVE_METHODS` are runners for alternatives that an option switches, which the benchmark's
-method list does not hold yet; once a run's ``results.csv`` has them, :func:`decision_table` reads them.
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .methods import ALL_METHODS, RESOLUTION_METHODS, MethodResult, via_explain
+from .methods import ALL_METHODS, RESOLUTION_METHODS
 from .report import _flag, _ok, _share
 
 #: the words for an alternative the benchmark does not compare (in place of its numbers)
@@ -32,8 +29,8 @@ NOT_RUN = "not run in these results"
 @dataclass(frozen=True)
 class Alternative:
     """One alternative to a decision: what it is (``label``) and the benchmark method that runs it
-    (``method``, a name in ``results.csv``: a method of :mod:`suffice.bench.methods` or of
-    :data:`ALTERNATIVE_METHODS`; None: no runner exists)."""
+    (``method``, a name in ``results.csv``: a method of :mod:`suffice.bench.methods`; None: no runner
+    exists)."""
 
     label: str
     method: str | None = None
@@ -126,13 +123,6 @@ DECISIONS: tuple[Decision, ...] = (
     Decision("ReX's prefix found by bisection over its ranking", ("extraction@rex",), (
         Alternative("ReX's linear scan (`extraction='linear'`)", "rex-linear"),), default_method="rex"),
 )
-
-#: runners for the alternatives an option switches that the benchmark has no method for yet
-ALTERNATIVE_METHODS: dict[str, Callable[..., MethodResult]] = {
-    "suffice-prior-none": via_explain("suffice", prior="none"),
-    "suffice-no-verify": via_explain("suffice", verify=False),
-    "suffice-no-restart": via_explain("suffice", restart=False),
-}
 
 TABLE_COLS = ("decision", "set by", "alternative", "benchmark method", "cases", "calls (default)",
               "calls (alternative)", "bins (default)", "bins (alternative)", "verified 1-minimal (default)",

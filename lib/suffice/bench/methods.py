@@ -7,7 +7,10 @@
 * ``suffice``: our default strategy (``strategy="suffice"``); ``suffice-no-bands``: the same without
   the prior's band rankings (``band_priors=False``: the magnitude prefix only), so what they change in
   calls, sizes and verified shares is read off one run; ``suffice-no-chain``: the same without the
-  chained acceptance of removals (``chain=False``).
+  chained acceptance of removals (``chain=False``); ``suffice-prior-none``, ``suffice-no-verify``,
+  ``suffice-no-restart``: the same with no prior (``prior="none"``), no 1-minimality pass
+  (``verify=False``), no prior-free second start (``restart=False``).  Each switches one design decision
+  (the decisions chapter, :mod:`suffice.bench.decisions`, reads them side by side).
 * ``magnitude``: no causal reasoning (``strategy="magnitude"``): the shortest sufficient prefix of
   the magnitude ranking, galloping then bisection (about 2 log2 K calls).
 * ``suffice@<w>Hz``: our default strategy over atoms of ``w`` Hz at one level
@@ -82,10 +85,14 @@ METHODS: dict[str, Callable[..., MethodResult]] = {
     "suffice": via_explain("suffice"),
     "suffice-no-bands": via_explain("suffice", band_priors=False),
     "suffice-no-chain": via_explain("suffice", chain=False),
+    "suffice-prior-none": via_explain("suffice", prior="none"),
+    "suffice-no-verify": via_explain("suffice", verify=False),
+    "suffice-no-restart": via_explain("suffice", restart=False),
     "rex-linear": via_explain("rex", extraction="linear"),
     **RESOLUTION_METHODS,
     "magnitude": via_explain("magnitude"),
     "occlusion": via_explain("occlusion"),
 }
 ALL_METHODS: tuple[str, ...] = ("rex-xai", "rex", "rex-linear", "suffice", "suffice-no-bands",
-                                 "suffice-no-chain", *RESOLUTION_METHODS, "magnitude", "occlusion")
+                                 "suffice-no-chain", "suffice-prior-none", "suffice-no-verify",
+                                 "suffice-no-restart", *RESOLUTION_METHODS, "magnitude", "occlusion")

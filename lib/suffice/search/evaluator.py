@@ -69,10 +69,6 @@ class MaskEvaluator:
         """The budget's ceiling (None: none)."""
         return self.budget.cap
 
-    @max_calls.setter
-    def max_calls(self, cap: int | None) -> None:   # suffice.search.explain lifts the cap after a search
-        self.budget.fix(cap)
-
     def n_new(self, masks: np.ndarray) -> int:
         """How many model calls evaluating ``masks`` would cost (distinct masks not seen before)."""
         masks = np.atleast_2d(np.asarray(masks, dtype=bool))

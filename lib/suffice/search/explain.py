@@ -172,7 +172,7 @@ def explain(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int =
     else:
         res, width = coarse_to_fine(module, oracle, widths, seed=seed, contrastive=opts["contrastive"],
                                     complete=opts["complete"], own=own)
-    oracle.max_calls = None  # the strategy's budget is over; what follows reads cached masks
+    oracle.budget.fix(None)  # the strategy's budget is over; what follows reads cached masks
     keep = np.asarray(res.keep, dtype=bool)
     suff_conf = float(oracle.target_prob(keep[None])[0])
     floor = res.silence_index  # the class of the fill alone (silence under the zero fill)
