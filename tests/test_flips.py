@@ -14,7 +14,7 @@ import pytest
 
 import suffice
 from suffice.errors import OptionError
-from suffice.flips import Flip, flip
+from suffice.flips import Flip, flip, resolve_flip_options
 from suffice.flips.audibility import log_spectral_distance, removed_energy_db, segmental_snr
 from suffice.toys import ToneClassifier, amplitudes, tone_clip
 
@@ -169,9 +169,16 @@ def test_json_round_trip(tmp_path):
 
 def test_top_level_name_and_clear_option_errors():
     assert suffice.flip is flip
-    with pytest.raises(OptionError, match="unknown flip option"):
+    with pytest.raises(OptionError, match=r"unknown option.*for the flip search"):
         flip(_Constant(), _clip(16000), max_bins=3)
     with pytest.raises(OptionError, match=">= 1"):
         flip(_Constant(), _clip(16000), max_size=0)
     with pytest.raises(OptionError, match="integer"):
         flip(_Constant(), _clip(16000), seed="0")
+    with pytest.raises(OptionError, match="<= 65536"):
+        flip(_Constant(), _clip(16000), batch_size=10**6)
+
+
+def test_default_options_leave_out_the_zero_fill():
+    """The declared defaults, without the zero fill's options: the options (and cache keys) of a flip before fills existed."""
+    assert resolve_flip_options({}) == {"max_size": 50, "max_calls": 1000, "screen": 128, "batch_size": 64}

@@ -87,7 +87,7 @@ def test_bad_study_options_are_clear_errors(result):
     clips = list(r._clips.values())
     with pytest.raises(OptionError, match="n_null"):
         study.run("genre", [A], clips, n_null=0, progress=False)
-    with pytest.raises(OptionError, match="unknown flip option"):
+    with pytest.raises(OptionError, match=r"unknown option.*for the flip search"):
         study.run("genre", [A], clips, {"size": 3}, progress=False)
 
 

@@ -7,6 +7,6 @@ tables into flip curves and flip-transfer rates with chance baselines.
 from __future__ import annotations
 
 from .result import Flip
-from .search import DEFAULTS, flip, resolve_flip_options
+from .search import OPTIONS, flip, resolve_flip_options
 
-__all__ = ["flip", "Flip", "DEFAULTS", "resolve_flip_options"]
+__all__ = ["flip", "Flip", "OPTIONS", "resolve_flip_options"]

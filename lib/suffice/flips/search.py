@@ -38,53 +38,39 @@ import numpy as np
 from ..constants import VERSION as __version__
 from ..audio import input_waveform
 from ..classifier import Classifier
-from ..errors import OptionError
 from ..fills import ZERO
 from ..masking import synthesise
-from ..search.options import COMMON
+from ..search.options import COMMON, Option, validate
 from ..search.evaluator import MaskEvaluator
 from ..search.explain import check_classifier, check_seed
 from .audibility import audibility
 from .result import Flip
 
-#: options of :func:`flip` and their defaults
-DEFAULTS: dict[str, int] = {
-    "max_size": 50,      # the largest flip the search looks for (bins)
-    "max_calls": 1000,   # model-call budget, the original clip included
-    "screen": 128,       # loudest bins whose single removal is tested (>= K: every bin)
-    "batch_size": 64,    # waveforms per model call; never changes the result
-}
+#: options of :func:`flip`: its own, then the batch size and the fill (:mod:`suffice.fills`: a removed bin
+#: takes the fill's bin) declared for every search (:data:`~suffice.search.options.COMMON`)
+OPTIONS: tuple[Option, ...] = (
+    Option("max_size", int, 50, "the largest flip the search looks for (bins)", min=1),
+    Option("max_calls", int, 1000, "model-call budget, the original clip included", min=1),
+    Option("screen", int, 128, "loudest bins whose single removal is tested (>= K: every bin)", min=1),
+    *(o for o in COMMON if o.name in ("batch_size", "fill", "fill_seed")),
+)
 #: single removals per screening round (a fixed number, so that stopping early never depends on batch_size)
 SCREEN_ROUND = 64
 #: prefix sizes the ladder tries (then ``max_size`` itself)
 LADDER: tuple[int, ...] = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
-#: the fill options of :func:`flip` (the search's own declarations, :mod:`suffice.fills`): a removed bin
-#: takes the fill's bin.  They appear in the resolved options only for a non-silent fill, so the zero
-#: fill's options, and the cache keys made of them, are those of a flip before fills existed.
-FILL_OPTIONS = {o.name: o for o in COMMON if o.name in ("fill", "fill_seed")}
-
-
 def resolve_flip_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Defaults overlaid by ``options``; unknown names and bad values raise :class:`OptionError`."""
-    unknown = sorted(set(options) - set(DEFAULTS) - set(FILL_OPTIONS))
-    if unknown:
-        raise OptionError(f"unknown flip option(s) {unknown}; valid options: "
-                          f"{', '.join(sorted([*DEFAULTS, *FILL_OPTIONS]))}")
-    out: dict[str, Any] = dict(DEFAULTS)
-    fill = {k: o.convert(options.get(k, o.default)) for k, o in FILL_OPTIONS.items()}
-    if fill["fill"] != ZERO:
-        out.update(fill)
-    for k, v in options.items():
-        if k in FILL_OPTIONS:
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise OptionError(f"flip option {k!r} must be an integer, got {v!r}")
-        if int(v) < 1:
-            raise OptionError(f"flip option {k!r} must be >= 1, got {v!r}")
-        out[k] = int(v)
-    return out
+    """Defaults of :data:`OPTIONS` overlaid by ``options``, each checked (:func:`~suffice.search.options.validate`;
+    unknown names and bad values raise :class:`~suffice.errors.OptionError`).
+
+    The fill options stay in the result only for a non-silent fill, so the zero fill's options, and the
+    cache keys made of them, are those of a flip before fills existed.
+    """
+    opts = validate(OPTIONS, options, owner="the flip search")
+    if opts["fill"] == ZERO:
+        del opts["fill"], opts["fill_seed"]
+    return opts
 
 
 class _Removals:
@@ -210,9 +196,9 @@ def flip(model: Classifier, waveform: np.ndarray | str | Path, *, seed: int = 0,
     """The fewest bins (the search finds) whose removal changes ``model``'s top-1 class on ``waveform``.
 
     ``waveform``: float mono samples at ``model.sample_rate`` (or at ``sample_rate``, then resampled),
-    or a path to a sound file.  ``options``: ``max_size``, ``max_calls``, ``screen``, ``batch_size``
-    (see :data:`DEFAULTS` and the module docstring), ``fill`` and ``fill_seed`` (what a removed bin
-    takes; :data:`FILL_OPTIONS`).  The same seed and options give the same flip
+    or a path to a sound file.  ``options``: ``max_size``, ``max_calls``, ``screen``, ``batch_size``,
+    ``fill`` and ``fill_seed`` (:data:`OPTIONS` and the module docstring).  The same seed and options give
+    the same flip
     whatever ``batch_size``.  Returns a :class:`~suffice.flips.result.Flip`.
     """
     seed = check_seed(seed)

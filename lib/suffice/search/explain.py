@@ -82,7 +82,7 @@ def resolve_options(strategy: str, options: dict[str, Any]) -> dict[str, Any]:
     common options with the strategy.  Nothing here needs a model or a clip: this is the whole check.
     """
     module = _strategy_module(strategy)
-    resolved = _opt.validate(strategy_options(strategy), dict(options), owner=strategy)
+    resolved = _opt.validate(strategy_options(strategy), dict(options), owner=f"strategy {strategy!r}")
     check = getattr(module, "check_options", None)
     if check is not None:
         check({o.name: resolved[o.name] for o in own_options(strategy)})

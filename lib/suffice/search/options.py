@@ -142,12 +142,13 @@ COMMON: tuple[Option, ...] = (
 def validate(declared: Iterable[Option], given: dict[str, Any], *, owner: str) -> dict[str, Any]:
     """Defaults of ``declared`` overlaid by ``given``, each value converted and checked.
 
+    ``owner``: who declares them, as a message names it (``"strategy 'rex'"``, ``"the flip search"``).
     Unknown names raise :class:`OptionError` listing the valid ones.
     """
     table = {o.name: o for o in declared}
     unknown = sorted(set(given) - set(table))
     if unknown:
-        raise OptionError(f"unknown option(s) {unknown} for strategy {owner!r}; valid options: "
+        raise OptionError(f"unknown option(s) {unknown} for {owner}; valid options: "
                           f"{', '.join(sorted(table))}")
     out = {name: o.default for name, o in table.items()}
     for k, v in given.items():

@@ -453,7 +453,7 @@ def search(oracle: MaskEvaluator, *, seed: int, contrastive: bool = False, compl
 
     ``options``: this module's :data:`OPTIONS` (validated again here, so a direct call is checked too).
     """
-    opts = validate(OPTIONS, options, owner=NAME)
+    opts = validate(OPTIONS, options, owner=f"strategy {NAME!r}")
     K = oracle.n_bins
     tb = np.arange(K, dtype=np.float64) if opts["tiebreak"] == "index" else oracle.magnitude
     block = opts["stable_block"] if opts["stop_when_stable"] else opts["iters"]
