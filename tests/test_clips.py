@@ -36,11 +36,16 @@ def test_bad_clips_in_a_manifest_are_recorded_and_the_others_run(tmp_path):
     assert set(res.table.clip_id) == {"good"} and len(res.failures) == 5
 
 
-def test_invalid_clip_objects_are_recorded(tmp_path):
+def test_invalid_clips_are_recorded(tmp_path):
+    """Arrays that are not valid audio (clips_from_arrays) and invalid Clip objects (run) are failures of
+    stage ``load``; the valid clip is explained."""
     ok = hm.clip_items(1)[0]
+    clips, failures = clips_from_arrays([ok, ("silent", np.zeros(8000, np.float32), "spoof"),
+                                         ("nan-array", np.full(8000, np.nan, np.float32), "spoof")], SR)
     bad = [Clip("nan", np.full(8000, np.nan, np.float32)), Clip("short", np.ones(10, np.float32)),
            Clip("stereo", np.ones((8000, 2), np.float32))]
-    clips, _ = clips_from_arrays([ok], SR)
-    res = run("deepfake", hm.models()[:1], clips + bad, cache_dir=tmp_path, progress=False)
-    assert set(res.failures.clip_id) == {"nan", "short", "stereo"} and set(res.failures.stage) == {"load"}
+    res = run("deepfake", hm.models()[:1], clips + bad, cache_dir=tmp_path, failures=failures, progress=False)
+    f = res.failures
+    assert set(f.clip_id) == {"silent", "nan-array", "nan", "short", "stereo"} and set(f.stage) == {"load"}
+    assert f[f.clip_id.isin(["silent", "nan-array"])].reason.str.contains("silent|NaN").all()
     assert set(res.table.clip_id) == {"c0"}
