@@ -82,8 +82,9 @@ class Poisoned(Relabelled):
     search or the cross-evaluation fails).
 
     ``mode``: ``nan`` (NaN probabilities), ``shape`` (one column too many), ``raise`` (RuntimeError),
-    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms), ``logits`` (rows that do
-    not sum to 1), ``strings`` (not numbers), ``none`` (returns None).
+    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms), ``logits`` (rows that sum
+    to 1 with a negative entry), ``unnormalised`` (non-negative rows that do not sum to 1),
+    ``strings`` (not numbers), ``none`` (returns None).
     """
 
     def __init__(self, name: str, mode: str, marker: float = 0.0625, length: int | None = None,
@@ -112,6 +113,8 @@ class Poisoned(Relabelled):
             return p[~hit]
         elif self.mode == "logits":
             p[hit] = [2.0, -1.0]
+        elif self.mode == "unnormalised":
+            p[hit] = [1.0, 1.0]
         elif self.mode == "strings":
             return [["bonafide", "spoof"]] * len(p)
         elif self.mode == "none":
