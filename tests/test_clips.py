@@ -2,11 +2,15 @@
 a failure, and the study runs on the others."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
+import pytest
 import soundfile as sf
 
-from suffice.study import Clip, clips_from_arrays, load_clips, run
+from suffice import OptionError
+from suffice.study import Clip, clips_from_arrays, load_clips, run, run_params
 
 import _hostile_models as hm
 
@@ -34,6 +38,24 @@ def test_bad_clips_in_a_manifest_are_recorded_and_the_others_run(tmp_path):
     assert "cannot load" in reasons["blank"]
     res = run("deepfake", hm.models()[:2], clips, cache_dir=tmp_path / "c", failures=failures, progress=False)
     assert set(res.table.clip_id) == {"good"} and len(res.failures) == 5
+
+
+def test_only_regular_files_are_opened(tmp_path):
+    fifo = tmp_path / "fifo.wav"
+    os.mkfifo(fifo)
+    man = pd.DataFrame({"clip_id": ["f", "d"], "path": [str(fifo), str(tmp_path)], "label": ["spoof"] * 2})
+    clips, fails = load_clips(man, 16000)
+    assert not clips
+    assert "is a FIFO" in fails[0]["reason"] and "is a folder" in fails[1]["reason"]
+
+
+@pytest.mark.parametrize("data", [b"", "clip_id,path,label\ncaf\xe9,a.wav,spoof\n".encode("latin-1")])
+def test_unreadable_manifests_are_one_line_errors(tmp_path, data):
+    m = tmp_path / "m.csv"
+    m.write_bytes(data)
+    with pytest.raises(OptionError, match="cannot read the manifest"):
+        run_params({"task": "deepfake", "manifest": str(m), "models": ["x"], "cache_dir": str(tmp_path / "c")},
+                   progress=False)
 
 
 def test_invalid_clips_are_recorded(tmp_path):

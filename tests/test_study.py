@@ -9,7 +9,6 @@ import pytest
 
 from suffice.study import TABLE_COLUMNS, clips_from_arrays, run
 from suffice.study.assemble import COLUMNS
-from suffice.study.cache import DiskCache
 
 import _hostile_models as hm
 
@@ -92,32 +91,12 @@ def test_changed_options_recompute_only_what_they_affect(tmp_path):
     assert res.stats["model_calls"] == res.explanations.n_model_calls.sum() + 9 * len(clips) * (1 + 3 + 1 + 3)
 
 
-def test_corrupt_cache_entry_is_recomputed_not_read(tmp_path):
-    clips = _clips(2)
-    ref = run("deepfake", hm.models(), clips, cache_dir=tmp_path, progress=False)
-    victim = next((tmp_path / "explanation").rglob("*.json"))
-    victim.write_text(victim.read_text()[:-40] + "garbage")
-    models = hm.models()
-    with pytest.warns(UserWarning, match="corrupt cache entry"):
-        res = run("deepfake", models, clips, cache_dir=tmp_path, progress=False)
-    assert res.stats["explained_now"] == 1
-    pd.testing.assert_frame_equal(res.table, ref.table)
-
-
 def test_executor_gives_the_same_tables(tmp_path):
     clips = _clips()
     local = run("deepfake", hm.models(), clips, cache_dir=tmp_path / "a", progress=False)
     with ThreadPoolExecutor(2) as ex:
         par = run("deepfake", hm.models(), clips, cache_dir=tmp_path / "b", executor=ex, progress=False)
     pd.testing.assert_frame_equal(local.table, par.table)
-
-
-def test_cache_roundtrip(tmp_path):
-    c = DiskCache(tmp_path)
-    assert c.get("k", {"a": 1}) is None
-    c.put("k", {"a": 1}, {"x": [1, 2]})
-    assert c.get("k", {"a": 1}) == {"x": [1, 2]}
-    assert not list(tmp_path.rglob(".tmp-*"))
 
 
 @pytest.mark.slow
