@@ -23,6 +23,8 @@ class Relabelled:
 
     ``delay``: seconds slept per model call (to make a study slow enough to kill part-way).
     ``log``: a file to which every call appends one line (call counts across processes).
+    ``fail_after``: once more than this many waveforms were asked about, every call raises
+    KeyboardInterrupt (a study interrupted part-way); settable after construction.
     ``labels``, ``sample_rate``: what the model declares (to build models a study must refuse); the
     probabilities stay the band oracle's two columns.
     """
@@ -32,7 +34,7 @@ class Relabelled:
 
     def __init__(self, name: str, low: float, high: float, level: float, *, delay: float = 0.0,
                  log: str | None = None, labels: tuple[str, ...] | None = None,
-                 sample_rate: int | None = None) -> None:
+                 sample_rate: int | None = None, fail_after: int | None = None) -> None:
         self.inner = BandEnergyClassifier(low, high, level)
         self.name = name
         if labels is not None:
@@ -42,18 +44,34 @@ class Relabelled:
         self.delay = float(delay)
         self.log = log
         self.calls = 0
+        self.fail_after = fail_after
 
     def identity(self) -> str:
         return f"{self.name}:{self.inner.low}-{self.inner.high}:{self.inner.min_rms}"
 
     def predict_proba(self, w: np.ndarray) -> np.ndarray:
         self.calls += len(w)
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise KeyboardInterrupt("simulated interruption")
         if self.log:
             with open(self.log, "a") as f:
                 f.write(f"{self.name} {len(w)}\n")
         if self.delay:
             time.sleep(self.delay)
         return self.inner.predict_proba(w)
+
+
+class Sleepy(Relabelled):
+    """Hangs (sleeps ``hang`` s) on waveforms of ``length`` samples, then answers as its oracle."""
+
+    def __init__(self, *a, length: int = 7000, hang: float = 3.0, **kw) -> None:
+        super().__init__(*a, **kw)
+        self.length, self.hang = length, hang
+
+    def predict_proba(self, w: np.ndarray) -> np.ndarray:
+        if w.shape[1] == self.length:
+            time.sleep(self.hang)
+        return super().predict_proba(w)
 
 
 class Poisoned(Relabelled):
@@ -64,8 +82,9 @@ class Poisoned(Relabelled):
     search or the cross-evaluation fails).
 
     ``mode``: ``nan`` (NaN probabilities), ``shape`` (one column too many), ``raise`` (RuntimeError),
-    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms), ``logits`` (rows that do
-    not sum to 1), ``strings`` (not numbers), ``none`` (returns None).
+    ``negative`` (not probabilities), ``short`` (fewer rows than waveforms), ``logits`` (rows that sum
+    to 1 with a negative entry), ``unnormalised`` (non-negative rows that do not sum to 1),
+    ``strings`` (not numbers), ``none`` (returns None).
     """
 
     def __init__(self, name: str, mode: str, marker: float = 0.0625, length: int | None = None,
@@ -94,6 +113,8 @@ class Poisoned(Relabelled):
             return p[~hit]
         elif self.mode == "logits":
             p[hit] = [2.0, -1.0]
+        elif self.mode == "unnormalised":
+            p[hit] = [1.0, 1.0]
         elif self.mode == "strings":
             return [["bonafide", "spoof"]] * len(p)
         elif self.mode == "none":

@@ -19,6 +19,7 @@ def _marked_tone() -> np.ndarray:
 
 @pytest.mark.parametrize("mode,msg", [("nan", "NaN"), ("shape", "shape"), ("short", "shape"),
                                       ("negative", "probabilities"), ("logits", "softmax"),
+                                      ("unnormalised", "sum to 1"),
                                       ("strings", "not an array of numbers"), ("none", "shape")])
 def test_bad_model_output_is_a_clear_error(mode, msg):
     with pytest.raises(ModelOutputError, match=msg):

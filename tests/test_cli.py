@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -179,7 +180,8 @@ def test_clip_length_limit_is_a_parameter(tmp_path, capsys):
     capsys.readouterr()
 
 
-@pytest.mark.parametrize("module", ["suffice.book", "suffice.models", "suffice.corpora", "suffice.bench"])
+@pytest.mark.parametrize("module", ["suffice.book", pytest.param("suffice.models", marks=pytest.mark.slow),
+                                    "suffice.corpora", "suffice.bench"])
 def test_module_entry_points_are_aliases(module):
     """``python -m suffice.X`` is ``suffice X``: same usage line, exit 2 and one format for a user error."""
     r = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
@@ -352,3 +354,35 @@ def test_explain_says_when_the_budget_cut_the_contrastive_set(tmp_path, capsys):
         assert main(["explain", str(p), "--model", spec, "--contrastive", "-o", f"max_calls={mc}"]) == 0
         line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("contrastive")][0]
         assert want[kind] in line and ("budget" in line) == (kind != "finished"), (kind, line)
+
+
+def test_explain_never_overwrites_without_force_and_never_the_input(tmp_path, capsys):
+    clip = tmp_path / "clip.wav"
+    t = np.arange(8000) / 16000
+    sf.write(clip, 0.3 * np.sin(2 * np.pi * 440 * t), 16000)
+    original = clip.read_bytes()
+    taken = tmp_path / "taken.wav"
+    taken.write_bytes(b"my recording")
+    saved = tmp_path / "e.json"
+    saved.write_text("{}")
+    base = ["explain", str(clip), "--model", "toy/tones:440"]
+    for extra in (["--out", str(taken)], ["--save", str(saved)]):
+        assert main(base + extra) == 2
+        assert "exists; pass --force" in capsys.readouterr().err
+    for extra in (["--out", str(clip)], ["--out", str(clip), "--force"]):
+        assert main(base + extra) == 2
+        assert "is the input file" in capsys.readouterr().err
+    hard = tmp_path / "hard.wav"
+    os.link(clip, hard)
+    assert main(base + ["--out", str(hard), "--force"]) == 2  # the same file under another name
+    assert clip.read_bytes() == original and taken.read_bytes() == b"my recording" and saved.read_text() == "{}"
+    assert main(base + ["--out", str(taken), "--save", str(saved), "--force"]) == 0
+    assert sf.info(str(taken)).frames == 8000 and saved.read_text().startswith("{\"")
+
+
+def test_cli_study_exits_2_on_a_bad_parameter(tmp_path, capsys):
+    p = tmp_path / "p.yaml"
+    p.write_text("task: deepfake\nseed: -1\n")
+    assert main(["study", "--params", str(p)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("suffice: error:") and "\n" not in err

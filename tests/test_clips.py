@@ -2,11 +2,15 @@
 a failure, and the study runs on the others."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
+import pytest
 import soundfile as sf
 
-from suffice.study import Clip, clips_from_arrays, load_clips, run
+from suffice import OptionError
+from suffice.study import Clip, clips_from_arrays, load_clips, run, run_params
 
 import _hostile_models as hm
 
@@ -36,11 +40,34 @@ def test_bad_clips_in_a_manifest_are_recorded_and_the_others_run(tmp_path):
     assert set(res.table.clip_id) == {"good"} and len(res.failures) == 5
 
 
-def test_invalid_clip_objects_are_recorded(tmp_path):
+def test_only_regular_files_are_opened(tmp_path):
+    fifo = tmp_path / "fifo.wav"
+    os.mkfifo(fifo)
+    man = pd.DataFrame({"clip_id": ["f", "d"], "path": [str(fifo), str(tmp_path)], "label": ["spoof"] * 2})
+    clips, fails = load_clips(man, 16000)
+    assert not clips
+    assert "is a FIFO" in fails[0]["reason"] and "is a folder" in fails[1]["reason"]
+
+
+@pytest.mark.parametrize("data", [b"", "clip_id,path,label\ncaf\xe9,a.wav,spoof\n".encode("latin-1")])
+def test_unreadable_manifests_are_one_line_errors(tmp_path, data):
+    m = tmp_path / "m.csv"
+    m.write_bytes(data)
+    with pytest.raises(OptionError, match="cannot read the manifest"):
+        run_params({"task": "deepfake", "manifest": str(m), "models": ["x"], "cache_dir": str(tmp_path / "c")},
+                   progress=False)
+
+
+def test_invalid_clips_are_recorded(tmp_path):
+    """Arrays that are not valid audio (clips_from_arrays) and invalid Clip objects (run) are failures of
+    stage ``load``; the valid clip is explained."""
     ok = hm.clip_items(1)[0]
+    clips, failures = clips_from_arrays([ok, ("silent", np.zeros(8000, np.float32), "spoof"),
+                                         ("nan-array", np.full(8000, np.nan, np.float32), "spoof")], SR)
     bad = [Clip("nan", np.full(8000, np.nan, np.float32)), Clip("short", np.ones(10, np.float32)),
            Clip("stereo", np.ones((8000, 2), np.float32))]
-    clips, _ = clips_from_arrays([ok], SR)
-    res = run("deepfake", hm.models()[:1], clips + bad, cache_dir=tmp_path, progress=False)
-    assert set(res.failures.clip_id) == {"nan", "short", "stereo"} and set(res.failures.stage) == {"load"}
+    res = run("deepfake", hm.models()[:1], clips + bad, cache_dir=tmp_path, failures=failures, progress=False)
+    f = res.failures
+    assert set(f.clip_id) == {"silent", "nan-array", "nan", "short", "stereo"} and set(f.stage) == {"load"}
+    assert f[f.clip_id.isin(["silent", "nan-array"])].reason.str.contains("silent|NaN").all()
     assert set(res.table.clip_id) == {"c0"}

@@ -1,18 +1,17 @@
 """What the project writes (suffice.folders): nothing a user owns is ever replaced.
 
 A study's ``output_dir`` (and every other folder writer: chapter outputs, the benchmark, corpora, models)
-replaces only a missing or empty folder or one it wrote itself; the CLI's ``--out``/``--save`` replace a
-file only with ``--force`` and never the input; concurrent saves are serialised and checked; a failed
-write names the folder.  Small analytic models (``_hostile_models``).
+replaces only a missing or empty folder or one it wrote itself; concurrent saves are serialised and
+checked; a failed write names the folder and leaves what was there.  Small analytic models (``_hostile_models``).
 """
 from __future__ import annotations
 
 import errno
 import os
 import threading
+import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
@@ -197,42 +196,51 @@ def test_a_study_that_loses_the_race_says_its_results_are_cached(tmp_path, monke
         run("deepfake", hm.models()[:1], _clips(), cache_dir=cache, output_dir=out, progress=False)
 
 
-# ---- a failed write names the folder -------------------------------------------------------------
-def test_a_full_disk_names_the_folder(tmp_path, monkeypatch):
+# ---- a failed write names the folder and leaves what was there -----------------------------------
+def test_a_full_disk_names_the_folder_and_keeps_the_previous_study(tmp_path, monkeypatch):
+    """A disk that fills part-way through a save: the error names the folder, and what was there stays
+    (no folder, or the previous complete study), with no temporaries left either way."""
+    first = run("deepfake", hm.models()[:2], _clips(), cache_dir=tmp_path / "c", progress=False)
+    second = run("deepfake", hm.models(), _clips(), cache_dir=tmp_path / "c", progress=False)
+    out = tmp_path / "out"
+    orig = pd.DataFrame.to_csv
+
+    def full_disk(self, path, *a, **k):
+        if str(path).endswith("explanations.csv"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return orig(self, path, *a, **k)
+
+    def leftovers():
+        return [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    def save_on_a_full_disk(res):
+        monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+        with pytest.raises(SufficeError, match=f"could not write the study's tables to {out}: No space"):
+            res.save(out)
+        monkeypatch.undo()
+        assert not leftovers()
+    save_on_a_full_disk(first)
+    assert not out.exists()
+    first.save(out)
+    stamp = check_stamp(out)
+    assert set(stamp["files"]) == {"table.csv", "predictions.csv", "explanations.csv", "failures.csv", "params.yaml"}
+    save_on_a_full_disk(second)
+    assert check_stamp(out) == stamp                          # the previous study, whole
+    assert set(pd.read_csv(out / "table.csv").source) == {"low", "mid"}
+    second.save(out)
+    assert set(pd.read_csv(out / "table.csv").source) == {"low", "mid", "wide"}
+    (out / "table.csv").write_text("edited\n")
+    with pytest.raises(SufficeError, match="does not match the stamp"):
+        check_stamp(out)
+
+
+def test_a_killed_save_leaves_nothing_that_lasts(tmp_path):
     res = run("deepfake", hm.models()[:1], _clips(1), cache_dir=tmp_path / "c", progress=False)
-
-    def full(self, path, *a, **k):
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
-    with pytest.raises(SufficeError, match=f"could not write the study's tables to {tmp_path / 'o'}: No space"):
-        res.save(tmp_path / "o")
-    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".tmp-o-*"))
-
-
-# ---- the CLI's output files ----------------------------------------------------------------------
-def test_explain_never_overwrites_without_force_and_never_the_input(tmp_path, capsys):
-    from suffice.cli import main
-    clip = tmp_path / "clip.wav"
-    t = np.arange(8000) / 16000
-    sf.write(clip, 0.3 * np.sin(2 * np.pi * 440 * t), 16000)
-    original = clip.read_bytes()
-    taken = tmp_path / "taken.wav"
-    taken.write_bytes(b"my recording")
-    saved = tmp_path / "e.json"
-    saved.write_text("{}")
-    base = ["explain", str(clip), "--model", "toy/tones:440"]
-    for extra in (["--out", str(taken)], ["--save", str(saved)]):
-        assert main(base + extra) == 2
-        assert "exists; pass --force" in capsys.readouterr().err
-    for extra in (["--out", str(clip)], ["--out", str(clip), "--force"]):
-        assert main(base + extra) == 2
-        assert "is the input file" in capsys.readouterr().err
-    hard = tmp_path / "hard.wav"
-    os.link(clip, hard)
-    assert main(base + ["--out", str(hard), "--force"]) == 2  # the same file under another name
-    assert clip.read_bytes() == original and taken.read_bytes() == b"my recording" and saved.read_text() == "{}"
-    assert main(base + ["--out", str(taken), "--save", str(saved), "--force"]) == 0
-    assert sf.info(str(taken)).frames == 8000 and saved.read_text().startswith("{\"")
+    stale = tmp_path / ".tmp-out-abandoned"
+    stale.mkdir()
+    (stale / "table.csv").write_text("half")
+    os.utime(stale, (time.time() - 7200,) * 2)
+    res.save(tmp_path / "out")
+    assert not stale.exists() and check_stamp(tmp_path / "out")
 
 
 # ---- the other folder writers --------------------------------------------------------------------

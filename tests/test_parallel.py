@@ -1,6 +1,14 @@
 """Local worker processes: the study's explanations and the zoo's training give what one process gives."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +18,8 @@ from suffice import OptionError
 from suffice.parallel import available_cpus, resolve_workers
 
 import _hostile_models as hm
+
+LIB = str(Path(__file__).resolve().parents[1] / "lib")
 
 
 def test_resolve_workers():
@@ -197,3 +207,38 @@ def test_the_fill_variant_explains_a_subset_of_the_clips_under_its_fill(tmp_path
             run_fill_variant({**common, "fill_clips_per_class": 1, "fill_variant": bad}, progress=False)
     with pytest.raises(OptionError, match="two tables"):
         compare_fills({"zero": main.table})
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    """SIGKILL and SIGTERM of a process holding a pool of busy workers: the workers exit too."""
+    code = textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {LIB!r})
+        from suffice.parallel import local_executor
+        ex = local_executor(2)
+        pids = {{ex.submit(os.getpid).result() for _ in range(8)}}
+        for _ in range(2):
+            ex.submit(time.sleep, 600)
+        print(" ".join(map(str, pids)), flush=True)
+        time.sleep(600)
+    """)
+    kids = {s: subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+            for s in (signal.SIGKILL, signal.SIGTERM)}
+    workers = {s: [int(x) for x in p.stdout.readline().split()] for s, p in kids.items()}
+    for s, p in kids.items():
+        assert workers[s], "the pool did not start"
+        os.kill(p.pid, s)
+        p.wait()
+
+    def alive(pid):
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        except OSError:
+            return False
+    t0 = time.time()
+    while any(alive(q) for w in workers.values() for q in w) and time.time() - t0 < 20:
+        time.sleep(0.1)
+    left = [q for w in workers.values() for q in w if alive(q)]
+    for q in left:
+        os.kill(q, signal.SIGKILL)
+    assert not left

@@ -59,18 +59,6 @@ class WholeModel:
         return np.stack([p, 1 - p], axis=1)
 
 
-class Counting:
-    """Wraps a model and counts the waveforms it is asked about."""
-
-    def __init__(self, model):
-        self.model, self.calls = model, 0
-        self.name, self.labels, self.sample_rate = model.name, model.labels, model.sample_rate
-
-    def predict_proba(self, w):
-        self.calls += len(w)
-        return self.model.predict_proba(w)
-
-
 REQ = [50, 700, 1500]
 X = tones(REQ + [300, 1100])  # two loud decoys the model ignores
 
@@ -125,8 +113,8 @@ def test_seeds():
     assert any(not np.allclose(o.responsibility, a.responsibility) for o in others)
 
 
-def test_call_counts_match_counting_wrapper():
-    m = Counting(ToneModel(REQ))
+def test_call_counts_match_counting_wrapper(counting):
+    m = counting(ToneModel(REQ))
     e = explain(m, X, strategy="rex", seed=2, iters=4, batch_size=10)
     assert e.n_model_calls == m.calls  # the oracle's count (original clip included) is the model's
     assert e.meta["n_batches"] >= m.calls / 10
@@ -230,11 +218,11 @@ def test_additive_map_is_reported_in_unit_range():
 
 
 # ---- the non-causal baselines -------------------------------------------------------------------
-def test_magnitude_takes_the_shortest_sufficient_loudness_prefix():
+def test_magnitude_takes_the_shortest_sufficient_loudness_prefix(counting):
     # the required bin 1500 is the third loudest (decoys 300 and 1100 are louder): the set is exactly
     # the three loudest bins
     x = tones([300, 1100], amp=0.2, seed=4) + tones([1500], amp=0.1, noise=0.0, seed=5)
-    m = Counting(ToneModel([1500]))
+    m = counting(ToneModel([1500]))
     e = explain(m, x, strategy="magnitude")
     assert e.found and set(np.flatnonzero(e.keep)) == {300, 1100, 1500}
     assert e.n_model_calls == m.calls
@@ -244,9 +232,9 @@ def test_magnitude_takes_the_shortest_sufficient_loudness_prefix():
     assert e.responsibility.max() == pytest.approx(1.0)
 
 
-def test_occlusion_ranks_the_needed_band_first():
+def test_occlusion_ranks_the_needed_band_first(counting):
     x = tones([200, 1500], amp=0.1, seed=6)
-    m = Counting(ToneModel([1500]))
+    m = counting(ToneModel([1500]))
     e = explain(m, x, strategy="occlusion", n_bands=16)
     assert e.found and np.flatnonzero(e.keep).tolist() == [1500]
     assert e.meta["occlusion_calls"] == 16 and e.n_model_calls == m.calls

@@ -66,6 +66,17 @@ def test_failures_are_retried_on_rerun_not_cached(tmp_path):
     assert bad2.calls == 1 and len(res.failures) == 1  # only the failed prediction was tried again
 
 
+def test_a_hanging_model_is_a_failure_and_the_study_goes_on(tmp_path):
+    items = hm.clip_items(2)
+    items[1] = (items[1][0], items[1][1][:7000].copy(), items[1][2])  # the length it hangs on
+    clips, _ = clips_from_arrays(items, SR)
+    res = run("deepfake", [hm.models()[0], hm.Sleepy("mid", 500, 4000, 0.05)], clips, cache_dir=tmp_path,
+              progress=False, model_timeout_s=0.3, null_random_n=0)
+    assert set(res.failures.model) == {"mid"} and set(res.failures.clip_id) == {"c1"}
+    assert res.failures.reason.str.contains("model_timeout_s").all()
+    assert len(res.table[res.table.clip_id == "c0"]) == 4   # the other clip is complete
+
+
 # ---- models and arguments that do not fit stop the study before any work -------------------------
 def _model(name="m", labels=hm.LABELS, rate=SR):
     return hm.Relabelled(name, 100, 2000, 0.05, labels=labels, sample_rate=rate)
@@ -78,6 +89,7 @@ def _model(name="m", labels=hm.LABELS, rate=SR):
     ([_model("a"), _model("b", rate=22050)], "one sample rate"),
     ([_model("a"), _model("a")], "unique"),
     ([], "at least one model"),
+    (["toy/band:300-3000"], "toy/... models speak their own"),  # with a pointer to explain
 ])
 def test_mismatched_models_are_refused(tmp_path, models, msg):
     clips, _ = clips_from_arrays(hm.clip_items(1), SR)
@@ -103,18 +115,45 @@ def test_label_subset_is_allowed_with_nan_probability(tmp_path):
     assert len(rows) and rows.target_prob_original.isna().all() and (rows.target_pred_sufficient == "bonafide").all()
 
 
-def test_other_bad_study_arguments(tmp_path):
+@pytest.mark.parametrize("kw,error,msg", [
+    ({"options": {"prior": "bogus"}}, OptionError, "'prior' must be one of"),
+    ({"options": {"min_block": 0}}, OptionError, "'min_block' must be >= 1"),
+    ({"options": {"max_calls": -5}}, OptionError, "'max_calls' must be >= 1"),
+    ({"options": {"resolution_hz": 8.0, "refine_to_hz": 16.0}}, OptionError, "must not exceed"),
+    ({"options": {"refine_to_hz": 16.0}}, OptionError, "needs resolution_hz"),
+    ({"strategy": "rex", "options": {"min_margin": 0.1}}, OptionError, "own rule"),
+    ({"strategy": "occlusion"}, OptionError, "single bins only"),
+    ({"strategy": "magic"}, UnknownNameError, "unknown strategy"),
+    ({"cache_dir": ""}, OptionError, "cache_dir is empty"),
+    ({"seed": -1}, OptionError, "seed must be an integer in"),
+    ({"seed": "0"}, OptionError, "seed"),
+    ({"task": ["deepfake"]}, OptionError, "task must be a task name"),
+    ({"task": "birds"}, UnknownNameError, "unknown task"),
+    ({"model_timeout_s": -1}, OptionError, "model_timeout_s"),
+    ({"null_random_n": 1000}, OptionError, "null_random_n must be an integer in"),
+    ({"executor": object()}, OptionError, "executor"),
+    ({"repeat_a_clip": True}, OptionError, "unique"),
+])
+def test_bad_study_arguments_fail_before_any_model_call(tmp_path, kw, error, msg):
+    models = hm.models()[:1]
     clips, _ = clips_from_arrays(hm.clip_items(2), SR)
-    with pytest.raises(OptionError, match="unique"):
-        run("deepfake", hm.models()[:1], clips + clips[:1], cache_dir=tmp_path, progress=False)
-    with pytest.raises(UnknownNameError, match="unknown task"):
-        run("birds", hm.models()[:1], clips, cache_dir=tmp_path, progress=False)
-    with pytest.raises(OptionError, match="executor"):
-        run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path, executor=object(), progress=False)
-    with pytest.raises(OptionError, match="seed"):
-        run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path, seed="0", progress=False)
-    with pytest.raises(UnknownNameError, match="unknown strategy"):
-        run("deepfake", hm.models()[:1], clips, cache_dir=tmp_path, strategy="magic", progress=False)
+    args = {"task": "deepfake", "cache_dir": tmp_path, **kw}
+    task, options = args.pop("task"), args.pop("options", None)
+    if args.pop("repeat_a_clip", False):
+        clips = clips + clips[:1]
+    with pytest.raises(error, match=msg):
+        run(task, models, clips, options, progress=False, **args)
+    assert models[0].calls == 0
+
+
+def test_unwritable_output_dir_fails_before_the_study(tmp_path):
+    f = tmp_path / "a-file"
+    f.write_text("x")
+    models = hm.models()[:1]
+    clips, _ = clips_from_arrays(hm.clip_items(1), SR)
+    with pytest.raises(OptionError, match="output_dir"):
+        run("deepfake", models, clips, cache_dir=tmp_path / "c", output_dir=f / "out", progress=False)
+    assert models[0].calls == 0
 
 
 def test_unknown_search_option_in_a_parameter_set_is_refused(tmp_path):

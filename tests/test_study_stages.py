@@ -138,21 +138,8 @@ def test_toy_models_are_keyed_on_their_parameters():
 
 
 # ---- predict ------------------------------------------------------------------------------------
-class Sleepy(hm.Relabelled):
-    """Hangs (sleeps ``hang`` s) on waveforms of ``length`` samples."""
-
-    def __init__(self, *a, length=7000, hang=3.0, **kw):
-        super().__init__(*a, **kw)
-        self.length, self.hang = length, hang
-
-    def predict_proba(self, w):
-        if w.shape[1] == self.length:
-            time.sleep(self.hang)
-        return super().predict_proba(w)
-
-
 def test_a_call_that_overruns_its_timeout_is_a_failure_and_not_retried_one_by_one():
-    m = TimedModel(Sleepy("s", 100, 2000, 0.05, hang=2.0), timeout_s=0.2)
+    m = TimedModel(hm.Sleepy("s", 100, 2000, 0.05, hang=2.0), timeout_s=0.2)
     with pytest.raises(ModelTimeoutError, match="did not return within 0.2 s"):
         m.predict_proba(np.zeros((1, 7000), np.float32))
     t0 = time.perf_counter()
