@@ -108,7 +108,7 @@ def test_run_chapter_needs_a_notebook(tmp_path):
 
 def test_an_unknown_chapter_name_is_answered_with_the_command_to_run(tmp_path, capsys):
     """A task's page runs the transferability notebook with its parameter file; a typo gets a suggestion,
-    and every chapter is listed (issue 43)."""
+    and every chapter is listed."""
     from suffice.cli import main
     for task in ("genre", "emotion", "deepfake"):
         assert main(["book", "run-chapter", task]) == 2

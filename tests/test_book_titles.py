@@ -1,4 +1,4 @@
-"""Pages that share one notebook (one per task) get headings that name their page (issue 43).
+"""Pages that share one notebook (one per task) get headings that name their page.
 
 The registry's titles (book/_toc.yml's "Music genre", ...) are appended to the shared notebook's H1
 when run-chapter executes it with that page's parameter file; a parameter file of the user's own leaves

@@ -60,7 +60,7 @@ def test_console_script_runs(tmp_path):
     assert json.loads(r.stdout)["target"] in ("band", "other")
 
 
-# ---- issue 15: own checkpoints, outputs checked first, what is surprising is said ------------------
+# ---- own checkpoints: outputs checked first, what is surprising is said ----------------------------
 def _checkpoint(folder, labels=("calm-ish", "tense-ish"), family="ast"):
     """A tiny transformers audio classifier saved as safetensors (labels of a task of our own)."""
     import torch
@@ -200,7 +200,7 @@ def test_models_list_says_what_is_built(tmp_path, monkeypatch, capsys):
 
 def test_models_list_names_every_model_explain_takes(tmp_path, monkeypatch, capsys):
     """The optional zero-shot models (deepfake/emotion yamnet-zeroshot: in no profile's zoo, nothing to
-    build) are listed too, as zero-shot, and each listed name resolves (issue 43)."""
+    build) are listed too, as zero-shot, and each listed name resolves."""
     from suffice.models import SPECS
     from suffice.models.zoo import loadable_names
     monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
@@ -221,7 +221,7 @@ def test_models_list_names_every_model_explain_takes(tmp_path, monkeypatch, caps
     assert line and "built" in line[0] and "optional" in line[0]
 
 
-# ---- issue 43: predict, conversions said, options checked before the model loads ------------------
+# ---- predict: conversions said, options checked before the model loads ---------------------------
 def _stereo_44k(tmp_path):
     """A stereo 44.1 kHz file of the test tones (right channel quieter)."""
     x = tone_clip([440, 1000, 2500, 300], 44100, [0.05, 0.05, 0.05, 0.3])
@@ -278,7 +278,7 @@ def test_predict_reads_a_checkpoint_with_a_label_map(tmp_path, capsys):
 
 def test_a_bad_strategy_or_option_is_refused_before_the_model_loads(tmp_path, monkeypatch, capsys):
     """The model named here cannot load (a zoo model not built under an empty data folder): the error must
-    be about the strategy or option, so they were checked first (issue 43)."""
+    be about the strategy or option, so they were checked first."""
     monkeypatch.setenv("SUFFICE_DATA", str(tmp_path))
     p = _wav(tmp_path)
     assert main(["explain", str(p), "--model", "genre/ast-tiny"]) == 2
