@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .methods import ALL_METHODS, RESOLUTION_METHODS
-from .report import _flag, _ok, _share
+from .report import answered, flag_values, known_share
 
 #: the words for an alternative the benchmark does not compare (in place of its numbers)
 NOT_MEASURED = "not measured by the benchmark"
@@ -132,14 +132,14 @@ TABLE_COLS = ("decision", "set by", "alternative", "benchmark method", "cases", 
 def _medians(rows: pd.DataFrame) -> tuple[float, float, float, float]:
     """Median calls, median bins, the verified 1-minimal share and the re-check share of ``rows``."""
     return (float(pd.to_numeric(rows["calls"]).median()), float(pd.to_numeric(rows["size"]).median()),
-            _share(_flag(rows, "verified_minimal")), _share(_flag(rows, "recheck_sufficient")))
+            known_share(flag_values(rows, "verified_minimal")), known_share(flag_values(rows, "recheck_sufficient")))
 
 
 def compare(results: pd.DataFrame, default: str, alternative: str) -> dict[str, float]:
     """``default`` against ``alternative`` on the cases where both ran (``results.csv`` rows): the number
     of cases, and each one's median calls and bins and verified 1-minimal share (NaN where a method cannot
     say), and the alternative's share re-checked sufficient.  Empty when no case ran both."""
-    ok = _ok(results)
+    ok = answered(results)
     a, b = ok[ok["method"] == default].set_index("case"), ok[ok["method"] == alternative].set_index("case")
     common = a.index.intersection(b.index)
     if common.empty:

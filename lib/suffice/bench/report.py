@@ -28,7 +28,7 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
     return s.where(s.notna(), "").astype(str)
 
 
-def _ok(df: pd.DataFrame) -> pd.DataFrame:
+def answered(df: pd.DataFrame) -> pd.DataFrame:
     """Rows that ran and gave an answer (no error, not skipped)."""
     return df[(_text(df, "error") == "") & (_text(df, "skipped") == "")]
 
@@ -41,7 +41,7 @@ def not_run(df: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Per group: counts, found and re-check rates, median and quartiles of each metric."""
-    ok = _ok(df).copy()
+    ok = answered(df).copy()
     if ok.empty:
         return pd.DataFrame()
     rows = []
@@ -62,7 +62,7 @@ OUTCOME_COLS = ("task", "family", "method", "n", "verified_minimal_share", "budg
                 "size_max")
 
 
-def _flag(g: pd.DataFrame, col: str) -> np.ndarray:
+def flag_values(g: pd.DataFrame, col: str) -> np.ndarray:
     """A bool column as floats (1, 0; NaN where the method cannot say or the column is absent)."""
     if col not in g.columns:
         return np.full(len(g), np.nan)
@@ -73,7 +73,7 @@ def _flag(g: pd.DataFrame, col: str) -> np.ndarray:
     return g[col].map(lambda b: np.nan if pd.isna(b) else words[str(b).strip().lower()]).to_numpy(dtype=float)
 
 
-def _share(v: np.ndarray) -> float:
+def known_share(v: np.ndarray) -> float:
     """Mean of 0/1 values; NaN when any is unknown (a share over part of the group would mislead)."""
     return float(v.mean()) if len(v) and not np.isnan(v).any() else np.nan
 
@@ -100,7 +100,7 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
     or not ``budget_exhausted``) they sum to 1.  A share is NaN when the method cannot say for some of
     the group's rows (``rex-xai`` records no flags; results written before the flags existed).
     """
-    ok = _ok(df)
+    ok = answered(df)
     if "kind" in ok.columns:
         ok = ok[ok["kind"] == "real"]
     if ok.empty:
@@ -111,13 +111,13 @@ def outcomes(df: pd.DataFrame) -> pd.DataFrame:
         ok["family"] = ok["model"].astype(str).map(model_family)
     rows = []
     for (task, fam, m), g in ok.groupby(["task", "family", "method"], sort=True):
-        found, cut, vmin = _flag(g, "found"), _flag(g, "budget_exhausted"), _flag(g, "verified_minimal")
+        found, cut, vmin = flag_values(g, "found"), flag_values(g, "budget_exhausted"), flag_values(g, "verified_minimal")
         calls, size = pd.to_numeric(g["calls"], errors="coerce"), pd.to_numeric(g["size"], errors="coerce")
         rows.append({"task": task, "family": fam, "method": m, "n": len(g),
-                     "verified_minimal_share": _share(vmin),
-                     "budget_cut_share": _share(found * budget_cut(cut, vmin)),
-                     "not_found_share": _share((1 - found) * (1 - cut)),
-                     "cut_not_found_share": _share((1 - found) * cut),
+                     "verified_minimal_share": known_share(vmin),
+                     "budget_cut_share": known_share(found * budget_cut(cut, vmin)),
+                     "not_found_share": known_share((1 - found) * (1 - cut)),
+                     "cut_not_found_share": known_share((1 - found) * cut),
                      "calls_median": float(calls.median()), "calls_max": float(calls.max()),
                      "size_median": float(size.median()), "size_max": float(size.max())})
     return pd.DataFrame(rows, columns=list(OUTCOME_COLS))
@@ -132,7 +132,7 @@ def resolutions(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
     and every ``ours@<w>Hz`` method (one level over atoms of ``w`` Hz, verified at that width), then
     ``ours`` on the analytic cases (``cases == "oracle"``, single bins, with the median ratio of its set to
     the known minimum).  Calls, seconds and size (in bins) are per explanation."""
-    ok = _ok(df)
+    ok = answered(df)
     ok = ok[(ok["method"] == ours) | ok["method"].astype(str).str.startswith(ours + "@")]
     parts = [("real", ok[ok["kind"] == "real"]), ("oracle", ok[(ok["kind"] == "oracle") & (ok["method"] == ours)])]
     rows = []
@@ -141,11 +141,11 @@ def resolutions(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
             continue
         fam = part["family"] if cases == "real" else pd.Series("analytic", index=part.index)
         for (f, m), g in part.groupby([fam, part["method"]], sort=True):
-            vmin = _flag(g, "verified_minimal")
+            vmin = flag_values(g, "verified_minimal")
             rows.append({"cases": cases, "family": f, "method": m, "n": len(g),
                          "calls_median": float(g["calls"].median()), "calls_max": float(g["calls"].max()),
-                         "seconds_median": float(g["seconds"].median()), "verified_minimal_share": _share(vmin),
-                         "budget_cut_share": _share(budget_cut(_flag(g, "budget_exhausted"), vmin)),
+                         "seconds_median": float(g["seconds"].median()), "verified_minimal_share": known_share(vmin),
+                         "budget_cut_share": known_share(budget_cut(flag_values(g, "budget_exhausted"), vmin)),
                          "size_median": float(g["size"].median()),
                          "ratio_to_min_median": float(pd.to_numeric(g["ratio_to_min"], errors="coerce").median())})
     return pd.DataFrame(rows, columns=list(RESOLUTION_COLS))
@@ -175,7 +175,7 @@ def outcome_sentence(table: pd.DataFrame, method: str = "suffice") -> str:
 def ratios(df: pd.DataFrame, against: str = "rex-xai",
            methods: tuple[str, ...] = ("suffice", "rex", "rex-linear", "magnitude", "occlusion")) -> pd.DataFrame:
     """Per case: each method's calls, time and size divided by ``against``'s (both must succeed)."""
-    ok = _ok(df)
+    ok = answered(df)
     base = ok[ok["method"] == against].set_index("case")
     rows = []
     for m in methods:
@@ -196,7 +196,7 @@ def extraction_agreement(df: pd.DataFrame, fast: str = "rex", linear: str = "rex
     """Per case where both ran: the bisection extraction (``fast``) against ReX's linear scan (``linear``)
     on the same responsibility map (same seed): equal sets?, the size ratio (>= 1 by construction)
     and the calls each spent."""
-    ok = _ok(df)
+    ok = answered(df)
     a, b = ok[ok["method"] == fast].set_index("case"), ok[ok["method"] == linear].set_index("case")
     rows = []
     for c in a.index.intersection(b.index):
@@ -210,7 +210,7 @@ def extraction_agreement(df: pd.DataFrame, fast: str = "rex", linear: str = "rex
 
 def time_profile(df: pd.DataFrame) -> pd.DataFrame:
     """Where each method's time goes: model forward, masking + resynthesis, the rest (bookkeeping)."""
-    ok = _ok(df)
+    ok = answered(df)
     rows = []
     for m, g in ok.groupby("method", sort=True):
         tot = g["seconds"].sum()
@@ -225,7 +225,7 @@ def time_profile(df: pd.DataFrame) -> pd.DataFrame:
 
 def empty_set_notes(df: pd.DataFrame) -> list[str]:
     """Cases where a method found the *empty* set sufficient (the model gives the class to silence)."""
-    ok = _ok(df)
+    ok = answered(df)
     ok = ok[(ok["found"] == True) & (ok["size"] == 0)]  # noqa: E712
     out = []
     for m, g in ok.groupby("method", sort=True):
@@ -270,7 +270,7 @@ def targets(df: pd.DataFrame, ours: str = "suffice") -> pd.DataFrame:
         sz = both["size_ratio"].median() if len(both) else np.nan
         rows.append({"target": f"median {ours} size / magnitude size <= 1 (both found)", "value": sz,
                      "met": bool(sz <= 1) if len(both) else False, "n": len(both)})
-    ok = _ok(df)
+    ok = answered(df)
     ok = ok[ok["method"] == ours]
     orc = pd.to_numeric(ok["ratio_to_min"], errors="coerce").dropna()
     if len(orc):
@@ -320,7 +320,7 @@ def write_reports(df: pd.DataFrame, out: Path, *, profile_text: str = "", notes:
                              ratios(df, "suffice-no-bands", ("suffice",)),
                              ratios(df, "suffice-no-chain", ("suffice",))], ignore_index=True),
         "extraction": extraction_agreement(df),
-        "scaling": _ok(df[df["kind"] == "scaling"])[
+        "scaling": answered(df[df["kind"] == "scaling"])[
             ["n_bins", "seconds_audio", "method", "calls", "seconds", "size", "found", "recheck_sufficient"]]
         if (df["kind"] == "scaling").any() else pd.DataFrame(),
         "profile": time_profile(df),
