@@ -38,7 +38,7 @@ from ..study import Clip, DiskCache, load_clips, model_identity, select_clips
 from ..study.cache import key_digest
 from ..study.grid import JobKind, payload_check, restore, run_grid, run_job, worker_model
 from ..study.predict import DEFAULT_MODEL_TIMEOUT_S, PROBABILITY_TOLERANCE, TimedModel, reason
-from ..study.run import check_timeout
+from ..study.checks import check_timeout
 from .result import Flip
 from .search import flip, resolve_flip_options
 

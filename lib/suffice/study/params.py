@@ -18,6 +18,8 @@ from typing import Any
 from ..bounded_yaml import MAX_PARAMS_BYTES, MAX_YAML_NODES, read_yaml
 from ..constants import SAMPLE_RATE
 from ..errors import OptionError, SufficeError
+from ..search.explain import check_seed
+from .checks import check_clip_seconds, check_null_draws, check_task, check_timeout
 
 #: upper bounds, with their reasons (see :func:`_check_types`)
 BOUNDS: dict[str, tuple[int, str]] = {
@@ -80,7 +82,6 @@ def load_params(source: str | os.PathLike | dict | None = None, **overrides: Any
         raise OptionError(f"unknown parameter(s) {_short.repr(unknown)}; valid parameters: "
                           f"{', '.join(sorted(ALL_DEFAULTS))}")
     params = {**ALL_DEFAULTS, **given}
-    from .run import check_task
     check_task(params["task"])
     if params["criterion"] not in ("class", "confidence"):
         raise OptionError(f"criterion must be 'class' or 'confidence', got {params['criterion']!r}")
@@ -95,8 +96,6 @@ def _check_types(params: dict[str, Any]) -> None:
     def bad(key: str, what: str) -> OptionError:
         return OptionError(f"parameter {key!r} must be {what}, got {_short.repr(params[key])}")
 
-    from ..search.explain import check_seed
-    from .run import check_clip_seconds, check_null_draws, check_timeout
     check_seed(params["seed"])
     check_null_draws(params["null_random_n"])
     check_timeout(params["model_timeout_s"])

@@ -22,7 +22,6 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from ..constants import VERSION as __version__
@@ -30,9 +29,10 @@ from ..audio import MAX_DURATION_S, duration_limit, validate_waveform
 from ..classifier import Classifier
 from ..errors import OptionError, SufficeError
 from ..search.explain import check_seed, resolve_options
-from ..tasks import TASKS, task_labels
+from ..tasks import task_labels
 from ..transfer import TABLE_COLUMNS
 from .assemble import assemble, flags
+from .checks import MAX_NULL_DRAWS, check_clip_seconds, check_null_draws, check_task, check_timeout
 from .cache import DiskCache
 from .clips import Clip, duplicate_groups
 from .crosseval import crosseval_stage
@@ -45,9 +45,6 @@ from .result import StudyResult, claim_output_dir
 __all__ = ["run", "StudyResult", "TABLE_COLUMNS", "model_identity", "check_strategy_options",
            "MAX_NULL_DRAWS"]
 
-#: upper bound of ``null_random_n``: beyond this the draws cost more model calls than the search saves
-#: in precision (the share's standard error is already below 0.05 at 100 draws)
-MAX_NULL_DRAWS = 100
 
 
 def _check_models(task: str, loaded: list[Classifier]) -> None:
@@ -117,45 +114,6 @@ def check_strategy_options(strategy: str, options: dict | None) -> dict:
     """The resolved options of ``strategy`` for a study: :func:`study_options` of ``options``, each name, value
     and combination checked by :func:`suffice.search.explain.resolve_options` (no model runs)."""
     return resolve_options(strategy, study_options(options))
-
-
-def check_task(task) -> str:
-    """``task`` when it names a task; :class:`OptionError` (not a string) or UnknownNameError (unknown)."""
-    if not isinstance(task, str):
-        raise OptionError(f"task must be a task name, one of {', '.join(TASKS)}, got {_short(repr(task))}")
-    task_labels(task)
-    return task
-
-
-def check_clip_seconds(value) -> float | None:
-    """``max_clip_seconds``: None (any length) or a positive number of seconds."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                              or not math.isfinite(value) or value <= 0):
-        raise OptionError(f"max_clip_seconds must be a positive number of seconds or null (any length), "
-                          f"got {_short(repr(value))}")
-    return value
-
-
-def _short(x, n: int = 300) -> str:
-    s = str(x)
-    return s if len(s) <= n else s[:n] + f"... ({len(s)} characters)"
-
-
-def check_timeout(value) -> float | None:
-    """``model_timeout_s``: None or 0 (no limit) or a positive number of seconds."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-        raise OptionError(f"model_timeout_s must be a number of seconds >= 0 (0 or null: no limit), got {value!r}")
-    return float(value) or None
-
-
-def check_null_draws(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_NULL_DRAWS:
-        raise OptionError(f"null_random_n must be an integer in [0, {MAX_NULL_DRAWS}] (random keep-sets per "
-                          f"explanation; beyond {MAX_NULL_DRAWS} the extra model calls buy no precision that "
-                          f"matters), got {value!r}")
-    return int(value)
 
 
 def run(task: str, models: Sequence[str | Classifier], clips: Sequence[Clip], options: dict | None = None,
